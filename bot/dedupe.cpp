@@ -1,0 +1,31 @@
+#include "dedupe.hpp"
+
+namespace ff {
+
+RecentIds::RecentIds(const Clock& clock, std::chrono::seconds retention, std::size_t max_entries)
+    : clock_(clock), retention_(retention), max_entries_(max_entries) {}
+
+bool RecentIds::first_time(std::string_view key) {
+  const auto now = clock_.steady_now();
+  std::lock_guard lock(mutex_);
+  expire(now);
+  auto [it, inserted] = seen_.emplace(key);
+  if (!inserted) return false;
+  order_.emplace_back(now, *it);
+  return true;
+}
+
+std::size_t RecentIds::size() const {
+  std::lock_guard lock(mutex_);
+  return seen_.size();
+}
+
+void RecentIds::expire(std::chrono::steady_clock::time_point now) {
+  while (!order_.empty() &&
+         (order_.front().first + retention_ <= now || order_.size() >= max_entries_)) {
+    seen_.erase(order_.front().second);
+    order_.pop_front();
+  }
+}
+
+}  // namespace ff

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+
+// The typed requests Slack delivers over Socket Mode, parsed and validated
+// once at the edge. Nothing past this file walks Slack's raw JSON.
+namespace ff {
+
+struct SlashCommand {
+  std::string team_id;
+  std::string channel_id;
+  std::string channel_name;
+  std::string user_id;
+  std::string user_name;
+  std::string command;  // "/coach"
+  std::string text;
+  std::string response_url;
+  std::string trigger_id;
+  std::string api_app_id;
+};
+
+// One press in a block_actions payload (Slack sends one action per press).
+struct BlockAction {
+  std::string team_id;
+  std::string user_id;
+  std::string channel_id;  // empty on App Home and in modals
+  std::string action_id;
+  std::string block_id;
+  std::string value;
+  std::string response_url;
+  std::string trigger_id;
+  std::string message_ts;
+  std::string container_type;  // "message", "view", "message_attachment"
+};
+
+struct ViewSubmission {
+  bool closed = false;  // view_closed rather than view_submission
+  std::string team_id;
+  std::string user_id;
+  std::string view_id;
+  std::string callback_id;
+  std::string private_metadata;
+  nlohmann::json state_values = nlohmann::json::object();
+};
+
+// Global shortcuts ("shortcut") and message shortcuts ("message_action").
+struct Shortcut {
+  bool on_message = false;
+  std::string team_id;
+  std::string user_id;
+  std::string callback_id;
+  std::string trigger_id;
+  std::string channel_id;
+  std::string response_url;
+  std::string message_ts;
+  std::string message_user;
+  std::string message_text;
+};
+
+struct Event {
+  std::string event_id;  // identifies the event across Slack's retries
+  std::string team_id;
+  std::string type;  // "message", "app_home_opened", "app_mention", …
+  std::string user;
+  std::string channel;
+  std::string channel_type;  // "im" for a direct message
+  std::string text;
+  std::string tab;
+  std::string bot_id;
+  std::string subtype;
+  std::string ts;
+  std::string thread_ts;
+};
+
+using Request = std::variant<SlashCommand, BlockAction, ViewSubmission, Shortcut, Event>;
+
+struct Envelope {
+  std::string envelope_id;
+  std::string type;  // events_api, slash_commands, interactive
+  bool accepts_response_payload = false;
+  int retry_attempt = 0;
+  std::string retry_reason;
+  Request request;
+};
+
+struct Hello {
+  int num_connections = 0;
+  std::string app_id;
+  long approximate_connection_time_s = 0;
+};
+
+struct Disconnect {
+  std::string reason;  // warning, refresh_requested, link_disabled, too_many_websockets
+};
+
+// A frame that could not be trusted. When its envelope_id could be read the
+// envelope is still acked, so Slack does not redeliver a frame we will never
+// be able to handle.
+struct MalformedFrame {
+  std::string reason;
+  std::string envelope_id;
+};
+
+using Frame = std::variant<Hello, Disconnect, Envelope, MalformedFrame>;
+
+// Parses one Socket Mode text frame. Never throws.
+Frame parse_frame(std::string_view text);
+
+// Parses an envelope's payload given its type; used by parse_frame and by
+// console mode. Throws std::invalid_argument with a reason on bad input.
+Request parse_request(std::string_view envelope_type, const nlohmann::json& payload);
+
+// A short name for logs and counters: "/coach", "action:coach_another", …
+std::string describe(const Request& request);
+
+}  // namespace ff

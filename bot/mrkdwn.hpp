@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+// Slack's mrkdwn treats &, < and > as control characters: anything a user
+// wrote must pass through escape() before it goes into a message, so nobody can
+// smuggle <!channel>, <!here>, a fake <@U…> mention or a disguised link
+// through the bot. Mentions the bot means to make are built by mention().
+namespace ff::mrkdwn {
+
+std::string escape(std::string_view user_text);
+
+// Cuts text to at most max_chars Unicode code points (Slack counts characters,
+// not bytes), never inside a UTF-8 sequence or an escape entity, and ends a cut
+// text with an ellipsis. Invalid UTF-8 bytes are replaced with U+FFFD so Slack
+// never rejects the message for its encoding.
+std::string truncate(std::string_view text, std::size_t max_chars);
+
+// Number of code points in valid UTF-8 text.
+std::size_t char_count(std::string_view text);
+
+// True for ids Slack gives users and bots (U…, W…, B…): upper-case letters and
+// digits only, so the id cannot close the mention and open another one.
+bool is_user_id(std::string_view id);
+bool is_channel_id(std::string_view id);
+
+// <@U123> for a validated user id; throws std::invalid_argument otherwise.
+std::string mention(std::string_view user_id);
+
+}  // namespace ff::mrkdwn

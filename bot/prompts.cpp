@@ -1,0 +1,177 @@
+#include "prompts.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace ff {
+namespace {
+
+std::string at(const std::string& source, const toml::source_region& where) {
+  return source + ":" + std::to_string(where.begin.line);
+}
+
+[[noreturn]] void fail(const std::string& source, const toml::node& node, const std::string& what) {
+  throw PromptFileError(at(source, node.source()) + ": " + what);
+}
+
+std::string required_text(const std::string& source, const toml::table& table, const char* key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) fail(source, table, std::string("missing '") + key + "'");
+  const auto* value = node->as_string();
+  if (value == nullptr) fail(source, *node, std::string("'") + key + "' must be a string");
+  std::string text = value->get();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    fail(source, *node, std::string("'") + key + "' is empty");
+  }
+  return text;
+}
+
+bool is_name(const std::string& s) {
+  return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+PromptLibrary PromptLibrary::load(const std::vector<std::string>& paths) {
+  PromptLibrary library;
+  for (const auto& path : paths) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw PromptFileError(path + ": cannot be read");
+    std::ostringstream text;
+    text << file.rdbuf();
+    library.merge(text.str(), path);
+  }
+  library.validate(paths.empty() ? "prompt library" : paths.back());
+  return library;
+}
+
+PromptLibrary PromptLibrary::parse(const std::string& toml_text, const std::string& source_name) {
+  PromptLibrary library;
+  library.merge(toml_text, source_name);
+  library.validate(source_name);
+  return library;
+}
+
+void PromptLibrary::merge(const std::string& toml_text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& error) {
+    throw PromptFileError(at(source, error.source()) + ": " + std::string(error.description()));
+  }
+
+  if (const toml::node* node = root.get("categories")) {
+    const auto* table = node->as_table();
+    if (table == nullptr) fail(source, *node, "'categories' must be a table");
+    for (const auto& [key, value] : *table) {
+      const std::string name(key.str());
+      if (!is_name(name)) fail(source, value, "category name '" + name + "' must be lower-case letters, digits, - or _");
+      const auto* description = value.as_string();
+      if (description == nullptr) fail(source, value, "category '" + name + "' needs a description string");
+      auto existing = std::find_if(categories_.begin(), categories_.end(),
+                                   [&](const PromptCategory& c) { return c.name == name; });
+      if (existing != categories_.end()) {
+        existing->description = description->get();
+      } else {
+        categories_.push_back({name, description->get()});
+      }
+    }
+  }
+
+  const toml::node* prompts_node = root.get("prompt");
+  if (prompts_node == nullptr) return;
+  const auto* prompts = prompts_node->as_array();
+  if (prompts == nullptr) fail(source, *prompts_node, "'prompt' must be an array of tables ([[prompt]])");
+  std::set<std::string> ids_in_file;
+  for (const toml::node& entry : *prompts) {
+    const auto* table = entry.as_table();
+    if (table == nullptr) fail(source, entry, "each [[prompt]] must be a table");
+    Prompt p;
+    p.id = required_text(source, *table, "id");
+    if (!is_name(p.id)) fail(source, entry, "prompt id '" + p.id + "' must be lower-case letters, digits, - or _");
+    if (!ids_in_file.insert(p.id).second) fail(source, entry, "prompt id '" + p.id + "' is used twice");
+    p.category = required_text(source, *table, "category");
+    if (category(p.category) == nullptr) {
+      fail(source, entry, "prompt '" + p.id + "' names unknown category '" + p.category + "'");
+    }
+    p.practice = required_text(source, *table, "practice");
+    p.text = required_text(source, *table, "text");
+    if (p.text.size() > 500) fail(source, entry, "prompt '" + p.id + "' is longer than 500 bytes");
+    if (const toml::node* follow = table->get("follow_ups")) {
+      const auto* list = follow->as_array();
+      if (list == nullptr) fail(source, *follow, "'follow_ups' must be an array of strings");
+      for (const toml::node& item : *list) {
+        const auto* text = item.as_string();
+        if (text == nullptr) fail(source, item, "'follow_ups' must be an array of strings");
+        p.follow_ups.push_back(text->get());
+      }
+    }
+    for (const auto& [key, value] : *table) {
+      static const std::set<std::string, std::less<>> known = {"id", "category", "practice", "text",
+                                                               "follow_ups"};
+      if (known.count(key.str()) == 0) fail(source, value, "unknown key '" + std::string(key.str()) + "'");
+    }
+    auto existing = std::find_if(prompts_.begin(), prompts_.end(),
+                                 [&](const Prompt& q) { return q.id == p.id; });
+    if (existing != prompts_.end()) {
+      *existing = std::move(p);
+    } else {
+      prompts_.push_back(std::move(p));
+    }
+  }
+}
+
+void PromptLibrary::validate(const std::string& source) const {
+  if (prompts_.empty()) throw PromptFileError(source + ": the prompt library holds no prompts");
+  for (const auto& c : categories_) {
+    if (in_category(c.name).empty()) {
+      throw PromptFileError(source + ": category '" + c.name + "' has no prompts");
+    }
+  }
+}
+
+const PromptCategory* PromptLibrary::category(const std::string& name) const {
+  auto it = std::find_if(categories_.begin(), categories_.end(),
+                         [&](const PromptCategory& c) { return c.name == name; });
+  return it == categories_.end() ? nullptr : &*it;
+}
+
+std::vector<const Prompt*> PromptLibrary::in_category(const std::string& name) const {
+  std::vector<const Prompt*> found;
+  for (const auto& p : prompts_) {
+    if (name.empty() || p.category == name) found.push_back(&p);
+  }
+  return found;
+}
+
+const Prompt* PromptLibrary::by_id(const std::string& id) const {
+  auto it = std::find_if(prompts_.begin(), prompts_.end(), [&](const Prompt& p) { return p.id == id; });
+  return it == prompts_.end() ? nullptr : &*it;
+}
+
+PromptPicker::PromptPicker(const PromptLibrary& library, std::uint64_t seed)
+    : library_(library), random_(seed) {}
+
+std::optional<Prompt> PromptPicker::draw(const std::string& channel, const std::string& category) {
+  auto candidates = library_.in_category(category);
+  std::lock_guard lock(mutex_);
+  auto& last = last_by_channel_[channel];
+  if (candidates.size() > 1) {
+    candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                    [&](const Prompt* p) { return p->id == last; }),
+                     candidates.end());
+  }
+  if (candidates.empty()) return std::nullopt;
+  std::uniform_int_distribution<std::size_t> pick(0, candidates.size() - 1);
+  const Prompt* chosen = candidates[pick(random_)];
+  last = chosen->id;
+  return *chosen;
+}
+
+}  // namespace ff

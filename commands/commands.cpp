@@ -1,0 +1,13 @@
+#include "commands/commands.hpp"
+
+#include "commands/coach.hpp"
+#include "commands/help.hpp"
+
+namespace ff::commands {
+
+void register_all(EnvelopeRouter& router, Services& services) {
+  register_coach(router, services);
+  register_help(router, services);
+}
+
+}  // namespace ff::commands

@@ -1,0 +1,13 @@
+#pragma once
+
+#include "bot/router.hpp"
+#include "bot/services.hpp"
+
+namespace ff::commands {
+
+// "help" in a DM with the bot, and the help text shared by every command.
+void register_help(EnvelopeRouter& router, Services& services);
+
+Message overview_help();
+
+}  // namespace ff::commands

@@ -1,0 +1,64 @@
+#include <catch2/catch.hpp>
+
+#include "bot/blocks.hpp"
+#include "bot/mrkdwn.hpp"
+
+using namespace ff;
+
+TEST_CASE("escape neutralises mentions, broadcasts and disguised links") {
+  CHECK(mrkdwn::escape("<!channel> hi <@U123> <https://evil|innocent> & co") ==
+        "&lt;!channel&gt; hi &lt;@U123&gt; &lt;https://evil|innocent&gt; &amp; co");
+  CHECK(mrkdwn::escape("plain *bold* text") == "plain *bold* text");
+}
+
+TEST_CASE("truncate counts characters, not bytes, and never splits a sequence") {
+  const std::string accents = "ééééé";  // 5 characters, 10 bytes
+  CHECK(mrkdwn::truncate(accents, 5) == accents);
+  const std::string cut = mrkdwn::truncate(accents, 3);
+  CHECK(cut == "éé…");
+  CHECK(mrkdwn::char_count(cut) == 3);
+}
+
+TEST_CASE("truncate never leaves half an escape entity") {
+  const std::string escaped = mrkdwn::escape("ab<cd");  // ab&lt;cd
+  const std::string cut = mrkdwn::truncate(escaped, 5);
+  CHECK(cut.find("&l") == std::string::npos);
+  CHECK(cut == "ab…");
+}
+
+TEST_CASE("truncate replaces invalid UTF-8 so Slack accepts the text") {
+  const std::string bad = std::string("ok") + char(0xC3) + "x";
+  CHECK(mrkdwn::truncate(bad, 10) == "ok\xEF\xBF\xBDx");
+}
+
+TEST_CASE("mention accepts only real user ids") {
+  CHECK(mrkdwn::mention("U012ABC") == "<@U012ABC>");
+  CHECK_THROWS(mrkdwn::mention("U12>|<!channel"));
+  CHECK_THROWS(mrkdwn::mention("u123"));
+  CHECK_FALSE(mrkdwn::is_user_id(""));
+}
+
+TEST_CASE("builders keep text within Slack's limits") {
+  const std::string long_text(5000, 'a');
+  const auto section = blocks::section(long_text);
+  CHECK(mrkdwn::char_count(section["text"]["text"].get<std::string>()) == blocks::Limits::kSectionText);
+  const auto button = blocks::button(std::string(100, 'b'), "act", std::string(3000, 'v'));
+  CHECK(mrkdwn::char_count(button["text"]["text"].get<std::string>()) == blocks::Limits::kButtonText);
+  CHECK(button["value"].get<std::string>().size() <= blocks::Limits::kButtonValue + 3);
+}
+
+TEST_CASE("a message never holds more than 50 blocks") {
+  Message m;
+  for (int i = 0; i < 80; ++i) m.add(blocks::divider());
+  CHECK(m.blocks.size() == blocks::Limits::kBlocksPerMessage);
+}
+
+TEST_CASE("response json carries response_type and replace_original") {
+  Message m = Message::plain("hi", ResponseType::kInChannel);
+  m.replace_original = true;
+  const auto j = m.to_response_json();
+  CHECK(j["response_type"] == "in_channel");
+  CHECK(j["replace_original"] == true);
+  CHECK(j["blocks"].size() == 1);
+  CHECK(m.to_post_json("C1")["channel"] == "C1");
+}

@@ -1,0 +1,41 @@
+#include <catch2/catch.hpp>
+
+#include "bot/router.hpp"
+
+using namespace ff;
+
+TEST_CASE("requests reach the handler registered for them") {
+  EnvelopeRouter router;
+  int commands = 0, actions = 0, events = 0;
+  router.command("/coach", [&](const SlashCommand&) { ++commands; return Reply::none(); });
+  router.action("endorse:*", [&](const BlockAction&) { ++actions; return Reply::none(); });
+  router.event("app_home_opened", [&](const Event&) { ++events; });
+
+  SlashCommand c;
+  c.command = "/coach";
+  router.route(c);
+  BlockAction a;
+  a.action_id = "endorse:42";
+  router.route(a);
+  Event e;
+  e.type = "app_home_opened";
+  router.route(e);
+  CHECK(commands == 1);
+  CHECK(actions == 1);
+  CHECK(events == 1);
+  CHECK(router.unknown_count() == 0);
+}
+
+TEST_CASE("unknown requests are counted and answered with a hint") {
+  EnvelopeRouter router;
+  SlashCommand c;
+  c.command = "/<!channel>";
+  const Reply reply = router.route(c);
+  REQUIRE(reply.message);
+  CHECK(reply.message->text.find("&lt;!channel&gt;") != std::string::npos);
+  Event e;
+  e.type = "reaction_added";
+  CHECK_FALSE(router.route(e).message);
+  router.route(e);
+  CHECK(router.unknown_count() == 3);
+}

@@ -5,30 +5,17 @@
 
 #include <iostream>
 #include <random>
-#include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "commands/commands.hpp"
 #include "console.hpp"
-#include "dedupe.hpp"
-#include "dispatcher.hpp"
 #include "prompts.hpp"
-#include "socket_mode_client.hpp"
+#include "slack_bot.hpp"
 #include "web_api.hpp"
-#include "worker_pool.hpp"
 
 namespace ff {
 namespace {
-
-// Slack's answers that mean the token itself is refused; retrying cannot help.
-bool is_token_refusal(const std::string& error) {
-  static const std::set<std::string> refusals = {"invalid_auth",   "not_authed",
-                                                 "token_revoked",  "token_expired",
-                                                 "account_inactive", "not_allowed_token_type",
-                                                 "missing_scope"};
-  return refusals.count(error) > 0;
-}
 
 std::uint64_t seed_of(const Config& config) {
   return config.random_seed != 0 ? config.random_seed : std::random_device{}();
@@ -36,68 +23,20 @@ std::uint64_t seed_of(const Config& config) {
 
 int run_slack(const Config& config, const PromptLibrary& library) {
   init_http_library();
-  WebApiOptions api_options;
-  api_options.timeout = config.api_timeout;
-  WebApiClient bot_api(config.api_url, config.bot_token, SystemClock::instance(), api_options);
-  WebApiClient app_api(config.api_url, config.app_token, SystemClock::instance(), api_options);
-
+  SlackBot bot(config, library);
   // A refused bot token is found at start, not at the first slash command.
-  if (const ApiResult who = bot_api.call("auth.test", nlohmann::json::object()); !who.ok) {
-    if (is_token_refusal(who.error)) {
-      spdlog::critical("SLACK_BOT_TOKEN was refused by Slack ({}). Copy the Bot User OAuth Token "
-                       "(xoxb-…) from the app's OAuth & Permissions page.", who.error);
-      return kExitConfig;
-    }
-    spdlog::warn("auth.test failed ({}); going on, the Web API may be unreachable", who.error);
-  } else {
-    spdlog::info("bot user {} in team {}", who.body.value("user_id", "?"), who.body.value("team_id", "?"));
+  if (const auto refused = bot.verify_bot_token()) {
+    spdlog::critical("{}", *refused);
+    return kExitConfig;
   }
 
-  WebSlackApi slack(bot_api);
-  PromptPicker picker(library, seed_of(config));
-  Services services{slack, library, picker, SystemClock::instance()};
-  EnvelopeRouter router;
-  commands::register_all(router, services);
-
-  RecentIds dedupe(SystemClock::instance(), std::chrono::hours{2}, 200'000);
-  WorkerPool workers(static_cast<std::size_t>(config.workers));
-  Dispatcher dispatcher(router, slack, dedupe, workers);
-
-  TicketSource tickets = [&app_api]() {
-    ConnectionTicket ticket;
-    const ApiResult result = app_api.call("apps.connections.open", nlohmann::json::object());
-    if (result.ok) {
-      ticket.url = result.body.value("url", "");
-      if (ticket.url.empty()) ticket.error = "answer without url";
-      return ticket;
-    }
-    ticket.error = result.error;
-    if (is_token_refusal(result.error)) {
-      ticket.fatal = true;
-      ticket.error = "SLACK_APP_TOKEN was refused by Slack (" + result.error +
-                     "). Create an app-level token (xapp-…) with the connections:write scope "
-                     "under Basic Information → App-Level Tokens.";
-    }
-    return ticket;
-  };
-
-  SocketModeOptions options;
-  options.connections = config.connections;
-  options.ack_deadline = config.ack_deadline;
-  options.ping_interval = config.ping_interval;
-  options.pong_timeout = config.pong_timeout;
-  options.reconnect_min = config.reconnect_min;
-  options.reconnect_max = config.reconnect_max;
-  options.refresh_drain = config.refresh_drain;
-  SocketModeClient client(options, tickets, dispatcher);
-
-  // Signals are taken synchronously by this thread; every other thread is
-  // started after they are blocked, so none of them is interrupted.
+  // Signals are taken synchronously by this thread; run_bot blocked them
+  // before any other thread started, so none of those is interrupted.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  client.start();
+  bot.start();
   spdlog::info("connecting to Slack with {} connection(s)", config.connections);
 
   int exit_code = kExitOk;
@@ -109,23 +48,17 @@ int run_slack(const Config& config, const PromptLibrary& library) {
                    signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    const ClientOutcome outcome = client.outcome();
-    if (outcome == ClientOutcome::kLinkDisabled) {
-      spdlog::critical("{}", client.outcome_message());
-      exit_code = kExitLinkDisabled;
-      break;
-    }
-    if (outcome == ClientOutcome::kAuthFailed) {
-      spdlog::critical("{}", client.outcome_message());
-      exit_code = kExitConfig;
+    const ClientOutcome outcome = bot.client().outcome();
+    if (outcome == ClientOutcome::kLinkDisabled || outcome == ClientOutcome::kAuthFailed) {
+      spdlog::critical("{}", bot.client().outcome_message());
+      exit_code = outcome == ClientOutcome::kLinkDisabled ? kExitLinkDisabled : kExitConfig;
       break;
     }
   }
-  client.shutdown(exit_code == kExitOk ? config.shutdown_grace : std::chrono::milliseconds{500});
-  workers.shutdown();
-  const auto& c = dispatcher.counters();
-  spdlog::info("stopped: {} envelopes, {} duplicates dropped, {} handled, {} unknown", c.received.load(),
-               c.duplicates.load(), c.handled.load(), router.unknown_count());
+  bot.shutdown(exit_code == kExitOk ? config.shutdown_grace : std::chrono::milliseconds{500});
+  const auto& c = bot.dispatcher().counters();
+  spdlog::info("stopped: {} envelopes, {} duplicates dropped, {} handled, {} unknown",
+               c.received.load(), c.duplicates.load(), c.handled.load(), bot.unknown_requests());
   return exit_code;
 }
 

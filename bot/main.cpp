@@ -1,3 +1,4 @@
+#include <csignal>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,8 @@
 #endif
 
 int main(int argc, char** argv) {
+  // A peer that vanishes mid-write must not kill the bot.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{"firstfollower: a Slack bot that coaches managers to lead leaders.\n"
                "Without SLACK_APP_TOKEN and SLACK_BOT_TOKEN it starts in console mode."};
   ff::CommandLineOverrides flags;

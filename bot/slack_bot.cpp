@@ -1,0 +1,119 @@
+#include "slack_bot.hpp"
+
+#include <random>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "commands/commands.hpp"
+#include "dedupe.hpp"
+#include "router.hpp"
+#include "web_api.hpp"
+#include "worker_pool.hpp"
+
+namespace ff {
+
+bool is_token_refusal(const std::string& error) {
+  static const std::set<std::string> refusals = {
+      "invalid_auth",     "not_authed",  "token_revoked", "token_expired",
+      "account_inactive", "not_allowed_token_type"};
+  return refusals.count(error) > 0;
+}
+
+namespace {
+
+WebApiOptions api_options(const Config& config) {
+  WebApiOptions options;
+  options.timeout = config.api_timeout;
+  return options;
+}
+
+SocketModeOptions socket_options(const Config& config) {
+  SocketModeOptions options;
+  options.connections = config.connections;
+  options.ack_deadline = config.ack_deadline;
+  options.ping_interval = config.ping_interval;
+  options.pong_timeout = config.pong_timeout;
+  options.reconnect_min = config.reconnect_min;
+  options.reconnect_max = config.reconnect_max;
+  options.refresh_drain = config.refresh_drain;
+  return options;
+}
+
+}  // namespace
+
+struct SlackBot::Parts {
+  Parts(const Config& config, const PromptLibrary& library)
+      : bot_api(config.api_url, config.bot_token, SystemClock::instance(), api_options(config)),
+        app_api(config.api_url, config.app_token, SystemClock::instance(), api_options(config)),
+        slack(bot_api),
+        picker(library, config.random_seed != 0 ? config.random_seed : std::random_device{}()),
+        services{slack, library, picker, SystemClock::instance()},
+        dedupe(SystemClock::instance(), std::chrono::hours{2}, 200'000),
+        workers(static_cast<std::size_t>(config.workers)),
+        dispatcher(router, slack, dedupe, workers),
+        client(socket_options(config), [this] { return open_ticket(); }, dispatcher) {
+    commands::register_all(router, services);
+  }
+
+  ConnectionTicket open_ticket() {
+    ConnectionTicket ticket;
+    const ApiResult result = app_api.call("apps.connections.open", nlohmann::json::object());
+    if (result.ok) {
+      ticket.url = result.body.value("url", "");
+      if (ticket.url.empty()) ticket.error = "answer without url";
+      return ticket;
+    }
+    ticket.error = result.error;
+    if (is_token_refusal(result.error)) {
+      ticket.fatal = true;
+      ticket.error = "SLACK_APP_TOKEN was refused by Slack (" + result.error +
+                     "). Create an app-level token (xapp-…) with the connections:write scope "
+                     "under Basic Information → App-Level Tokens.";
+    }
+    return ticket;
+  }
+
+  WebApiClient bot_api;
+  WebApiClient app_api;
+  WebSlackApi slack;
+  PromptPicker picker;
+  Services services;
+  EnvelopeRouter router;
+  RecentIds dedupe;
+  WorkerPool workers;
+  Dispatcher dispatcher;
+  SocketModeClient client;
+};
+
+SlackBot::SlackBot(const Config& config, const PromptLibrary& library)
+    : parts_(std::make_unique<Parts>(config, library)) {}
+
+SlackBot::~SlackBot() { shutdown(std::chrono::milliseconds{0}); }
+
+std::optional<std::string> SlackBot::verify_bot_token() {
+  const ApiResult who = parts_->bot_api.call("auth.test", nlohmann::json::object());
+  if (who.ok) {
+    spdlog::info("bot user {} in team {}", who.body.value("user_id", "?"), who.body.value("team_id", "?"));
+    return std::nullopt;
+  }
+  if (is_token_refusal(who.error)) {
+    return "SLACK_BOT_TOKEN was refused by Slack (" + who.error +
+           "). Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page.";
+  }
+  spdlog::warn("auth.test failed ({}); starting anyway, the Web API may be unreachable", who.error);
+  return std::nullopt;
+}
+
+void SlackBot::start() { parts_->client.start(); }
+
+void SlackBot::shutdown(std::chrono::milliseconds grace) {
+  parts_->client.shutdown(grace);
+  parts_->workers.shutdown();
+}
+
+SocketModeClient& SlackBot::client() { return parts_->client; }
+const Dispatcher& SlackBot::dispatcher() const { return parts_->dispatcher; }
+std::uint64_t SlackBot::unknown_requests() const { return parts_->router.unknown_count(); }
+
+}  // namespace ff

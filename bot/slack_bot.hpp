@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config.hpp"
+#include "dispatcher.hpp"
+#include "prompts.hpp"
+#include "socket_mode_client.hpp"
+
+namespace ff {
+
+// The bot in Slack mode, wired: Web API clients for both tokens, the
+// handlers, dedupe, the worker pool and the Socket Mode client. main() and
+// the integration tests build the same object.
+class SlackBot {
+ public:
+  SlackBot(const Config& config, const PromptLibrary& library);
+  ~SlackBot();
+
+  // auth.test with the bot token. An error message naming SLACK_BOT_TOKEN
+  // when Slack refuses it; nullopt when it is accepted or Slack is unreachable
+  // (the bot then starts anyway and keeps trying).
+  std::optional<std::string> verify_bot_token();
+
+  void start();
+  void shutdown(std::chrono::milliseconds grace);
+
+  SocketModeClient& client();
+  const Dispatcher& dispatcher() const;
+  std::uint64_t unknown_requests() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+// Slack's answers that mean the token itself is refused; retrying cannot help.
+bool is_token_refusal(const std::string& error);
+
+}  // namespace ff

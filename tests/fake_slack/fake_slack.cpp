@@ -1,0 +1,553 @@
+#include "fake_slack.hpp"
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <websocketpp/config/asio.hpp>
+#include <websocketpp/server.hpp>
+
+namespace ff::testing {
+namespace {
+
+using PlainServer = websocketpp::server<websocketpp::config::asio>;
+using TlsServer = websocketpp::server<websocketpp::config::asio_tls>;
+using nlohmann::json;
+
+std::string query_value(const std::string& resource, const std::string& key) {
+  const auto q = resource.find('?');
+  if (q == std::string::npos) return {};
+  std::string query = resource.substr(q + 1);
+  std::size_t at = 0;
+  while (at < query.size()) {
+    const auto amp = query.find('&', at);
+    const std::string pair = query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
+    const auto eq = pair.find('=');
+    if (eq != std::string::npos && pair.substr(0, eq) == key) return pair.substr(eq + 1);
+    if (amp == std::string::npos) break;
+    at = amp + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+class FakeSlack::Impl {
+ public:
+  explicit Impl(FakeSlackOptions options) : options_(std::move(options)) {
+    setup(plain_);
+    plain_.set_http_handler([this](websocketpp::connection_hdl hdl) { on_http(hdl); });
+    plain_.listen(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    plain_.start_accept();
+    api_port_ = plain_.get_local_endpoint(ec_).port();
+    if (!options_.tls_certificate.empty()) {
+      setup(tls_);
+      tls_.set_tls_init_handler([this](websocketpp::connection_hdl) {
+        auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+        context->use_certificate_chain_file(options_.tls_certificate);
+        context->use_private_key_file(options_.tls_private_key, asio::ssl::context::pem);
+        return context;
+      });
+      tls_.listen(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+      tls_.start_accept();
+      wss_port_ = tls_.get_local_endpoint(ec_).port();
+    }
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  ~Impl() {
+    on_io([this] {
+      websocketpp::lib::error_code ec;
+      plain_.stop_listening(ec);
+      if (wss_port_ != 0) tls_.stop_listening(ec);
+      for (auto& [id, c] : connections_) {
+        if (c.open) c.abort();
+      }
+    });
+    io_.stop();
+    thread_.join();
+  }
+
+  std::string api_url() const { return "http://127.0.0.1:" + std::to_string(api_port_) + "/api/"; }
+
+  // ---- called from test threads -------------------------------------------------------
+  template <typename F>
+  auto on_io(F&& f) -> decltype(f()) {
+    using R = decltype(f());
+    std::packaged_task<R()> task(std::forward<F>(f));
+    auto result = task.get_future();
+    asio::post(io_, [&task] { task(); });
+    return result.get();
+  }
+
+  std::vector<int> open_connections() const {
+    std::lock_guard lock(mutex_);
+    std::vector<int> ids;
+    for (const auto& [id, c] : connections_) {
+      if (c.open) ids.push_back(id);
+    }
+    return ids;
+  }
+
+  bool wait_for_open(std::size_t count, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] {
+      std::size_t n = 0;
+      for (const auto& [id, c] : connections_) n += c.open ? 1 : 0;
+      return n >= count;
+    });
+  }
+
+  void send_envelope(int connection, const std::string& envelope_id, const std::string& frame) {
+    on_io([&] {
+      std::lock_guard lock(mutex_);
+      auto it = connections_.find(connection);
+      if (it == connections_.end() || !it->second.open) throw std::runtime_error("no such open connection");
+      it->second.unacked[envelope_id] = frame;
+      it->second.send(frame);
+    });
+  }
+
+  void send_raw(int connection, const std::string& frame) {
+    on_io([&] {
+      std::lock_guard lock(mutex_);
+      auto it = connections_.find(connection);
+      if (it != connections_.end() && it->second.open) it->second.send(frame);
+    });
+  }
+
+  void close_abruptly(int connection) {
+    on_io([&] {
+      std::lock_guard lock(mutex_);
+      auto it = connections_.find(connection);
+      if (it != connections_.end() && it->second.open) it->second.abort();
+    });
+  }
+
+  void go_silent(int connection) {
+    std::lock_guard lock(mutex_);
+    auto it = connections_.find(connection);
+    if (it != connections_.end()) it->second.silent = true;
+  }
+
+  std::string next_envelope_id() {
+    std::lock_guard lock(mutex_);
+    return "env-" + std::to_string(++envelope_serial_);
+  }
+  std::string next_response_url() {
+    std::lock_guard lock(mutex_);
+    return "http://127.0.0.1:" + std::to_string(api_port_) + "/response/" + std::to_string(++response_serial_);
+  }
+
+  // ---- shared state ---------------------------------------------------------
+  struct Connection {
+    bool open = false;
+    bool silent = false;
+    std::function<void(const std::string&)> send;
+    std::function<void()> abort;
+    std::map<std::string, std::string> unacked;
+  };
+
+  FakeSlackOptions options_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::map<int, Connection> connections_;
+  std::map<std::string, std::vector<json>> acks_;
+  std::map<std::string, int> ack_connection_;
+  std::size_t total_acks_ = 0;
+  std::size_t accepted_ = 0;
+  std::vector<ApiCall> calls_;
+  std::deque<Fault> open_faults_;
+  std::map<std::string, std::deque<Fault>> method_faults_;
+  std::map<std::string, bool> tickets_;
+  bool redeliver_ = true;
+  std::string socket_url_override_;
+  int envelope_serial_ = 0;
+  int response_serial_ = 0;
+  int connection_serial_ = 0;
+  int ticket_serial_ = 0;
+  int ts_serial_ = 0;
+
+ private:
+  template <typename Server>
+  void setup(Server& server) {
+    server.clear_access_channels(websocketpp::log::alevel::all);
+    server.clear_error_channels(websocketpp::log::elevel::all);
+    server.init_asio(&io_);
+    server.set_reuse_addr(true);
+    server.set_validate_handler([this, &server](websocketpp::connection_hdl hdl) {
+      auto con = server.get_con_from_hdl(hdl);
+      const std::string ticket = query_value(con->get_resource(), "ticket");
+      std::lock_guard lock(mutex_);
+      auto it = tickets_.find(ticket);
+      if (it == tickets_.end() || it->second) {
+        con->set_status(websocketpp::http::status_code::unauthorized);
+        return false;  // unknown or already used: tickets are single-use
+      }
+      it->second = true;
+      return true;
+    });
+    server.set_open_handler([this, &server](websocketpp::connection_hdl hdl) { on_open(server, hdl); });
+    server.set_ping_handler([this, &server](websocketpp::connection_hdl hdl, std::string) {
+      std::lock_guard lock(mutex_);
+      const int id = id_of(server, hdl);
+      return id != 0 && !connections_[id].silent;
+    });
+    server.set_message_handler([this, &server](websocketpp::connection_hdl hdl, typename Server::message_ptr m) {
+      on_client_frame(id_of_locked(server, hdl), m->get_payload());
+    });
+    server.set_close_handler([this, &server](websocketpp::connection_hdl hdl) { on_gone(id_of_locked(server, hdl)); });
+    server.set_fail_handler([this, &server](websocketpp::connection_hdl hdl) { on_gone(id_of_locked(server, hdl)); });
+  }
+
+  template <typename Server>
+  int id_of(Server& server, websocketpp::connection_hdl hdl) {
+    websocketpp::lib::error_code ec;
+    auto con = server.get_con_from_hdl(hdl, ec);
+    if (ec) return 0;
+    const auto it = ids_.find(con.get());
+    return it == ids_.end() ? 0 : it->second;
+  }
+  template <typename Server>
+  int id_of_locked(Server& server, websocketpp::connection_hdl hdl) {
+    std::lock_guard lock(mutex_);
+    return id_of(server, hdl);
+  }
+
+  template <typename Server>
+  void on_open(Server& server, websocketpp::connection_hdl hdl) {
+    auto con = server.get_con_from_hdl(hdl);
+    std::vector<std::string> redeliver;
+    {
+      std::lock_guard lock(mutex_);
+      const int id = ++connection_serial_;
+      ++accepted_;
+      ids_[con.get()] = id;
+      Connection c;
+      c.open = true;
+      c.send = [con](const std::string& text) { con->send(text, websocketpp::frame::opcode::text); };
+      c.abort = [con] {
+        asio::error_code ignored;
+        con->get_raw_socket().lowest_layer().close(ignored);
+      };
+      connections_[id] = std::move(c);
+      std::size_t open = 0;
+      for (const auto& [i, other] : connections_) open += other.open ? 1 : 0;
+      const json hello = {{"type", "hello"},
+                          {"num_connections", open},
+                          {"debug_info",
+                           {{"host", "applink-fake-1"}, {"build_number", 1}, {"approximate_connection_time", 18060}}},
+                          {"connection_info", {{"app_id", "A0FAKE"}}}};
+      connections_[id].send(hello.dump());
+      redeliver.swap(pending_redelivery_frames_);
+      for (const auto& frame : redeliver) {
+        const auto envelope_id = json::parse(frame).value("envelope_id", "");
+        connections_[id].unacked[envelope_id] = frame;
+        connections_[id].send(frame);
+      }
+    }
+    changed_.notify_all();
+  }
+
+  void on_client_frame(int id, const std::string& text) {
+    const json frame = json::parse(text, nullptr, false);
+    if (!frame.is_object() || !frame.contains("envelope_id")) return;
+    const std::string envelope_id = frame.value("envelope_id", "");
+    {
+      std::lock_guard lock(mutex_);
+      acks_[envelope_id].push_back(frame);
+      ack_connection_[envelope_id] = id;
+      ++total_acks_;
+      if (auto it = connections_.find(id); it != connections_.end()) it->second.unacked.erase(envelope_id);
+    }
+    changed_.notify_all();
+  }
+
+  void on_gone(int id) {
+    if (id == 0) return;
+    {
+      std::lock_guard lock(mutex_);
+      auto& c = connections_[id];
+      if (!c.open) return;
+      c.open = false;
+      if (redeliver_ && !c.unacked.empty()) {
+        // Slack sends an unacknowledged envelope again on another connection.
+        int target = 0;
+        for (const auto& [other_id, other] : connections_) {
+          if (other.open && !other.silent) target = other_id;
+        }
+        for (auto& [envelope_id, frame] : c.unacked) {
+          if (target != 0) {
+            connections_[target].unacked[envelope_id] = frame;
+            connections_[target].send(frame);
+          } else {
+            pending_redelivery_frames_.push_back(frame);
+          }
+        }
+        c.unacked.clear();
+      }
+    }
+    changed_.notify_all();
+  }
+
+  void on_http(websocketpp::connection_hdl hdl) {
+    auto con = plain_.get_con_from_hdl(hdl);
+    ApiCall call;
+    call.path = con->get_resource();
+    call.authorization = con->get_request_header("Authorization");
+    call.content_type = con->get_request_header("Content-Type");
+    call.body = con->get_request_body();
+    call.json = json::parse(call.body, nullptr, false);
+    if (call.json.is_discarded()) call.json = json();
+
+    json answer;
+    int status = 200;
+    int retry_after = 0;
+    if (call.path.rfind("/response/", 0) == 0) {
+      call.method = "response_url";
+      answer = {{"ok", true}};
+    } else if (call.path.rfind("/api/", 0) == 0) {
+      call.method = call.path.substr(5, call.path.find('?') == std::string::npos ? std::string::npos
+                                                                                 : call.path.find('?') - 5);
+      std::tie(status, retry_after, answer) = answer_api(call);
+    } else {
+      status = 404;
+      answer = {{"ok", false}, {"error", "unknown_method"}};
+    }
+    {
+      std::lock_guard lock(mutex_);
+      calls_.push_back(call);
+    }
+    changed_.notify_all();
+    con->set_status(static_cast<websocketpp::http::status_code::value>(status));
+    con->append_header("Content-Type", "application/json; charset=utf-8");
+    if (retry_after > 0) con->append_header("Retry-After", std::to_string(retry_after));
+    con->set_body(answer.dump());
+  }
+
+  std::tuple<int, int, json> answer_api(const ApiCall& call) {
+    std::lock_guard lock(mutex_);
+    const bool is_open = call.method == "apps.connections.open";
+    auto& faults = is_open ? open_faults_ : method_faults_[call.method];
+    if (!faults.empty()) {
+      const Fault f = faults.front();
+      faults.pop_front();
+      if (f.http_status != 200) {
+        return {f.http_status, f.retry_after_s, json{{"ok", false}, {"error", "ratelimited"}}};
+      }
+      return {200, 0, json{{"ok", false}, {"error", f.error}}};
+    }
+    const std::string expected = "Bearer " + (is_open ? options_.app_token : options_.bot_token);
+    if (call.authorization.empty()) return {200, 0, json{{"ok", false}, {"error", "not_authed"}}};
+    if (call.authorization != expected) {
+      const bool other_kind = call.authorization == "Bearer " + (is_open ? options_.bot_token : options_.app_token);
+      return {200, 0, json{{"ok", false}, {"error", other_kind ? "not_allowed_token_type" : "invalid_auth"}}};
+    }
+    if (is_open) {
+      const std::string ticket = "ticket-" + std::to_string(++ticket_serial_);
+      tickets_[ticket] = false;
+      std::string url = wss_port_ != 0 ? "wss://" + options_.wss_host + ":" + std::to_string(wss_port_)
+                                       : "ws://127.0.0.1:" + std::to_string(api_port_);
+      if (!socket_url_override_.empty()) url = socket_url_override_;
+      return {200, 0, json{{"ok", true}, {"url", url + "/link/?ticket=" + ticket + "&app_id=A0FAKE"}}};
+    }
+    if (call.method == "auth.test") {
+      return {200, 0,
+              json{{"ok", true}, {"url", "https://fake.slack.com/"}, {"team", "Fake Team"}, {"user", "firstfollower"},
+                   {"team_id", "T0FAKE"}, {"user_id", "U0BOT"}, {"bot_id", "B0BOT"}, {"is_enterprise_install", false}}};
+    }
+    if (call.method == "chat.postMessage" || call.method == "chat.postEphemeral") {
+      if (!call.json.is_object()) return {200, 0, json{{"ok", false}, {"error", "invalid_json"}}};
+      const std::string channel = call.json.value("channel", "");
+      if (channel.empty()) return {200, 0, json{{"ok", false}, {"error", "channel_not_found"}}};
+      if (!call.json.contains("text") && !call.json.contains("blocks")) {
+        return {200, 0, json{{"ok", false}, {"error", "no_text"}}};
+      }
+      const std::string ts = "1700000000." + std::to_string(100000 + ++ts_serial_);
+      if (call.method == "chat.postEphemeral") return {200, 0, json{{"ok", true}, {"message_ts", ts}}};
+      return {200, 0, json{{"ok", true}, {"channel", channel}, {"ts", ts},
+                           {"message", {{"type", "message"}, {"text", call.json.value("text", "")}, {"ts", ts}}}}};
+    }
+    return {200, 0, json{{"ok", true}}};
+  }
+
+  asio::io_context io_;
+  PlainServer plain_;
+  TlsServer tls_;
+  websocketpp::lib::error_code ec_;
+  std::uint16_t api_port_ = 0;
+  std::uint16_t wss_port_ = 0;
+  std::map<const void*, int> ids_;
+  std::vector<std::string> pending_redelivery_frames_;
+  std::thread thread_;
+};
+
+FakeSlack::FakeSlack(FakeSlackOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+FakeSlack::~FakeSlack() = default;
+std::string FakeSlack::api_url() const { return impl_->api_url(); }
+const FakeSlackOptions& FakeSlack::options() const { return impl_->options_; }
+std::vector<int> FakeSlack::open_connections() const { return impl_->open_connections(); }
+bool FakeSlack::wait_for_open_connections(std::size_t count, std::chrono::milliseconds timeout) const {
+  return impl_->wait_for_open(count, timeout);
+}
+std::size_t FakeSlack::connections_accepted() const {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->accepted_;
+}
+
+std::string FakeSlack::send_slash_command(int connection, const std::string& command, const std::string& text,
+                                          bool accepts_response_payload, std::string envelope_id) {
+  if (envelope_id.empty()) envelope_id = impl_->next_envelope_id();
+  const nlohmann::json frame = {
+      {"envelope_id", envelope_id},
+      {"type", "slash_commands"},
+      {"accepts_response_payload", accepts_response_payload},
+      {"payload",
+       {{"token", "deprecated-verification-token"}, {"team_id", "T0FAKE"}, {"team_domain", "fake"},
+        {"channel_id", "C0GENERAL"}, {"channel_name", "general"}, {"user_id", "U0ALICE"},
+        {"user_name", "alice"}, {"command", command}, {"text", text}, {"api_app_id", "A0FAKE"},
+        {"is_enterprise_install", "false"}, {"response_url", impl_->next_response_url()},
+        {"trigger_id", "1337.42.abcdef"}}}};
+  impl_->send_envelope(connection, envelope_id, frame.dump());
+  return envelope_id;
+}
+
+std::string FakeSlack::send_block_action(int connection, const std::string& action_id, const std::string& value) {
+  const std::string envelope_id = impl_->next_envelope_id();
+  const nlohmann::json frame = {
+      {"envelope_id", envelope_id},
+      {"type", "interactive"},
+      {"accepts_response_payload", false},
+      {"payload",
+       {{"type", "block_actions"},
+        {"user", {{"id", "U0ALICE"}, {"username", "alice"}, {"name", "alice"}, {"team_id", "T0FAKE"}}},
+        {"api_app_id", "A0FAKE"},
+        {"token", "deprecated-verification-token"},
+        {"container", {{"type", "message"}, {"message_ts", "1700000000.000100"}, {"channel_id", "C0GENERAL"}, {"is_ephemeral", false}}},
+        {"trigger_id", "1337.43.abcdef"},
+        {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
+        {"channel", {{"id", "C0GENERAL"}, {"name", "general"}}},
+        {"response_url", impl_->next_response_url()},
+        {"actions",
+         {{{"action_id", action_id}, {"block_id", "coach_actions"}, {"text", {{"type", "plain_text"}, {"text", "Another question"}}},
+           {"value", value}, {"type", "button"}, {"action_ts", "1700000001.000200"}}}}}}};
+  impl_->send_envelope(connection, envelope_id, frame.dump());
+  return envelope_id;
+}
+
+std::string FakeSlack::send_direct_message(int connection, const std::string& text, const std::string& event_id,
+                                           int retry_attempt) {
+  const std::string envelope_id = impl_->next_envelope_id();
+  nlohmann::json frame = {
+      {"envelope_id", envelope_id},
+      {"type", "events_api"},
+      {"accepts_response_payload", false},
+      {"retry_attempt", retry_attempt},
+      {"retry_reason", retry_attempt > 0 ? "timeout" : ""},
+      {"payload",
+       {{"token", "deprecated-verification-token"}, {"team_id", "T0FAKE"}, {"api_app_id", "A0FAKE"},
+        {"event",
+         {{"type", "message"}, {"user", "U0ALICE"}, {"text", text}, {"ts", "1700000002.000300"},
+          {"channel", "D0ALICE"}, {"event_ts", "1700000002.000300"}, {"channel_type", "im"}}},
+        {"type", "event_callback"}, {"event_id", event_id}, {"event_time", 1700000002}}}};
+  impl_->send_envelope(connection, envelope_id, frame.dump());
+  return envelope_id;
+}
+
+void FakeSlack::send_raw(int connection, const std::string& frame) { impl_->send_raw(connection, frame); }
+void FakeSlack::send_disconnect(int connection, const std::string& reason) {
+  impl_->send_raw(connection, nlohmann::json{{"type", "disconnect"}, {"reason", reason},
+                                             {"debug_info", {{"host", "applink-fake-1"}}}}.dump());
+}
+void FakeSlack::close_abruptly(int connection) { impl_->close_abruptly(connection); }
+void FakeSlack::go_silent(int connection) { impl_->go_silent(connection); }
+void FakeSlack::set_redeliver_unacked(bool on) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->redeliver_ = on;
+}
+
+std::vector<nlohmann::json> FakeSlack::acks(const std::string& envelope_id) const {
+  std::lock_guard lock(impl_->mutex_);
+  const auto it = impl_->acks_.find(envelope_id);
+  return it == impl_->acks_.end() ? std::vector<nlohmann::json>{} : it->second;
+}
+
+std::optional<nlohmann::json> FakeSlack::wait_for_ack(const std::string& envelope_id,
+                                                      std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex_);
+  if (!impl_->changed_.wait_for(lock, timeout, [&] { return impl_->acks_.count(envelope_id) > 0; })) {
+    return std::nullopt;
+  }
+  return impl_->acks_[envelope_id].front();
+}
+
+std::size_t FakeSlack::total_acks() const {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->total_acks_;
+}
+
+std::optional<int> FakeSlack::ack_connection(const std::string& envelope_id) const {
+  std::lock_guard lock(impl_->mutex_);
+  const auto it = impl_->ack_connection_.find(envelope_id);
+  if (it == impl_->ack_connection_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<ApiCall> FakeSlack::calls(const std::string& method) const {
+  std::lock_guard lock(impl_->mutex_);
+  std::vector<ApiCall> found;
+  for (const auto& c : impl_->calls_) {
+    if (c.method == method) found.push_back(c);
+  }
+  return found;
+}
+
+bool FakeSlack::wait_for_calls(const std::string& method, std::size_t count,
+                               std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex_);
+  return impl_->changed_.wait_for(lock, timeout, [&] {
+    std::size_t n = 0;
+    for (const auto& c : impl_->calls_) n += c.method == method ? 1 : 0;
+    return n >= count;
+  });
+}
+
+void FakeSlack::queue_connections_open_faults(std::vector<Fault> faults) {
+  std::lock_guard lock(impl_->mutex_);
+  for (auto& f : faults) impl_->open_faults_.push_back(f);
+}
+void FakeSlack::queue_method_faults(const std::string& method, std::vector<Fault> faults) {
+  std::lock_guard lock(impl_->mutex_);
+  for (auto& f : faults) impl_->method_faults_[method].push_back(f);
+}
+void FakeSlack::override_socket_url(std::string url) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->socket_url_override_ = std::move(url);
+}
+
+TestCertificates make_test_certificates(const std::string& folder, const std::string& host) {
+  TestCertificates t{folder + "/ca.pem", folder + "/server.pem", folder + "/server.key"};
+  const std::string ca_key = folder + "/ca.key";
+  const std::string csr = folder + "/server.csr";
+  const std::string ext = folder + "/server.ext";
+  const std::string quiet = " >/dev/null 2>&1";
+  const std::string commands[] = {
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=firstfollower-test-ca -keyout " + ca_key +
+          " -out " + t.ca_file + quiet,
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=" + host + " -keyout " + t.key_file + " -out " + csr + quiet,
+      "printf 'subjectAltName=DNS:" + host + "\\n' > " + ext,
+      "openssl x509 -req -in " + csr + " -CA " + t.ca_file + " -CAkey " + ca_key +
+          " -CAcreateserial -days 2 -extfile " + ext + " -out " + t.certificate_file + quiet,
+  };
+  for (const auto& command : commands) {
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl failed: " + command);
+  }
+  return t;
+}
+
+}  // namespace ff::testing

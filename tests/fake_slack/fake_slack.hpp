@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ff::testing {
+
+// A stand-in for Slack on 127.0.0.1 (port 0), speaking its real protocol:
+// apps.connections.open with single-use tickets, the Socket Mode WebSocket
+// (hello, envelopes, acks, disconnect, pings), the Web API with Slack's
+// error shapes, response_url, and faults to inject. Every request is recorded.
+struct FakeSlackOptions {
+  std::string app_token = "xapp-1-A0FAKE-1-fakeapptoken";
+  std::string bot_token = "xoxb-1-fakebottoken";
+  // Serve the WebSocket over TLS (wss://) with this certificate and key; the
+  // Web API stays plain HTTP.
+  std::string tls_certificate;
+  std::string tls_private_key;
+  std::string wss_host = "localhost";  // the host name put into wss:// URLs
+};
+
+struct ApiCall {
+  std::string method;  // Web API method, or "response_url"
+  std::string path;
+  std::string authorization;
+  std::string content_type;
+  std::string body;
+  nlohmann::json json;  // the parsed body, when it was JSON
+};
+
+struct Fault {
+  int http_status = 200;
+  std::string error;  // ok:false error, when http_status is 200
+  int retry_after_s = 0;
+};
+
+class FakeSlack {
+ public:
+  explicit FakeSlack(FakeSlackOptions options = {});
+  ~FakeSlack();
+  FakeSlack(const FakeSlack&) = delete;
+  FakeSlack& operator=(const FakeSlack&) = delete;
+
+  std::string api_url() const;  // http://127.0.0.1:PORT/api/
+  const FakeSlackOptions& options() const;
+
+  // Socket Mode connections that completed the handshake and are open.
+  std::vector<int> open_connections() const;
+  bool wait_for_open_connections(std::size_t count, std::chrono::milliseconds timeout) const;
+  std::size_t connections_accepted() const;
+
+  // Envelopes. Each returns the envelope_id it used.
+  std::string send_slash_command(int connection, const std::string& command, const std::string& text,
+                                 bool accepts_response_payload = true, std::string envelope_id = {});
+  std::string send_block_action(int connection, const std::string& action_id, const std::string& value);
+  std::string send_direct_message(int connection, const std::string& text, const std::string& event_id,
+                                  int retry_attempt = 0);
+  void send_raw(int connection, const std::string& frame);
+  void send_disconnect(int connection, const std::string& reason);
+  // Drops the TCP connection without a close frame.
+  void close_abruptly(int connection);
+  // Stops answering pings and sending anything: a half-open socket.
+  void go_silent(int connection);
+  // Like Slack, redeliver envelopes left unacked when a connection closes.
+  void set_redeliver_unacked(bool on);
+
+  // Acks received for an envelope (normally exactly one).
+  std::vector<nlohmann::json> acks(const std::string& envelope_id) const;
+  std::optional<nlohmann::json> wait_for_ack(const std::string& envelope_id,
+                                             std::chrono::milliseconds timeout) const;
+  std::size_t total_acks() const;
+  // Which connection an envelope's ack came back on.
+  std::optional<int> ack_connection(const std::string& envelope_id) const;
+
+  std::vector<ApiCall> calls(const std::string& method) const;
+  bool wait_for_calls(const std::string& method, std::size_t count,
+                      std::chrono::milliseconds timeout) const;
+
+  // Faults: the next answers of apps.connections.open, or of a method.
+  void queue_connections_open_faults(std::vector<Fault> faults);
+  void queue_method_faults(const std::string& method, std::vector<Fault> faults);
+  // Ticket URLs point at this host/port instead (e.g. a closed port).
+  void override_socket_url(std::string url);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes a self-signed CA and a server certificate for `host` into `folder`
+// with the openssl command; returns {ca, certificate, key} paths.
+struct TestCertificates {
+  std::string ca_file;
+  std::string certificate_file;
+  std::string key_file;
+};
+TestCertificates make_test_certificates(const std::string& folder, const std::string& host);
+
+}  // namespace ff::testing

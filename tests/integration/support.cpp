@@ -1,0 +1,126 @@
+#include "integration/support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace ff::testing {
+
+Config test_config(const FakeSlack& slack, int connections) {
+  Config c;
+  c.app_token = slack.options().app_token;
+  c.bot_token = slack.options().bot_token;
+  c.api_url = slack.api_url();
+  c.connections = connections;
+  c.ack_deadline = 100ms;
+  c.ping_interval = 150ms;
+  c.pong_timeout = 300ms;
+  c.reconnect_min = 20ms;
+  c.reconnect_max = 200ms;
+  c.refresh_drain = 500ms;
+  c.api_timeout = 3000ms;
+  c.workers = 2;
+  c.random_seed = 1;
+  c.prompt_files = {std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"};
+  return c;
+}
+
+const PromptLibrary& shipped_prompts() {
+  static const PromptLibrary library = PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
+  return library;
+}
+
+RunningBot::RunningBot(const FakeSlack&, Config c)
+    : config(std::move(c)), bot(std::make_unique<SlackBot>(config, shipped_prompts())) {
+  bot->start();
+}
+
+std::string make_temp_folder() {
+  char name[] = "/tmp/ff-test-XXXXXX";
+  if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return name;
+}
+
+namespace {
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env, const std::string& stdin_text)
+    : folder_(make_temp_folder()) {
+  std::ofstream(folder_ + "/stdin") << stdin_text;
+  // Only PATH and HOME are inherited, so tokens from the test's own
+  // environment cannot leak in.
+  std::vector<std::string> environment;
+  if (const char* path = std::getenv("PATH")) environment.push_back(std::string("PATH=") + path);
+  environment.push_back("HOME=" + folder_);
+  for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int in = open((folder_ + "/stdin").c_str(), O_RDONLY);
+    const int out = open((folder_ + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = open((folder_ + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    std::vector<char*> argv;
+    std::string binary = FF_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> copies = args;
+    for (auto& a : copies) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& e : environment) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    execve(binary.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (!exited_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status_, 0);
+  }
+  std::system(("rm -rf " + folder_).c_str());
+}
+
+int ChildProcess::wait(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!exited_) {
+    const int r = waitpid(pid_, &status_, WNOHANG);
+    if (r == pid_) {
+      exited_ = true;
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(10ms);
+  }
+  if (WIFEXITED(status_)) return WEXITSTATUS(status_);
+  return 128 + WTERMSIG(status_);
+}
+
+void ChildProcess::signal(int number) { kill(pid_, number); }
+std::string ChildProcess::out() const { return read_file(folder_ + "/stdout"); }
+std::string ChildProcess::err() const { return read_file(folder_ + "/stderr"); }
+
+}  // namespace ff::testing

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bot/config.hpp"
+#include "bot/prompts.hpp"
+#include "bot/slack_bot.hpp"
+#include "fake_slack/fake_slack.hpp"
+
+namespace ff::testing {
+
+using namespace std::chrono_literals;
+
+// A configuration pointed at the fake, with keep-alive and back-off shortened
+// so fault tests take a second, not a minute.
+Config test_config(const FakeSlack& slack, int connections = 1);
+const PromptLibrary& shipped_prompts();
+
+// The real SlackBot, in process, against the fake.
+struct RunningBot {
+  explicit RunningBot(const FakeSlack& slack, Config config);
+  explicit RunningBot(const FakeSlack& slack, int connections = 1)
+      : RunningBot(slack, test_config(slack, connections)) {}
+  ~RunningBot() { bot->shutdown(1s); }
+  Config config;
+  std::unique_ptr<SlackBot> bot;
+};
+
+// A child process of the real binary, its output captured to files.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+               const std::string& stdin_text = {});
+  ~ChildProcess();
+  // Waits up to `timeout`; returns the exit code, or -1 when it did not exit.
+  int wait(std::chrono::milliseconds timeout);
+  void signal(int number);
+  std::string out() const;
+  std::string err() const;
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int status_ = -1;
+  bool exited_ = false;
+  std::string folder_;
+};
+
+std::string make_temp_folder();
+
+}  // namespace ff::testing

@@ -102,7 +102,9 @@ class SocketModeClient::Impl {
         random_(std::random_device{}()) {
     setup_endpoint(plain_);
     setup_endpoint(tls_);
-    tls_.set_tls_init_handler([this](websocketpp::connection_hdl hdl) { return tls_context(hdl); });
+    // websocketpp asks for the TLS context inside get_connection(), before
+    // the connection has a handle, so the host travels in next_tls_host_.
+    tls_.set_tls_init_handler([this](websocketpp::connection_hdl) { return tls_context(next_tls_host_); });
     for (auto& s : slots_) s.retry = std::make_unique<asio::steady_timer>(io_);
   }
 
@@ -230,7 +232,7 @@ class SocketModeClient::Impl {
     endpoint.init_asio(&io_);
   }
 
-  std::shared_ptr<asio::ssl::context> tls_context(websocketpp::connection_hdl hdl) {
+  std::shared_ptr<asio::ssl::context> tls_context(const std::string& host) {
     auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -238,7 +240,6 @@ class SocketModeClient::Impl {
     // The system CA store; SSL_CERT_FILE points it elsewhere (tests do).
     context->set_default_verify_paths();
     context->set_verify_mode(asio::ssl::verify_peer);
-    std::string host = tls_.get_con_from_hdl(hdl)->get_host();
     context->set_verify_callback([host](bool preverified, asio::ssl::verify_context& ctx) {
       // Peer verification alone accepts a valid certificate for another
       // host; the name must match too.
@@ -344,6 +345,7 @@ class SocketModeClient::Impl {
       return;
     }
     if (uri->get_secure()) {
+      next_tls_host_ = uri->get_host();
       link = connect(tls_, ticket.url, ec);
     } else if (is_loopback_host(uri->get_host())) {
       link = connect(plain_, ticket.url, ec);
@@ -611,6 +613,7 @@ class SocketModeClient::Impl {
   std::set<std::shared_ptr<Link>> links_;
   std::deque<Deadline> deadlines_;
   std::uint64_t next_serial_ = 0;
+  std::string next_tls_host_;
   bool stopping_ = false;
   std::mt19937 random_;
 

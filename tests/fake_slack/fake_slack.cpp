@@ -71,6 +71,9 @@ class FakeSlack::Impl {
     });
     io_.stop();
     thread_.join();
+    // The connections hold websocketpp handles that must go before the
+    // io_context and the servers they belong to.
+    connections_.clear();
   }
 
   std::string api_url() const { return "http://127.0.0.1:" + std::to_string(api_port_) + "/api/"; }

@@ -112,6 +112,7 @@ class FakeSlack::Impl {
       auto it = connections_.find(connection);
       if (it == connections_.end() || !it->second.open) throw std::runtime_error("no such open connection");
       it->second.unacked[envelope_id] = frame;
+      sent_at_[envelope_id] = std::chrono::steady_clock::now();
       it->second.send(frame);
     });
   }
@@ -162,6 +163,8 @@ class FakeSlack::Impl {
   std::map<int, Connection> connections_;
   std::map<std::string, std::vector<json>> acks_;
   std::map<std::string, int> ack_connection_;
+  std::map<std::string, std::chrono::steady_clock::time_point> sent_at_;
+  std::map<std::string, std::chrono::steady_clock::time_point> acked_at_;
   std::size_t total_acks_ = 0;
   std::size_t accepted_ = 0;
   std::vector<ApiCall> calls_;
@@ -261,8 +264,10 @@ class FakeSlack::Impl {
     const json frame = json::parse(text, nullptr, false);
     if (!frame.is_object() || !frame.contains("envelope_id")) return;
     const std::string envelope_id = frame.value("envelope_id", "");
+    const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mutex_);
+      acked_at_.emplace(envelope_id, now);
       acks_[envelope_id].push_back(frame);
       ack_connection_[envelope_id] = id;
       ++total_acks_;
@@ -499,6 +504,14 @@ std::optional<int> FakeSlack::ack_connection(const std::string& envelope_id) con
   const auto it = impl_->ack_connection_.find(envelope_id);
   if (it == impl_->ack_connection_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::chrono::nanoseconds> FakeSlack::ack_latency(const std::string& envelope_id) const {
+  std::lock_guard lock(impl_->mutex_);
+  const auto sent = impl_->sent_at_.find(envelope_id);
+  const auto acked = impl_->acked_at_.find(envelope_id);
+  if (sent == impl_->sent_at_.end() || acked == impl_->acked_at_.end()) return std::nullopt;
+  return acked->second - sent->second;
 }
 
 std::vector<ApiCall> FakeSlack::calls(const std::string& method) const {

@@ -77,6 +77,9 @@ class FakeSlack {
   // Which connection an envelope's ack came back on.
   std::optional<int> ack_connection(const std::string& envelope_id) const;
 
+  // Time from handing an envelope to the socket to receiving its first ack.
+  std::optional<std::chrono::nanoseconds> ack_latency(const std::string& envelope_id) const;
+
   std::vector<ApiCall> calls(const std::string& method) const;
   bool wait_for_calls(const std::string& method, std::size_t count,
                       std::chrono::milliseconds timeout) const;

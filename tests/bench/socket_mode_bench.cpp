@@ -1,0 +1,120 @@
+// Drives the real firstfollower binary over loopback with slash-command
+// envelopes at a fixed rate and prints ack latency percentiles, throughput,
+// replies counted and the bot's resident memory.
+//
+//   socket_mode_bench [--count K] [--rate R] [--rounds N]
+//
+// Latency is measured by the fake Slack server: from handing the envelope to
+// its socket to reading the ack, so it includes both ends' socket work.
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/support.hpp"
+
+using namespace ff;
+using namespace ff::testing;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+long resident_kib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+struct RoundResult {
+  std::size_t sent = 0;
+  std::size_t acked = 0;
+  std::size_t replies = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;
+};
+
+RoundResult run_round(FakeSlack& slack, int connection, std::size_t count, double rate) {
+  RoundResult r;
+  std::vector<std::string> ids;
+  ids.reserve(count);
+  const auto start = Steady::now();
+  // Sent in 1 ms slices so high rates are not limited by the pacing itself.
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto due = start + std::chrono::nanoseconds(static_cast<long long>(1e9 * static_cast<double>(i) / rate));
+    if (due > Steady::now() + 1ms) std::this_thread::sleep_until(due - 500us);
+    ids.push_back(slack.send_slash_command(connection, "/coach", ""));
+  }
+  r.sent = ids.size();
+  const auto deadline = Steady::now() + 30s;
+  for (const auto& id : ids) {
+    if (!slack.wait_for_ack(id, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::max(deadline - Steady::now(), Steady::duration{0})))) {
+      continue;
+    }
+    ++r.acked;
+    const auto acks = slack.acks(id);
+    for (const auto& a : acks) r.replies += a.contains("payload") ? 1 : 0;
+    if (const auto latency = slack.ack_latency(id)) r.latencies_ms.push_back(latency->count() / 1e6);
+  }
+  r.seconds = std::chrono::duration<double>(Steady::now() - start).count();
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t count = 20000;
+  double rate = 2000;
+  int rounds = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--count") == 0) count = std::stoul(argv[i + 1]);
+    if (std::strcmp(argv[i], "--rate") == 0) rate = std::stod(argv[i + 1]);
+    if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::stoi(argv[i + 1]);
+  }
+
+  FakeSlack slack;
+  const auto spawned = Steady::now();
+  ChildProcess bot({}, {{"SLACK_APP_TOKEN", slack.options().app_token},
+                        {"SLACK_BOT_TOKEN", slack.options().bot_token},
+                        {"SLACK_API_URL", slack.api_url()},
+                        {"FIRSTFOLLOWER_BOT_LOG_LEVEL", "warn"}});
+  if (!slack.wait_for_open_connections(1, 10s)) {
+    std::fprintf(stderr, "the bot did not connect\n%s", bot.err().c_str());
+    return 1;
+  }
+  const double connect_ms = std::chrono::duration<double, std::milli>(Steady::now() - spawned).count();
+  const int connection = slack.open_connections().front();
+  std::this_thread::sleep_for(500ms);
+  const long idle_kib = resident_kib(bot.pid());
+
+  std::printf("start to connected: %.1f ms\n", connect_ms);
+  std::printf("resident memory idle: %.1f MiB\n", idle_kib / 1024.0);
+  for (int round = 1; round <= rounds; ++round) {
+    const RoundResult r = run_round(slack, connection, count, rate);
+    std::printf(
+        "round %d: %zu envelopes at %.0f/s: acked %zu, answered in ack %zu, throughput %.0f/s, "
+        "ack latency p50 %.3f ms, p99 %.3f ms, max %.3f ms, resident memory %.1f MiB\n",
+        round, r.sent, rate, r.acked, r.replies, static_cast<double>(r.acked) / r.seconds,
+        percentile(r.latencies_ms, 0.50), percentile(r.latencies_ms, 0.99),
+        percentile(r.latencies_ms, 1.0), resident_kib(bot.pid()) / 1024.0);
+  }
+  bot.signal(SIGTERM);
+  const int code = bot.wait(5s);
+  std::printf("exit after SIGTERM: %d\n", code);
+  return code == 0 ? 0 : 1;
+}

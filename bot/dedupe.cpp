@@ -9,9 +9,9 @@ bool RecentIds::first_time(std::string_view key) {
   const auto now = clock_.steady_now();
   std::lock_guard lock(mutex_);
   expire(now);
-  auto [it, inserted] = seen_.emplace(key);
-  if (!inserted) return false;
-  order_.emplace_back(now, *it);
+  const std::uint64_t hash = std::hash<std::string_view>{}(key);
+  if (!seen_.insert(hash).second) return false;
+  order_.emplace_back(now, hash);
   return true;
 }
 

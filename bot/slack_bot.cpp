@@ -49,7 +49,7 @@ struct SlackBot::Parts {
         slack(bot_api),
         picker(library, config.random_seed != 0 ? config.random_seed : std::random_device{}()),
         services{slack, library, picker, SystemClock::instance()},
-        dedupe(SystemClock::instance(), std::chrono::hours{2}, 200'000),
+        dedupe(SystemClock::instance(), std::chrono::minutes{15}, 100'000),
         workers(static_cast<std::size_t>(config.workers)),
         dispatcher(router, slack, dedupe, workers),
         client(socket_options(config), [this] { return open_ticket(); }, dispatcher) {

@@ -39,3 +39,19 @@ TEST_CASE("unknown requests are counted and answered with a hint") {
   router.route(e);
   CHECK(router.unknown_count() == 3);
 }
+
+#include "bot/dedupe.hpp"
+
+TEST_CASE("recent ids: a repeat is caught, old ids expire, and the size is capped") {
+  using namespace std::chrono_literals;
+  ManualClock clock;
+  RecentIds ids(clock, 60s, 3);
+  CHECK(ids.first_time("a"));
+  CHECK_FALSE(ids.first_time("a"));
+  clock.advance(61s);
+  CHECK(ids.first_time("a"));  // forgotten after the retention window
+  CHECK(ids.first_time("b"));
+  CHECK(ids.first_time("c"));
+  CHECK(ids.first_time("d"));
+  CHECK(ids.size() <= 3);
+}

@@ -80,7 +80,8 @@ int run_bot(const Config& config) {
     spdlog::critical("prompt library: {}", error.what());
     return kExitConfig;
   }
-  spdlog::info("{} coaching questions in {} categories", library.all().size(), library.categories().size());
+  spdlog::info("{} coaching questions in {} categories", library.all().size(),
+               library.categories().size());
 
   if (!config.console) return run_slack(config, library);
 

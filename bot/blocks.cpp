@@ -8,7 +8,8 @@ using nlohmann::json;
 
 json section(std::string_view mrkdwn_text) {
   return {{"type", "section"},
-          {"text", {{"type", "mrkdwn"}, {"text", mrkdwn::truncate(mrkdwn_text, Limits::kSectionText)}}}};
+          {"text",
+           {{"type", "mrkdwn"}, {"text", mrkdwn::truncate(mrkdwn_text, Limits::kSectionText)}}}};
 }
 
 json header(std::string_view plain_text) {
@@ -23,12 +24,15 @@ json context(const std::vector<std::string>& mrkdwn_texts) {
   json elements = json::array();
   for (const auto& text : mrkdwn_texts) {
     if (elements.size() == Limits::kElementsPerContext) break;
-    elements.push_back({{"type", "mrkdwn"}, {"text", mrkdwn::truncate(text, Limits::kContextText)}});
+    elements.push_back(
+        {{"type", "mrkdwn"}, {"text", mrkdwn::truncate(text, Limits::kContextText)}});
   }
   return {{"type", "context"}, {"elements", std::move(elements)}};
 }
 
-json divider() { return {{"type", "divider"}}; }
+json divider() {
+  return {{"type", "divider"}};
+}
 
 json button(std::string_view plain_text, std::string_view action_id, std::string_view value,
             ButtonStyle style) {
@@ -46,7 +50,8 @@ json button(std::string_view plain_text, std::string_view action_id, std::string
 
 json actions(std::string_view block_id, std::vector<json> buttons) {
   if (buttons.size() > Limits::kElementsPerActions) buttons.resize(Limits::kElementsPerActions);
-  return {{"type", "actions"}, {"block_id", std::string(block_id)}, {"elements", std::move(buttons)}};
+  return {
+      {"type", "actions"}, {"block_id", std::string(block_id)}, {"elements", std::move(buttons)}};
 }
 
 }  // namespace ff::blocks
@@ -67,9 +72,9 @@ Message Message::plain(std::string_view mrkdwn_text, ResponseType type) {
 }
 
 nlohmann::json Message::to_response_json() const {
-  nlohmann::json j = {{"text", mrkdwn::truncate(text, blocks::Limits::kMessageText)},
-                      {"response_type",
-                       response_type == ResponseType::kInChannel ? "in_channel" : "ephemeral"}};
+  nlohmann::json j = {
+      {"text", mrkdwn::truncate(text, blocks::Limits::kMessageText)},
+      {"response_type", response_type == ResponseType::kInChannel ? "in_channel" : "ephemeral"}};
   if (!blocks.empty()) j["blocks"] = blocks;
   if (replace_original) j["replace_original"] = true;
   return j;

@@ -50,8 +50,7 @@ struct Message {
   bool replace_original = false;
 
   Message& add(nlohmann::json block);
-  static Message plain(std::string_view mrkdwn_text,
-                       ResponseType type = ResponseType::kEphemeral);
+  static Message plain(std::string_view mrkdwn_text, ResponseType type = ResponseType::kEphemeral);
 
   // The fields Slack expects in a slash-command ack payload or a
   // response_url post.

@@ -39,7 +39,8 @@ class ManualClock final : public Clock {
   }
   void advance(std::chrono::nanoseconds by) { offset_ns_ += by.count(); }
   void set_epoch(std::chrono::system_clock::time_point at) {
-    offset_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+    offset_ns_ =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
   }
 
  private:

@@ -48,7 +48,9 @@ Setting milliseconds(std::string section, std::string key, std::chrono::millisec
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> all = {
       {"slack", "api_url",
-       [](Config& c, const toml::node& n, const std::string& where) { c.api_url = text_of(n, where); }},
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.api_url = text_of(n, where);
+       }},
       {"slack", "connections",
        [](Config& c, const toml::node& n, const std::string& where) {
          c.connections = static_cast<int>(integer_in(n, where, 1, 10));
@@ -65,7 +67,9 @@ const std::vector<Setting>& settings() {
          c.workers = static_cast<int>(integer_in(n, where, 1, 64));
        }},
       {"bot", "log_level",
-       [](Config& c, const toml::node& n, const std::string& where) { c.log_level = text_of(n, where); }},
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.log_level = text_of(n, where);
+       }},
       {"bot", "prompt_files",
        [](Config& c, const toml::node& n, const std::string& where) {
          const auto* list = n.as_array();
@@ -145,7 +149,8 @@ void check_token(const std::string& token, const std::string& variable, const st
   if (token.rfind("xoxb-", 0) == 0) found = "a bot token (xoxb-)";
   if (token.rfind("xapp-", 0) == 0) found = "an app-level token (xapp-)";
   if (token.rfind("xoxp-", 0) == 0) found = "a user token (xoxp-)";
-  throw ConfigError(variable + " holds " + found + "; it needs " + kind + " starting with " + prefix);
+  throw ConfigError(variable + " holds " + found + "; it needs " + kind + " starting with " +
+                    prefix);
 }
 
 }  // namespace
@@ -177,7 +182,8 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
     try {
       root = toml::parse_file(path);
     } catch (const toml::parse_error& error) {
-      throw ConfigError(fmt::format("{}:{}: {}", path, error.source().begin.line, error.description()));
+      throw ConfigError(
+          fmt::format("{}:{}: {}", path, error.source().begin.line, error.description()));
     }
     for (const auto& [section_key, section] : root) {
       const std::string section_name(section_key.str());
@@ -187,8 +193,8 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
                                       section.source().begin.line, section_name));
       }
       for (const auto& [key, value] : *table) {
-        const std::string where = fmt::format("{}:{}: {}.{}", path, value.source().begin.line,
-                                              section_name, key.str());
+        const std::string where =
+            fmt::format("{}:{}: {}.{}", path, value.source().begin.line, section_name, key.str());
         const Setting* setting = find_setting(section_name, std::string(key.str()));
         if (setting == nullptr) throw ConfigError(where + " is not a setting");
         setting->apply(config, value, where);
@@ -216,19 +222,22 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
     if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
       throw ConfigError(where + ": expected section.key=value");
     }
-    const Setting* s = find_setting(assignment.substr(0, dot), assignment.substr(dot + 1, eq - dot - 1));
+    const Setting* s =
+        find_setting(assignment.substr(0, dot), assignment.substr(dot + 1, eq - dot - 1));
     if (s == nullptr) throw ConfigError(where + ": no such setting");
     apply_text(config, *s, assignment.substr(eq + 1), where);
   }
   if (!flags.prompt_files.empty()) config.prompt_files = flags.prompt_files;
 
-  static const std::vector<std::string> levels = {"trace", "debug", "info", "warn",
+  static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
                                                   "error", "critical", "off"};
   if (std::find(levels.begin(), levels.end(), config.log_level) == levels.end()) {
-    throw ConfigError("log level '" + config.log_level + "' is not one of trace, debug, info, warn, error, off");
+    throw ConfigError("log level '" + config.log_level +
+                      "' is not one of trace, debug, info, warn, error, off");
   }
   if (config.api_url.empty() || config.api_url.back() != '/') {
-    throw ConfigError("SLACK_API_URL / slack.api_url must end with '/' (the method name is appended)");
+    throw ConfigError(
+        "SLACK_API_URL / slack.api_url must end with '/' (the method name is appended)");
   }
   if (config.api_url.rfind("https://", 0) != 0 && config.api_url.rfind("http://", 0) != 0) {
     throw ConfigError("SLACK_API_URL / slack.api_url must start with https:// or http://");
@@ -242,8 +251,10 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
   config.bot_token = token_from(env, "SLACK_BOT_TOKEN");
   config.console = flags.console || (config.app_token.empty() && config.bot_token.empty());
   if (!config.console) {
-    if (config.app_token.empty()) throw ConfigError("SLACK_APP_TOKEN is not set (SLACK_BOT_TOKEN is)");
-    if (config.bot_token.empty()) throw ConfigError("SLACK_BOT_TOKEN is not set (SLACK_APP_TOKEN is)");
+    if (config.app_token.empty())
+      throw ConfigError("SLACK_APP_TOKEN is not set (SLACK_BOT_TOKEN is)");
+    if (config.bot_token.empty())
+      throw ConfigError("SLACK_BOT_TOKEN is not set (SLACK_APP_TOKEN is)");
     check_token(config.app_token, "SLACK_APP_TOKEN", "xapp-", "an app-level token");
     check_token(config.bot_token, "SLACK_BOT_TOKEN", "xoxb-", "a bot token");
   }
@@ -253,7 +264,8 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
 std::string Config::describe() const {
   std::ostringstream out;
   out << "mode: " << (console ? "console" : "Slack (Socket Mode)") << "\n"
-      << "config file: " << (config_path.empty() ? "(none, built-in defaults)" : config_path) << "\n"
+      << "config file: " << (config_path.empty() ? "(none, built-in defaults)" : config_path)
+      << "\n"
       << "SLACK_APP_TOKEN: " << (app_token.empty() ? "not set" : "set") << "\n"
       << "SLACK_BOT_TOKEN: " << (bot_token.empty() ? "not set" : "set") << "\n"
       << "slack.api_url: " << api_url << "\n"

@@ -12,7 +12,8 @@ namespace {
 
 // Undoes mrkdwn escaping for the terminal: a person reads text, not entities.
 std::string for_terminal(std::string text) {
-  const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+  const std::pair<const char*, const char*> entities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
   for (const auto& [entity, plain] : entities) {
     for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
       text.replace(at, std::string_view(entity).size(), plain);
@@ -80,9 +81,11 @@ void ConsoleWorkspace::render(const std::string& where, const Message& message) 
   for (const auto& block : message.blocks) {
     const std::string type = block.value("type", "");
     if (type == "section") {
-      out_ << indent(for_terminal(text_of(block.value("text", nlohmann::json::object()))), "│ ") << "\n";
+      out_ << indent(for_terminal(text_of(block.value("text", nlohmann::json::object()))), "│ ")
+           << "\n";
     } else if (type == "header") {
-      out_ << "│ == " << for_terminal(text_of(block.value("text", nlohmann::json::object()))) << " ==\n";
+      out_ << "│ == " << for_terminal(text_of(block.value("text", nlohmann::json::object())))
+           << " ==\n";
     } else if (type == "context") {
       for (const auto& element : block.value("elements", nlohmann::json::array())) {
         out_ << indent(for_terminal(text_of(element)), "│   ") << "\n";

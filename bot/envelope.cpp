@@ -77,8 +77,7 @@ BlockAction parse_block_action(const json& p) {
   a.action_id = required_string(action, "action_id");
   a.block_id = optional_string(action, "block_id");
   a.value = optional_string(action, "value");
-  if (const auto container = p.find("container");
-      container != p.end() && container->is_object()) {
+  if (const auto container = p.find("container"); container != p.end() && container->is_object()) {
     a.container_type = optional_string(*container, "type");
     a.message_ts = optional_string(*container, "message_ts");
   }
@@ -172,25 +171,30 @@ Frame parse_frame(std::string_view text) {
     const std::string type = optional_string(frame, "type");
     if (type == "hello") {
       Hello h;
-      if (const auto n = frame.find("num_connections"); n != frame.end() && n->is_number_integer()) {
+      if (const auto n = frame.find("num_connections");
+          n != frame.end() && n->is_number_integer()) {
         h.num_connections = n->get<int>();
       }
-      if (const auto info = frame.find("connection_info"); info != frame.end() && info->is_object()) {
+      if (const auto info = frame.find("connection_info");
+          info != frame.end() && info->is_object()) {
         h.app_id = optional_string(*info, "app_id");
       }
       if (const auto debug = frame.find("debug_info"); debug != frame.end() && debug->is_object()) {
         const auto t = debug->find("approximate_connection_time");
-        if (t != debug->end() && t->is_number_integer()) h.approximate_connection_time_s = t->get<long>();
+        if (t != debug->end() && t->is_number_integer())
+          h.approximate_connection_time_s = t->get<long>();
       }
       return h;
     }
     if (type == "disconnect") return Disconnect{optional_string(frame, "reason")};
-    if (envelope_id.empty()) return MalformedFrame{"frame of type '" + type + "' without envelope_id", {}};
+    if (envelope_id.empty())
+      return MalformedFrame{"frame of type '" + type + "' without envelope_id", {}};
 
     Envelope e;
     e.envelope_id = envelope_id;
     e.type = type;
-    if (const auto a = frame.find("accepts_response_payload"); a != frame.end() && a->is_boolean()) {
+    if (const auto a = frame.find("accepts_response_payload");
+        a != frame.end() && a->is_boolean()) {
       e.accepts_response_payload = a->get<bool>();
     }
     if (const auto r = frame.find("retry_attempt"); r != frame.end() && r->is_number_integer()) {

@@ -1,9 +1,9 @@
 #include <csignal>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "app.hpp"
 #include "config.hpp"
@@ -15,20 +15,25 @@
 int main(int argc, char** argv) {
   // A peer that vanishes mid-write must not kill the bot.
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App cli{"firstfollower: a Slack bot that coaches managers to lead leaders.\n"
-               "Without SLACK_APP_TOKEN and SLACK_BOT_TOKEN it starts in console mode."};
+  CLI::App cli{
+      "firstfollower: a Slack bot that coaches managers to lead leaders.\n"
+      "Without SLACK_APP_TOKEN and SLACK_BOT_TOKEN it starts in console mode."};
   ff::CommandLineOverrides flags;
   std::string config_path;
   std::string log_level;
   int connections = 0;
   bool check = false;
-  cli.add_option("-c,--config", config_path, "configuration file (default: $FIRSTFOLLOWER_CONFIG, then " FIRSTFOLLOWER_DEFAULT_CONFIG ")");
+  cli.add_option(
+      "-c,--config", config_path,
+      "configuration file (default: $FIRSTFOLLOWER_CONFIG, then " FIRSTFOLLOWER_DEFAULT_CONFIG ")");
   cli.add_flag("--check-config", check, "validate the configuration and prompt library, then exit");
   cli.add_flag("--console", flags.console, "console mode even when Slack tokens are set");
   cli.add_option("--connections", connections, "concurrent Socket Mode connections (1-10)");
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
-  cli.add_option("--prompts", flags.prompt_files, "prompt library file(s), replacing bot.prompt_files");
-  cli.add_option("--set", flags.assignments, "any setting as section.key=value, e.g. slack.ack_deadline_ms=50");
+  cli.add_option("--prompts", flags.prompt_files,
+                 "prompt library file(s), replacing bot.prompt_files");
+  cli.add_option("--set", flags.assignments,
+                 "any setting as section.key=value, e.g. slack.ack_deadline_ms=50");
   cli.set_version_flag("--version", "firstfollower 0.1.0");
   CLI11_PARSE(cli, argc, argv);
   if (!config_path.empty()) flags.config_path = config_path;

@@ -45,10 +45,17 @@ std::string escape(std::string_view user_text) {
   out.reserve(user_text.size() + user_text.size() / 8);
   for (char c : user_text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -93,8 +100,12 @@ std::string truncate(std::string_view text, std::size_t max_chars) {
   return out;
 }
 
-bool is_user_id(std::string_view id) { return is_slack_id(id, "UWB"); }
-bool is_channel_id(std::string_view id) { return is_slack_id(id, "CDGU"); }
+bool is_user_id(std::string_view id) {
+  return is_slack_id(id, "UWB");
+}
+bool is_channel_id(std::string_view id) {
+  return is_slack_id(id, "CDGU");
+}
 
 std::string mention(std::string_view user_id) {
   if (!is_user_id(user_id)) throw std::invalid_argument("not a Slack user id");

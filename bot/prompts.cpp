@@ -71,9 +71,12 @@ void PromptLibrary::merge(const std::string& toml_text, const std::string& sourc
     if (table == nullptr) fail(source, *node, "'categories' must be a table");
     for (const auto& [key, value] : *table) {
       const std::string name(key.str());
-      if (!is_name(name)) fail(source, value, "category name '" + name + "' must be lower-case letters, digits, - or _");
+      if (!is_name(name))
+        fail(source, value,
+             "category name '" + name + "' must be lower-case letters, digits, - or _");
       const auto* description = value.as_string();
-      if (description == nullptr) fail(source, value, "category '" + name + "' needs a description string");
+      if (description == nullptr)
+        fail(source, value, "category '" + name + "' needs a description string");
       auto existing = std::find_if(categories_.begin(), categories_.end(),
                                    [&](const PromptCategory& c) { return c.name == name; });
       if (existing != categories_.end()) {
@@ -87,15 +90,18 @@ void PromptLibrary::merge(const std::string& toml_text, const std::string& sourc
   const toml::node* prompts_node = root.get("prompt");
   if (prompts_node == nullptr) return;
   const auto* prompts = prompts_node->as_array();
-  if (prompts == nullptr) fail(source, *prompts_node, "'prompt' must be an array of tables ([[prompt]])");
+  if (prompts == nullptr)
+    fail(source, *prompts_node, "'prompt' must be an array of tables ([[prompt]])");
   std::set<std::string> ids_in_file;
   for (const toml::node& entry : *prompts) {
     const auto* table = entry.as_table();
     if (table == nullptr) fail(source, entry, "each [[prompt]] must be a table");
     Prompt p;
     p.id = required_text(source, *table, "id");
-    if (!is_name(p.id)) fail(source, entry, "prompt id '" + p.id + "' must be lower-case letters, digits, - or _");
-    if (!ids_in_file.insert(p.id).second) fail(source, entry, "prompt id '" + p.id + "' is used twice");
+    if (!is_name(p.id))
+      fail(source, entry, "prompt id '" + p.id + "' must be lower-case letters, digits, - or _");
+    if (!ids_in_file.insert(p.id).second)
+      fail(source, entry, "prompt id '" + p.id + "' is used twice");
     p.category = required_text(source, *table, "category");
     if (category(p.category) == nullptr) {
       fail(source, entry, "prompt '" + p.id + "' names unknown category '" + p.category + "'");
@@ -115,7 +121,8 @@ void PromptLibrary::merge(const std::string& toml_text, const std::string& sourc
     for (const auto& [key, value] : *table) {
       static const std::set<std::string, std::less<>> known = {"id", "category", "practice", "text",
                                                                "follow_ups"};
-      if (known.count(key.str()) == 0) fail(source, value, "unknown key '" + std::string(key.str()) + "'");
+      if (known.count(key.str()) == 0)
+        fail(source, value, "unknown key '" + std::string(key.str()) + "'");
     }
     auto existing = std::find_if(prompts_.begin(), prompts_.end(),
                                  [&](const Prompt& q) { return q.id == p.id; });
@@ -151,7 +158,8 @@ std::vector<const Prompt*> PromptLibrary::in_category(const std::string& name) c
 }
 
 const Prompt* PromptLibrary::by_id(const std::string& id) const {
-  auto it = std::find_if(prompts_.begin(), prompts_.end(), [&](const Prompt& p) { return p.id == id; });
+  auto it =
+      std::find_if(prompts_.begin(), prompts_.end(), [&](const Prompt& p) { return p.id == id; });
   return it == prompts_.end() ? nullptr : &*it;
 }
 

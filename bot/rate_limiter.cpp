@@ -46,12 +46,30 @@ RateLimiter::Bucket& RateLimiter::bucket(std::string_view method, std::string_vi
   double per_minute = 50;
   double burst = 5;
   switch (method_info(method).tier) {
-    case MethodTier::kTier1: per_minute = 1; burst = 2; break;
-    case MethodTier::kTier2: per_minute = 20; burst = 3; break;
-    case MethodTier::kTier3: per_minute = 50; burst = 5; break;
-    case MethodTier::kTier4: per_minute = 100; burst = 10; break;
-    case MethodTier::kPerChannel: per_minute = 60; burst = 3; break;
-    case MethodTier::kUnlimited: per_minute = 1e9; burst = 1e9; break;
+    case MethodTier::kTier1:
+      per_minute = 1;
+      burst = 2;
+      break;
+    case MethodTier::kTier2:
+      per_minute = 20;
+      burst = 3;
+      break;
+    case MethodTier::kTier3:
+      per_minute = 50;
+      burst = 5;
+      break;
+    case MethodTier::kTier4:
+      per_minute = 100;
+      burst = 10;
+      break;
+    case MethodTier::kPerChannel:
+      per_minute = 60;
+      burst = 3;
+      break;
+    case MethodTier::kUnlimited:
+      per_minute = 1e9;
+      burst = 1e9;
+      break;
   }
   Bucket b;
   b.capacity = burst;

@@ -32,7 +32,8 @@ class RateLimiter {
   explicit RateLimiter(const Clock& clock) : clock_(clock) {}
 
   std::chrono::milliseconds reserve(std::string_view method, std::string_view channel = {});
-  void pause(std::string_view method, std::string_view channel, std::chrono::milliseconds for_how_long);
+  void pause(std::string_view method, std::string_view channel,
+             std::chrono::milliseconds for_how_long);
 
   static std::string bucket_key(std::string_view method, std::string_view channel);
 

@@ -14,9 +14,9 @@
 namespace ff {
 
 bool is_token_refusal(const std::string& error) {
-  static const std::set<std::string> refusals = {
-      "invalid_auth",     "not_authed",  "token_revoked", "token_expired",
-      "account_inactive", "not_allowed_token_type"};
+  static const std::set<std::string> refusals = {"invalid_auth",     "not_authed",
+                                                 "token_revoked",    "token_expired",
+                                                 "account_inactive", "not_allowed_token_type"};
   return refusals.count(error) > 0;
 }
 
@@ -52,7 +52,8 @@ struct SlackBot::Parts {
         dedupe(SystemClock::instance(), std::chrono::minutes{15}, 100'000),
         workers(static_cast<std::size_t>(config.workers)),
         dispatcher(router, slack, dedupe, workers),
-        client(socket_options(config), [this] { return open_ticket(); }, dispatcher) {
+        client(
+            socket_options(config), [this] { return open_ticket(); }, dispatcher) {
     commands::register_all(router, services);
   }
 
@@ -89,12 +90,15 @@ struct SlackBot::Parts {
 SlackBot::SlackBot(const Config& config, const PromptLibrary& library)
     : parts_(std::make_unique<Parts>(config, library)) {}
 
-SlackBot::~SlackBot() { shutdown(std::chrono::milliseconds{0}); }
+SlackBot::~SlackBot() {
+  shutdown(std::chrono::milliseconds{0});
+}
 
 std::optional<std::string> SlackBot::verify_bot_token() {
   const ApiResult who = parts_->bot_api.call("auth.test", nlohmann::json::object());
   if (who.ok) {
-    spdlog::info("bot user {} in team {}", who.body.value("user_id", "?"), who.body.value("team_id", "?"));
+    spdlog::info("bot user {} in team {}", who.body.value("user_id", "?"),
+                 who.body.value("team_id", "?"));
     return std::nullopt;
   }
   if (is_token_refusal(who.error)) {
@@ -105,15 +109,23 @@ std::optional<std::string> SlackBot::verify_bot_token() {
   return std::nullopt;
 }
 
-void SlackBot::start() { parts_->client.start(); }
+void SlackBot::start() {
+  parts_->client.start();
+}
 
 void SlackBot::shutdown(std::chrono::milliseconds grace) {
   parts_->client.shutdown(grace);
   parts_->workers.shutdown();
 }
 
-SocketModeClient& SlackBot::client() { return parts_->client; }
-const Dispatcher& SlackBot::dispatcher() const { return parts_->dispatcher; }
-std::uint64_t SlackBot::unknown_requests() const { return parts_->router.unknown_count(); }
+SocketModeClient& SlackBot::client() {
+  return parts_->client;
+}
+const Dispatcher& SlackBot::dispatcher() const {
+  return parts_->dispatcher;
+}
+std::uint64_t SlackBot::unknown_requests() const {
+  return parts_->router.unknown_count();
+}
 
 }  // namespace ff

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include <asio/ssl/host_name_verification.hpp>
 #include <spdlog/spdlog.h>
+#include <asio/ssl/host_name_verification.hpp>
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_client.hpp>
 #include <websocketpp/uri.hpp>
@@ -30,7 +30,9 @@ bool is_loopback_host(const std::string& host) {
 }
 
 // The URL without its query, which holds the single-use ticket.
-std::string loggable(const std::string& url) { return url.substr(0, url.find('?')); }
+std::string loggable(const std::string& url) {
+  return url.substr(0, url.find('?'));
+}
 
 }  // namespace
 
@@ -104,7 +106,8 @@ class SocketModeClient::Impl {
     setup_endpoint(tls_);
     // websocketpp asks for the TLS context inside get_connection(), before
     // the connection has a handle, so the host travels in next_tls_host_.
-    tls_.set_tls_init_handler([this](websocketpp::connection_hdl) { return tls_context(next_tls_host_); });
+    tls_.set_tls_init_handler(
+        [this](websocketpp::connection_hdl) { return tls_context(next_tls_host_); });
     for (auto& s : slots_) s.retry = std::make_unique<asio::steady_timer>(io_);
   }
 
@@ -149,7 +152,8 @@ class SocketModeClient::Impl {
     // Acks queued by the last handlers are posted before this, so they leave
     // before the close frames.
     asio::post(io_, [this] {
-      for (const auto& link : links_) link->close(websocketpp::close::status::normal, "shutting down");
+      for (const auto& link : links_)
+        link->close(websocketpp::close::status::normal, "shutting down");
     });
     {
       std::unique_lock lock(state_mutex_);
@@ -316,7 +320,8 @@ class SocketModeClient::Impl {
         opener_queue_.pop_front();
       }
       ConnectionTicket ticket = tickets_();
-      asio::post(io_, [this, slot_index, ticket = std::move(ticket)] { on_ticket(slot_index, ticket); });
+      asio::post(io_,
+                 [this, slot_index, ticket = std::move(ticket)] { on_ticket(slot_index, ticket); });
     }
   }
 
@@ -396,7 +401,13 @@ class SocketModeClient::Impl {
         l->awaiting_pong = false;
       }
     });
-    connection->set_open_handler([this, weak](websocketpp::connection_hdl) {
+    connection->set_open_handler([this, weak, connection](websocketpp::connection_hdl) {
+      // Acks are small frames sent back to back; without TCP_NODELAY, Nagle's
+      // algorithm holds one until the previous is acknowledged (up to 40 ms
+      // with delayed ACKs).
+      asio::error_code ignored;
+      connection->get_raw_socket().lowest_layer().set_option(asio::ip::tcp::no_delay(true),
+                                                             ignored);
       if (auto l = weak.lock()) {
         l->last_inbound = Steady::now();
         count([](SocketModeStats& s) { ++s.connections_opened; });
@@ -432,7 +443,8 @@ class SocketModeClient::Impl {
       on_disconnect(link, *disconnect);
     } else if (const auto* bad = std::get_if<MalformedFrame>(&frame)) {
       count([](SocketModeStats& s) { ++s.malformed_frames; });
-      spdlog::warn("connection {}: malformed frame ({} bytes): {}", link->serial, text.size(), bad->reason);
+      spdlog::warn("connection {}: malformed frame ({} bytes): {}", link->serial, text.size(),
+                   bad->reason);
       if (!bad->envelope_id.empty()) {
         // Acked so Slack stops redelivering what we can never handle.
         nlohmann::json ack = {{"envelope_id", bad->envelope_id}};
@@ -463,7 +475,8 @@ class SocketModeClient::Impl {
     std::shared_ptr<Link> old = std::move(slot.active);
     slot.active = link;
     spdlog::info("connection {} live (slot {}, Slack reports {} connections, refresh in ~{} s)",
-                 link->serial, link->slot, hello.num_connections, hello.approximate_connection_time_s);
+                 link->serial, link->slot, hello.num_connections,
+                 hello.approximate_connection_time_s);
     if (old && !old->closed) drain(old);
     count([](SocketModeStats& s) { ++s.live_connections; });
   }
@@ -545,7 +558,8 @@ class SocketModeClient::Impl {
     const auto now = Steady::now();
     // Envelopes whose handler is still running are acked empty at the
     // deadline; the reply will travel through response_url.
-    while (!deadlines_.empty() && (deadlines_.front().at <= now || deadlines_.front().ack->sent())) {
+    while (!deadlines_.empty() &&
+           (deadlines_.front().at <= now || deadlines_.front().ack->sent())) {
       deadlines_.front().ack->send(std::nullopt);
       deadlines_.pop_front();
     }
@@ -635,12 +649,24 @@ SocketModeClient::SocketModeClient(SocketModeOptions options, TicketSource ticke
                                    Dispatcher& dispatcher)
     : impl_(std::make_unique<Impl>(options, std::move(tickets), dispatcher)) {}
 SocketModeClient::~SocketModeClient() = default;
-void SocketModeClient::start() { impl_->start(); }
-ClientOutcome SocketModeClient::wait(std::chrono::milliseconds timeout) { return impl_->wait(timeout); }
-void SocketModeClient::shutdown(std::chrono::milliseconds grace) { impl_->shutdown(grace); }
-ClientOutcome SocketModeClient::outcome() const { return impl_->outcome(); }
-std::string SocketModeClient::outcome_message() const { return impl_->outcome_message(); }
-SocketModeStats SocketModeClient::stats() const { return impl_->stats(); }
+void SocketModeClient::start() {
+  impl_->start();
+}
+ClientOutcome SocketModeClient::wait(std::chrono::milliseconds timeout) {
+  return impl_->wait(timeout);
+}
+void SocketModeClient::shutdown(std::chrono::milliseconds grace) {
+  impl_->shutdown(grace);
+}
+ClientOutcome SocketModeClient::outcome() const {
+  return impl_->outcome();
+}
+std::string SocketModeClient::outcome_message() const {
+  return impl_->outcome_message();
+}
+SocketModeStats SocketModeClient::stats() const {
+  return impl_->stats();
+}
 bool SocketModeClient::wait_until_live(std::size_t count, std::chrono::milliseconds timeout) {
   return impl_->wait_until_live(count, timeout);
 }

@@ -82,7 +82,8 @@ size_t collect_header(char* data, size_t size, size_t count, void* user) {
     std::string name(line.substr(0, kRetryAfter.size()));
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (name == kRetryAfter) {
-      const long seconds = std::strtol(std::string(line.substr(kRetryAfter.size())).c_str(), nullptr, 10);
+      const long seconds =
+          std::strtol(std::string(line.substr(kRetryAfter.size())).c_str(), nullptr, 10);
       response->retry_after = std::chrono::seconds{std::max(0L, seconds)};
     }
   }
@@ -174,8 +175,9 @@ ApiResult WebApiClient::perform(const Request& request) {
     CURL* curl = handles_->acquire();
     if (curl == nullptr) return ApiResult::failure("transport_error: no curl handle");
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, request.json ? "Content-Type: application/json; charset=utf-8"
-                                                      : "Content-Type: application/x-www-form-urlencoded");
+    headers = curl_slist_append(headers, request.json
+                                             ? "Content-Type: application/json; charset=utf-8"
+                                             : "Content-Type: application/x-www-form-urlencoded");
     // Without this, libcurl waits up to a second for "100 Continue" on large bodies.
     headers = curl_slist_append(headers, "Expect:");
     if (request.authorized) headers = curl_slist_append(headers, authorization_.c_str());
@@ -210,13 +212,16 @@ ApiResult WebApiClient::perform(const Request& request) {
         options_.sleep(std::chrono::milliseconds{100 * attempt});
         continue;
       }
-      return ApiResult::failure(std::string("transport_error: ") + curl_easy_strerror(response.code));
+      return ApiResult::failure(std::string("transport_error: ") +
+                                curl_easy_strerror(response.code));
     }
     if (response.status == 429) {
       // Slack did not act on a rate-limited call, so trying again is safe.
       const auto retry_after =
-          std::min(std::max(response.retry_after, std::chrono::milliseconds{1000}), options_.max_retry_after);
-      spdlog::warn("{}: rate limited by Slack, waiting {} ms (attempt {})", what, retry_after.count(), attempt);
+          std::min(std::max(response.retry_after, std::chrono::milliseconds{1000}),
+                   options_.max_retry_after);
+      spdlog::warn("{}: rate limited by Slack, waiting {} ms (attempt {})", what,
+                   retry_after.count(), attempt);
       if (!request.method.empty()) limiter_.pause(request.method, request.channel, retry_after);
       if (!attempts_left) return ApiResult::failure("ratelimited");
       if (request.method.empty()) options_.sleep(retry_after);
@@ -230,7 +235,8 @@ ApiResult WebApiClient::perform(const Request& request) {
       }
       return ApiResult::failure("http_" + std::to_string(response.status));
     }
-    if (response.status != 200) return ApiResult::failure("http_" + std::to_string(response.status));
+    if (response.status != 200)
+      return ApiResult::failure("http_" + std::to_string(response.status));
 
     // response_url answers with a plain "ok" or an empty body.
     auto body = nlohmann::json::parse(response.body, nullptr, false);

@@ -22,15 +22,18 @@ Message category_list(const PromptLibrary& library, const std::string& preface) 
   for (const auto& c : library.categories()) {
     text += "\n• `" + c.name + "`: " + mrkdwn::escape(c.description);
   }
-  text += "\nType `/coach <category>`, for example `/coach " +
-          (library.categories().empty() ? std::string("strategy") : library.categories().front().name) +
-          "`.";
+  text +=
+      "\nType `/coach <category>`, for example `/coach " +
+      (library.categories().empty() ? std::string("strategy") : library.categories().front().name) +
+      "`.";
   return Message::plain(text);
 }
 
 Reply draw_for(Services& services, const std::string& channel, const std::string& category) {
   const auto prompt = services.picker.draw(channel, category);
-  if (!prompt) return Reply::with(category_list(services.prompts, "That category has no questions yet. Try one of these:"));
+  if (!prompt)
+    return Reply::with(
+        category_list(services.prompts, "That category has no questions yet. Try one of these:"));
   Message card = question_card(*prompt, services.prompts);
   card.response_type = ResponseType::kInChannel;
   return Reply::with(std::move(card));
@@ -50,8 +53,8 @@ Message question_card(const Prompt& prompt, const PromptLibrary& library) {
     context.push_back("Then ask: " + mrkdwn::escape(prompt.follow_ups.front()));
   }
   m.add(blocks::context(context));
-  m.add(blocks::actions("coach_actions", {blocks::button("Another question", kCoachAnotherAction,
-                                                         prompt.category)}));
+  m.add(blocks::actions(
+      "coach_actions", {blocks::button("Another question", kCoachAnotherAction, prompt.category)}));
   return m;
 }
 
@@ -66,16 +69,18 @@ void register_coach(EnvelopeRouter& router, Services& services) {
     if (services.prompts.category(argument) != nullptr) {
       return draw_for(services, command.channel_id, argument);
     }
-    return Reply::with(category_list(
-        services.prompts, "I don't know the category `" +
-                              mrkdwn::escape(mrkdwn::truncate(argument, 40)) + "`. These are the ones I have:"));
+    return Reply::with(
+        category_list(services.prompts, "I don't know the category `" +
+                                            mrkdwn::escape(mrkdwn::truncate(argument, 40)) +
+                                            "`. These are the ones I have:"));
   });
 
   router.action(kCoachAnotherAction, [&services](const BlockAction& action) {
     // The value is the category of the card; a tampered one is refused
     // rather than trusted.
     if (!action.value.empty() && services.prompts.category(action.value) == nullptr) {
-      return Reply::with(Message::plain("That button looks altered, so I ignored it. Type `/coach` for a new question."));
+      return Reply::with(Message::plain(
+          "That button looks altered, so I ignored it. Type `/coach` for a new question."));
     }
     Reply reply = draw_for(services, action.channel_id, action.value);
     if (reply.message) reply.message->replace_original = true;

@@ -26,7 +26,8 @@ std::string query_value(const std::string& resource, const std::string& key) {
   std::size_t at = 0;
   while (at < query.size()) {
     const auto amp = query.find('&', at);
-    const std::string pair = query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
+    const std::string pair =
+        query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
     const auto eq = pair.find('=');
     if (eq != std::string::npos && pair.substr(0, eq) == key) return pair.substr(eq + 1);
     if (amp == std::string::npos) break;
@@ -110,10 +111,26 @@ class FakeSlack::Impl {
     on_io([&] {
       std::lock_guard lock(mutex_);
       auto it = connections_.find(connection);
-      if (it == connections_.end() || !it->second.open) throw std::runtime_error("no such open connection");
+      if (it == connections_.end() || !it->second.open)
+        throw std::runtime_error("no such open connection");
       it->second.unacked[envelope_id] = frame;
       sent_at_[envelope_id] = std::chrono::steady_clock::now();
       it->second.send(frame);
+    });
+  }
+
+  void send_envelopes(int connection,
+                      const std::vector<std::pair<std::string, std::string>>& frames) {
+    on_io([&] {
+      std::lock_guard lock(mutex_);
+      auto it = connections_.find(connection);
+      if (it == connections_.end() || !it->second.open)
+        throw std::runtime_error("no such open connection");
+      for (const auto& [envelope_id, frame] : frames) {
+        it->second.unacked[envelope_id] = frame;
+        sent_at_[envelope_id] = std::chrono::steady_clock::now();
+        it->second.send(frame);
+      }
     });
   }
 
@@ -145,7 +162,8 @@ class FakeSlack::Impl {
   }
   std::string next_response_url() {
     std::lock_guard lock(mutex_);
-    return "http://127.0.0.1:" + std::to_string(api_port_) + "/response/" + std::to_string(++response_serial_);
+    return "http://127.0.0.1:" + std::to_string(api_port_) + "/response/" +
+           std::to_string(++response_serial_);
   }
 
   // ---- shared state ---------------------------------------------------------
@@ -198,17 +216,21 @@ class FakeSlack::Impl {
       it->second = true;
       return true;
     });
-    server.set_open_handler([this, &server](websocketpp::connection_hdl hdl) { on_open(server, hdl); });
+    server.set_open_handler(
+        [this, &server](websocketpp::connection_hdl hdl) { on_open(server, hdl); });
     server.set_ping_handler([this, &server](websocketpp::connection_hdl hdl, std::string) {
       std::lock_guard lock(mutex_);
       const int id = id_of(server, hdl);
       return id != 0 && !connections_[id].silent;
     });
-    server.set_message_handler([this, &server](websocketpp::connection_hdl hdl, typename Server::message_ptr m) {
-      on_client_frame(id_of_locked(server, hdl), m->get_payload());
-    });
-    server.set_close_handler([this, &server](websocketpp::connection_hdl hdl) { on_gone(id_of_locked(server, hdl)); });
-    server.set_fail_handler([this, &server](websocketpp::connection_hdl hdl) { on_gone(id_of_locked(server, hdl)); });
+    server.set_message_handler(
+        [this, &server](websocketpp::connection_hdl hdl, typename Server::message_ptr m) {
+          on_client_frame(id_of_locked(server, hdl), m->get_payload());
+        });
+    server.set_close_handler(
+        [this, &server](websocketpp::connection_hdl hdl) { on_gone(id_of_locked(server, hdl)); });
+    server.set_fail_handler(
+        [this, &server](websocketpp::connection_hdl hdl) { on_gone(id_of_locked(server, hdl)); });
   }
 
   template <typename Server>
@@ -228,6 +250,8 @@ class FakeSlack::Impl {
   template <typename Server>
   void on_open(Server& server, websocketpp::connection_hdl hdl) {
     auto con = server.get_con_from_hdl(hdl);
+    asio::error_code ignored;
+    con->get_raw_socket().lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
     std::vector<std::string> redeliver;
     {
       std::lock_guard lock(mutex_);
@@ -236,7 +260,9 @@ class FakeSlack::Impl {
       ids_[con.get()] = id;
       Connection c;
       c.open = true;
-      c.send = [con](const std::string& text) { con->send(text, websocketpp::frame::opcode::text); };
+      c.send = [con](const std::string& text) {
+        con->send(text, websocketpp::frame::opcode::text);
+      };
       c.abort = [con] {
         asio::error_code ignored;
         con->get_raw_socket().lowest_layer().close(ignored);
@@ -247,7 +273,9 @@ class FakeSlack::Impl {
       const json hello = {{"type", "hello"},
                           {"num_connections", open},
                           {"debug_info",
-                           {{"host", "applink-fake-1"}, {"build_number", 1}, {"approximate_connection_time", 18060}}},
+                           {{"host", "applink-fake-1"},
+                            {"build_number", 1},
+                            {"approximate_connection_time", 18060}}},
                           {"connection_info", {{"app_id", "A0FAKE"}}}};
       connections_[id].send(hello.dump());
       redeliver.swap(pending_redelivery_frames_);
@@ -271,7 +299,8 @@ class FakeSlack::Impl {
       acks_[envelope_id].push_back(frame);
       ack_connection_[envelope_id] = id;
       ++total_acks_;
-      if (auto it = connections_.find(id); it != connections_.end()) it->second.unacked.erase(envelope_id);
+      if (auto it = connections_.find(id); it != connections_.end())
+        it->second.unacked.erase(envelope_id);
     }
     changed_.notify_all();
   }
@@ -320,8 +349,9 @@ class FakeSlack::Impl {
       call.method = "response_url";
       answer = {{"ok", true}};
     } else if (call.path.rfind("/api/", 0) == 0) {
-      call.method = call.path.substr(5, call.path.find('?') == std::string::npos ? std::string::npos
-                                                                                 : call.path.find('?') - 5);
+      call.method =
+          call.path.substr(5, call.path.find('?') == std::string::npos ? std::string::npos
+                                                                       : call.path.find('?') - 5);
       std::tie(status, retry_after, answer) = answer_api(call);
     } else {
       status = 404;
@@ -353,21 +383,32 @@ class FakeSlack::Impl {
     const std::string expected = "Bearer " + (is_open ? options_.app_token : options_.bot_token);
     if (call.authorization.empty()) return {200, 0, json{{"ok", false}, {"error", "not_authed"}}};
     if (call.authorization != expected) {
-      const bool other_kind = call.authorization == "Bearer " + (is_open ? options_.bot_token : options_.app_token);
-      return {200, 0, json{{"ok", false}, {"error", other_kind ? "not_allowed_token_type" : "invalid_auth"}}};
+      const bool other_kind =
+          call.authorization == "Bearer " + (is_open ? options_.bot_token : options_.app_token);
+      return {
+          200, 0,
+          json{{"ok", false}, {"error", other_kind ? "not_allowed_token_type" : "invalid_auth"}}};
     }
     if (is_open) {
       const std::string ticket = "ticket-" + std::to_string(++ticket_serial_);
       tickets_[ticket] = false;
-      std::string url = wss_port_ != 0 ? "wss://" + options_.wss_host + ":" + std::to_string(wss_port_)
-                                       : "ws://127.0.0.1:" + std::to_string(api_port_);
+      std::string url = wss_port_ != 0
+                            ? "wss://" + options_.wss_host + ":" + std::to_string(wss_port_)
+                            : "ws://127.0.0.1:" + std::to_string(api_port_);
       if (!socket_url_override_.empty()) url = socket_url_override_;
-      return {200, 0, json{{"ok", true}, {"url", url + "/link/?ticket=" + ticket + "&app_id=A0FAKE"}}};
+      return {200, 0,
+              json{{"ok", true}, {"url", url + "/link/?ticket=" + ticket + "&app_id=A0FAKE"}}};
     }
     if (call.method == "auth.test") {
       return {200, 0,
-              json{{"ok", true}, {"url", "https://fake.slack.com/"}, {"team", "Fake Team"}, {"user", "firstfollower"},
-                   {"team_id", "T0FAKE"}, {"user_id", "U0BOT"}, {"bot_id", "B0BOT"}, {"is_enterprise_install", false}}};
+              json{{"ok", true},
+                   {"url", "https://fake.slack.com/"},
+                   {"team", "Fake Team"},
+                   {"user", "firstfollower"},
+                   {"team_id", "T0FAKE"},
+                   {"user_id", "U0BOT"},
+                   {"bot_id", "B0BOT"},
+                   {"is_enterprise_install", false}}};
     }
     if (call.method == "chat.postMessage" || call.method == "chat.postEphemeral") {
       if (!call.json.is_object()) return {200, 0, json{{"ok", false}, {"error", "invalid_json"}}};
@@ -377,9 +418,14 @@ class FakeSlack::Impl {
         return {200, 0, json{{"ok", false}, {"error", "no_text"}}};
       }
       const std::string ts = "1700000000." + std::to_string(100000 + ++ts_serial_);
-      if (call.method == "chat.postEphemeral") return {200, 0, json{{"ok", true}, {"message_ts", ts}}};
-      return {200, 0, json{{"ok", true}, {"channel", channel}, {"ts", ts},
-                           {"message", {{"type", "message"}, {"text", call.json.value("text", "")}, {"ts", ts}}}}};
+      if (call.method == "chat.postEphemeral")
+        return {200, 0, json{{"ok", true}, {"message_ts", ts}}};
+      return {200, 0,
+              json{{"ok", true},
+                   {"channel", channel},
+                   {"ts", ts},
+                   {"message",
+                    {{"type", "message"}, {"text", call.json.value("text", "")}, {"ts", ts}}}}};
     }
     return {200, 0, json{{"ok", true}}};
   }
@@ -395,12 +441,20 @@ class FakeSlack::Impl {
   std::thread thread_;
 };
 
-FakeSlack::FakeSlack(FakeSlackOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+FakeSlack::FakeSlack(FakeSlackOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 FakeSlack::~FakeSlack() = default;
-std::string FakeSlack::api_url() const { return impl_->api_url(); }
-const FakeSlackOptions& FakeSlack::options() const { return impl_->options_; }
-std::vector<int> FakeSlack::open_connections() const { return impl_->open_connections(); }
-bool FakeSlack::wait_for_open_connections(std::size_t count, std::chrono::milliseconds timeout) const {
+std::string FakeSlack::api_url() const {
+  return impl_->api_url();
+}
+const FakeSlackOptions& FakeSlack::options() const {
+  return impl_->options_;
+}
+std::vector<int> FakeSlack::open_connections() const {
+  return impl_->open_connections();
+}
+bool FakeSlack::wait_for_open_connections(std::size_t count,
+                                          std::chrono::milliseconds timeout) const {
   return impl_->wait_for_open(count, timeout);
 }
 std::size_t FakeSlack::connections_accepted() const {
@@ -408,24 +462,59 @@ std::size_t FakeSlack::connections_accepted() const {
   return impl_->accepted_;
 }
 
-std::string FakeSlack::send_slash_command(int connection, const std::string& command, const std::string& text,
-                                          bool accepts_response_payload, std::string envelope_id) {
+namespace {
+
+// A slash_commands envelope exactly as Slack sends one.
+nlohmann::json slash_command_frame(const std::string& envelope_id, const std::string& command,
+                                   const std::string& text, bool accepts_response_payload,
+                                   const std::string& response_url) {
+  return {{"envelope_id", envelope_id},
+          {"type", "slash_commands"},
+          {"accepts_response_payload", accepts_response_payload},
+          {"payload",
+           {{"token", "deprecated-verification-token"},
+            {"team_id", "T0FAKE"},
+            {"team_domain", "fake"},
+            {"channel_id", "C0GENERAL"},
+            {"channel_name", "general"},
+            {"user_id", "U0ALICE"},
+            {"user_name", "alice"},
+            {"command", command},
+            {"text", text},
+            {"api_app_id", "A0FAKE"},
+            {"is_enterprise_install", "false"},
+            {"response_url", response_url},
+            {"trigger_id", "1337.42.abcdef"}}}};
+}
+
+}  // namespace
+
+std::string FakeSlack::send_slash_command(int connection, const std::string& command,
+                                          const std::string& text, bool accepts_response_payload,
+                                          std::string envelope_id) {
   if (envelope_id.empty()) envelope_id = impl_->next_envelope_id();
-  const nlohmann::json frame = {
-      {"envelope_id", envelope_id},
-      {"type", "slash_commands"},
-      {"accepts_response_payload", accepts_response_payload},
-      {"payload",
-       {{"token", "deprecated-verification-token"}, {"team_id", "T0FAKE"}, {"team_domain", "fake"},
-        {"channel_id", "C0GENERAL"}, {"channel_name", "general"}, {"user_id", "U0ALICE"},
-        {"user_name", "alice"}, {"command", command}, {"text", text}, {"api_app_id", "A0FAKE"},
-        {"is_enterprise_install", "false"}, {"response_url", impl_->next_response_url()},
-        {"trigger_id", "1337.42.abcdef"}}}};
+  const auto frame = slash_command_frame(envelope_id, command, text, accepts_response_payload,
+                                         impl_->next_response_url());
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }
 
-std::string FakeSlack::send_block_action(int connection, const std::string& action_id, const std::string& value) {
+std::vector<std::string> FakeSlack::send_slash_commands(int connection, std::size_t count) {
+  std::vector<std::pair<std::string, std::string>> frames;
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string envelope_id = impl_->next_envelope_id();
+    frames.emplace_back(
+        envelope_id,
+        slash_command_frame(envelope_id, "/coach", "", true, impl_->next_response_url()).dump());
+    ids.push_back(envelope_id);
+  }
+  impl_->send_envelopes(connection, frames);
+  return ids;
+}
+
+std::string FakeSlack::send_block_action(int connection, const std::string& action_id,
+                                         const std::string& value) {
   const std::string envelope_id = impl_->next_envelope_id();
   const nlohmann::json frame = {
       {"envelope_id", envelope_id},
@@ -433,47 +522,72 @@ std::string FakeSlack::send_block_action(int connection, const std::string& acti
       {"accepts_response_payload", false},
       {"payload",
        {{"type", "block_actions"},
-        {"user", {{"id", "U0ALICE"}, {"username", "alice"}, {"name", "alice"}, {"team_id", "T0FAKE"}}},
+        {"user",
+         {{"id", "U0ALICE"}, {"username", "alice"}, {"name", "alice"}, {"team_id", "T0FAKE"}}},
         {"api_app_id", "A0FAKE"},
         {"token", "deprecated-verification-token"},
-        {"container", {{"type", "message"}, {"message_ts", "1700000000.000100"}, {"channel_id", "C0GENERAL"}, {"is_ephemeral", false}}},
+        {"container",
+         {{"type", "message"},
+          {"message_ts", "1700000000.000100"},
+          {"channel_id", "C0GENERAL"},
+          {"is_ephemeral", false}}},
         {"trigger_id", "1337.43.abcdef"},
         {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
         {"channel", {{"id", "C0GENERAL"}, {"name", "general"}}},
         {"response_url", impl_->next_response_url()},
         {"actions",
-         {{{"action_id", action_id}, {"block_id", "coach_actions"}, {"text", {{"type", "plain_text"}, {"text", "Another question"}}},
-           {"value", value}, {"type", "button"}, {"action_ts", "1700000001.000200"}}}}}}};
+         {{{"action_id", action_id},
+           {"block_id", "coach_actions"},
+           {"text", {{"type", "plain_text"}, {"text", "Another question"}}},
+           {"value", value},
+           {"type", "button"},
+           {"action_ts", "1700000001.000200"}}}}}}};
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }
 
-std::string FakeSlack::send_direct_message(int connection, const std::string& text, const std::string& event_id,
-                                           int retry_attempt) {
+std::string FakeSlack::send_direct_message(int connection, const std::string& text,
+                                           const std::string& event_id, int retry_attempt) {
   const std::string envelope_id = impl_->next_envelope_id();
-  nlohmann::json frame = {
-      {"envelope_id", envelope_id},
-      {"type", "events_api"},
-      {"accepts_response_payload", false},
-      {"retry_attempt", retry_attempt},
-      {"retry_reason", retry_attempt > 0 ? "timeout" : ""},
-      {"payload",
-       {{"token", "deprecated-verification-token"}, {"team_id", "T0FAKE"}, {"api_app_id", "A0FAKE"},
-        {"event",
-         {{"type", "message"}, {"user", "U0ALICE"}, {"text", text}, {"ts", "1700000002.000300"},
-          {"channel", "D0ALICE"}, {"event_ts", "1700000002.000300"}, {"channel_type", "im"}}},
-        {"type", "event_callback"}, {"event_id", event_id}, {"event_time", 1700000002}}}};
+  nlohmann::json frame = {{"envelope_id", envelope_id},
+                          {"type", "events_api"},
+                          {"accepts_response_payload", false},
+                          {"retry_attempt", retry_attempt},
+                          {"retry_reason", retry_attempt > 0 ? "timeout" : ""},
+                          {"payload",
+                           {{"token", "deprecated-verification-token"},
+                            {"team_id", "T0FAKE"},
+                            {"api_app_id", "A0FAKE"},
+                            {"event",
+                             {{"type", "message"},
+                              {"user", "U0ALICE"},
+                              {"text", text},
+                              {"ts", "1700000002.000300"},
+                              {"channel", "D0ALICE"},
+                              {"event_ts", "1700000002.000300"},
+                              {"channel_type", "im"}}},
+                            {"type", "event_callback"},
+                            {"event_id", event_id},
+                            {"event_time", 1700000002}}}};
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }
 
-void FakeSlack::send_raw(int connection, const std::string& frame) { impl_->send_raw(connection, frame); }
-void FakeSlack::send_disconnect(int connection, const std::string& reason) {
-  impl_->send_raw(connection, nlohmann::json{{"type", "disconnect"}, {"reason", reason},
-                                             {"debug_info", {{"host", "applink-fake-1"}}}}.dump());
+void FakeSlack::send_raw(int connection, const std::string& frame) {
+  impl_->send_raw(connection, frame);
 }
-void FakeSlack::close_abruptly(int connection) { impl_->close_abruptly(connection); }
-void FakeSlack::go_silent(int connection) { impl_->go_silent(connection); }
+void FakeSlack::send_disconnect(int connection, const std::string& reason) {
+  impl_->send_raw(connection, nlohmann::json{{"type", "disconnect"},
+                                             {"reason", reason},
+                                             {"debug_info", {{"host", "applink-fake-1"}}}}
+                                  .dump());
+}
+void FakeSlack::close_abruptly(int connection) {
+  impl_->close_abruptly(connection);
+}
+void FakeSlack::go_silent(int connection) {
+  impl_->go_silent(connection);
+}
 void FakeSlack::set_redeliver_unacked(bool on) {
   std::lock_guard lock(impl_->mutex_);
   impl_->redeliver_ = on;
@@ -488,7 +602,8 @@ std::vector<nlohmann::json> FakeSlack::acks(const std::string& envelope_id) cons
 std::optional<nlohmann::json> FakeSlack::wait_for_ack(const std::string& envelope_id,
                                                       std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mutex_);
-  if (!impl_->changed_.wait_for(lock, timeout, [&] { return impl_->acks_.count(envelope_id) > 0; })) {
+  if (!impl_->changed_.wait_for(lock, timeout,
+                                [&] { return impl_->acks_.count(envelope_id) > 0; })) {
     return std::nullopt;
   }
   return impl_->acks_[envelope_id].front();
@@ -506,7 +621,8 @@ std::optional<int> FakeSlack::ack_connection(const std::string& envelope_id) con
   return it->second;
 }
 
-std::optional<std::chrono::nanoseconds> FakeSlack::ack_latency(const std::string& envelope_id) const {
+std::optional<std::chrono::nanoseconds> FakeSlack::ack_latency(
+    const std::string& envelope_id) const {
   std::lock_guard lock(impl_->mutex_);
   const auto sent = impl_->sent_at_.find(envelope_id);
   const auto acked = impl_->acked_at_.find(envelope_id);
@@ -553,9 +669,10 @@ TestCertificates make_test_certificates(const std::string& folder, const std::st
   const std::string ext = folder + "/server.ext";
   const std::string quiet = " >/dev/null 2>&1";
   const std::string commands[] = {
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=firstfollower-test-ca -keyout " + ca_key +
-          " -out " + t.ca_file + quiet,
-      "openssl req -newkey rsa:2048 -nodes -subj /CN=" + host + " -keyout " + t.key_file + " -out " + csr + quiet,
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=firstfollower-test-ca -keyout " +
+          ca_key + " -out " + t.ca_file + quiet,
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=" + host + " -keyout " + t.key_file +
+          " -out " + csr + quiet,
       "printf 'subjectAltName=DNS:" + host + "\\n' > " + ext,
       "openssl x509 -req -in " + csr + " -CA " + t.ca_file + " -CAkey " + ca_key +
           " -CAcreateserial -days 2 -extfile " + ext + " -out " + t.certificate_file + quiet,

@@ -55,11 +55,15 @@ class FakeSlack {
   std::size_t connections_accepted() const;
 
   // Envelopes. Each returns the envelope_id it used.
-  std::string send_slash_command(int connection, const std::string& command, const std::string& text,
-                                 bool accepts_response_payload = true, std::string envelope_id = {});
-  std::string send_block_action(int connection, const std::string& action_id, const std::string& value);
-  std::string send_direct_message(int connection, const std::string& text, const std::string& event_id,
-                                  int retry_attempt = 0);
+  std::string send_slash_command(int connection, const std::string& command,
+                                 const std::string& text, bool accepts_response_payload = true,
+                                 std::string envelope_id = {});
+  // Sends `count` /coach envelopes in one go; returns their ids. For load.
+  std::vector<std::string> send_slash_commands(int connection, std::size_t count);
+  std::string send_block_action(int connection, const std::string& action_id,
+                                const std::string& value);
+  std::string send_direct_message(int connection, const std::string& text,
+                                  const std::string& event_id, int retry_attempt = 0);
   void send_raw(int connection, const std::string& frame);
   void send_disconnect(int connection, const std::string& reason);
   // Drops the TCP connection without a close frame.

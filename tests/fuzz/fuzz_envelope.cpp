@@ -24,8 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A parsed payload, serialized the way the bot sees it, parses again to
     // the same request kind.
     if (const auto* command = std::get_if<ff::SlashCommand>(&envelope->request)) {
-      const nlohmann::json payload = {{"command", command->command}, {"user_id", command->user_id},
-                                      {"channel_id", command->channel_id}, {"text", command->text}};
+      const nlohmann::json payload = {{"command", command->command},
+                                      {"user_id", command->user_id},
+                                      {"channel_id", command->channel_id},
+                                      {"text", command->text}};
       const auto again = ff::parse_request("slash_commands", payload);
       require(std::get<ff::SlashCommand>(again).text == command->text);
     }
@@ -39,6 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require(ff::mrkdwn::char_count(cut) <= limit);
   // And a message built from it is always valid JSON within Slack's limits.
   const ff::Message message = ff::Message::plain(text);
-  require(!message.to_response_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).empty());
+  require(!message.to_response_json()
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+               .empty());
   return 0;
 }

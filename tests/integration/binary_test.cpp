@@ -80,7 +80,8 @@ TEST_CASE("binary: --check-config validates and a broken prompt file names file 
   CHECK(ok.wait(5s) == 0);
   CHECK(ok.out().find("configuration OK") != std::string::npos);
   const std::string folder = make_temp_folder();
-  std::ofstream(folder + "/bad.toml") << "[categories]\ngap = \"x\"\n\n[[prompt]]\nid = \"a\"\ncategory = \"gap\"\n";
+  std::ofstream(folder + "/bad.toml")
+      << "[categories]\ngap = \"x\"\n\n[[prompt]]\nid = \"a\"\ncategory = \"gap\"\n";
   ChildProcess bad({"--check-config", "--prompts", folder + "/bad.toml"}, {});
   CHECK(bad.wait(5s) == 2);
   CHECK(bad.out().find(folder + "/bad.toml:4: missing 'practice'") != std::string::npos);

@@ -24,7 +24,8 @@ std::chrono::milliseconds time_to_answer(FakeSlack& slack, std::chrono::millisec
     if (!open.empty()) {
       const auto id = slack.send_slash_command(open.back(), "/coach", "");
       if (slack.wait_for_ack(id, 100ms)) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - start);
       }
     } else {
       std::this_thread::sleep_for(10ms);
@@ -50,7 +51,8 @@ TEST_CASE("refresh_requested with envelopes in flight loses none and doubles non
   RunningBot bot(slack);
   const int old_connection = live_connection(slack, bot);
   std::vector<std::string> ids;
-  for (int i = 0; i < 100; ++i) ids.push_back(slack.send_slash_command(old_connection, "/coach", ""));
+  for (int i = 0; i < 100; ++i)
+    ids.push_back(slack.send_slash_command(old_connection, "/coach", ""));
   slack.send_disconnect(old_connection, "refresh_requested");
   // Slack may keep routing to the old socket until it is closed.
   for (int i = 0; i < 100; ++i) {
@@ -60,7 +62,8 @@ TEST_CASE("refresh_requested with envelopes in flight loses none and doubles non
       const auto open = slack.open_connections();
       const bool old_open = std::find(open.begin(), open.end(), old_connection) != open.end();
       try {
-        ids.push_back(slack.send_slash_command(old_open ? old_connection : open.back(), "/coach", ""));
+        ids.push_back(
+            slack.send_slash_command(old_open ? old_connection : open.back(), "/coach", ""));
         break;
       } catch (const std::runtime_error&) {
         std::this_thread::sleep_for(10ms);
@@ -188,9 +191,13 @@ TEST_CASE("malformed frames get logged and acked where possible, and lose nothin
   slack.send_raw(c, "{not json");
   slack.send_raw(c, R"({"type":"mystery","envelope_id":"env-unknown","payload":{}})");
   slack.send_raw(c, R"({"type":"slash_commands","payload":{"command":"/coach"}})");
-  slack.send_raw(c, R"({"type":"slash_commands","envelope_id":"env-bad","payload":{"command":42}})");
+  slack.send_raw(c,
+                 R"({"type":"slash_commands","envelope_id":"env-bad","payload":{"command":42}})");
   const std::string big(1024 * 1024, 'x');
-  slack.send_raw(c, R"({"type":"slash_commands","envelope_id":"env-huge","payload":{"command":"/coach","user_id":"U1","channel_id":"C1","text":")" + big + R"("}})");
+  slack.send_raw(
+      c,
+      R"({"type":"slash_commands","envelope_id":"env-huge","payload":{"command":"/coach","user_id":"U1","channel_id":"C1","text":")" +
+          big + R"("}})");
   CHECK(slack.wait_for_ack("env-unknown", 5s));
   CHECK(slack.wait_for_ack("env-bad", 5s));
   CHECK(slack.wait_for_ack("env-huge", 5s));

@@ -93,7 +93,7 @@ TEST_CASE("a redelivered envelope and a retried event are handled once") {
     std::this_thread::sleep_for(5ms);
   }
   const auto acks = slack.acks("env-same");
-  REQUIRE(acks.size() == 2);  // both deliveries acked ...
+  REQUIRE(acks.size() == 2);                                          // both deliveries acked ...
   CHECK(acks[0].contains("payload") != acks[1].contains("payload"));  // ... one answered
   REQUIRE(slack.wait_for_calls("chat.postMessage", 1, 5s));
   std::this_thread::sleep_for(300ms);

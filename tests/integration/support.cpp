@@ -35,7 +35,8 @@ Config test_config(const FakeSlack& slack, int connections) {
 }
 
 const PromptLibrary& shipped_prompts() {
-  static const PromptLibrary library = PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
+  static const PromptLibrary library =
+      PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
   return library;
 }
 
@@ -60,7 +61,8 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 ChildProcess::ChildProcess(const std::vector<std::string>& args,
-                           const std::map<std::string, std::string>& env, const std::string& stdin_text)
+                           const std::map<std::string, std::string>& env,
+                           const std::string& stdin_text)
     : folder_(make_temp_folder()) {
   std::ofstream(folder_ + "/stdin") << stdin_text;
   // Only PATH and HOME are inherited, so tokens from the test's own
@@ -119,8 +121,14 @@ int ChildProcess::wait(std::chrono::milliseconds timeout) {
   return 128 + WTERMSIG(status_);
 }
 
-void ChildProcess::signal(int number) { kill(pid_, number); }
-std::string ChildProcess::out() const { return read_file(folder_ + "/stdout"); }
-std::string ChildProcess::err() const { return read_file(folder_ + "/stderr"); }
+void ChildProcess::signal(int number) {
+  kill(pid_, number);
+}
+std::string ChildProcess::out() const {
+  return read_file(folder_ + "/stdout");
+}
+std::string ChildProcess::err() const {
+  return read_file(folder_ + "/stderr");
+}
 
 }  // namespace ff::testing

@@ -41,9 +41,11 @@ TEST_CASE("mention accepts only real user ids") {
 TEST_CASE("builders keep text within Slack's limits") {
   const std::string long_text(5000, 'a');
   const auto section = blocks::section(long_text);
-  CHECK(mrkdwn::char_count(section["text"]["text"].get<std::string>()) == blocks::Limits::kSectionText);
+  CHECK(mrkdwn::char_count(section["text"]["text"].get<std::string>()) ==
+        blocks::Limits::kSectionText);
   const auto button = blocks::button(std::string(100, 'b'), "act", std::string(3000, 'v'));
-  CHECK(mrkdwn::char_count(button["text"]["text"].get<std::string>()) == blocks::Limits::kButtonText);
+  CHECK(mrkdwn::char_count(button["text"]["text"].get<std::string>()) ==
+        blocks::Limits::kButtonText);
   CHECK(button["value"].get<std::string>().size() <= blocks::Limits::kButtonValue + 3);
 }
 

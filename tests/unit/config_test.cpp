@@ -93,7 +93,8 @@ TEST_CASE("tokens may come from files") {
   CHECK(c.bot_token == "xoxb-from-file");
   CHECK(c.describe().find("from-file") == std::string::npos);
   env.values["SLACK_APP_TOKEN"] = "xapp-too";
-  CHECK(error_of({}, env).find("either SLACK_APP_TOKEN or SLACK_APP_TOKEN_FILE") != std::string::npos);
+  CHECK(error_of({}, env).find("either SLACK_APP_TOKEN or SLACK_APP_TOKEN_FILE") !=
+        std::string::npos);
   std::remove(app.c_str());
   std::remove(bot.c_str());
 }
@@ -106,7 +107,8 @@ TEST_CASE("bad configuration files and values are named precisely") {
   CHECK(error_of(flags, env) == typo + ":2: slack.conections is not a setting");
   const std::string range = temp_file("[slack]\nconnections = 11\n");
   flags.config_path = range;
-  CHECK(error_of(flags, env).find(":2: slack.connections: 11 is outside 1..10") != std::string::npos);
+  CHECK(error_of(flags, env).find(":2: slack.connections: 11 is outside 1..10") !=
+        std::string::npos);
   const std::string broken = temp_file("[slack\n");
   flags.config_path = broken;
   CHECK(error_of(flags, env).rfind(broken + ":1:", 0) == 0);

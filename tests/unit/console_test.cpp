@@ -25,7 +25,8 @@ struct ConsoleSession {
   }
 };
 
-bool is_question_of(const PromptLibrary& library, const std::string& output, const std::string& category) {
+bool is_question_of(const PromptLibrary& library, const std::string& output,
+                    const std::string& category) {
   for (const auto* p : library.in_category(category)) {
     if (output.find(p->text) != std::string::npos) return true;
   }

@@ -21,7 +21,8 @@ TEST_CASE("disconnect frame carries its reason") {
 }
 
 TEST_CASE("slash command envelope is parsed field for field") {
-  const auto frame = parse_frame(R"({"envelope_id":"e1","type":"slash_commands","accepts_response_payload":true,
+  const auto frame =
+      parse_frame(R"({"envelope_id":"e1","type":"slash_commands","accepts_response_payload":true,
     "payload":{"token":"x","team_id":"T1","team_domain":"d","channel_id":"C1","channel_name":"general",
     "user_id":"U1","user_name":"ann","command":"/coach","text":"strategy","api_app_id":"A1",
     "is_enterprise_install":"false","response_url":"https://hooks.slack.com/commands/1","trigger_id":"t1"}})");
@@ -36,7 +37,8 @@ TEST_CASE("slash command envelope is parsed field for field") {
 }
 
 TEST_CASE("block_actions, views, shortcuts and events are typed") {
-  auto frame = parse_frame(R"({"envelope_id":"e2","type":"interactive","payload":{"type":"block_actions",
+  auto frame =
+      parse_frame(R"({"envelope_id":"e2","type":"interactive","payload":{"type":"block_actions",
     "user":{"id":"U1"},"team":{"id":"T1"},"channel":{"id":"C1"},"container":{"type":"message","message_ts":"1.2"},
     "response_url":"https://hooks/x","trigger_id":"t","actions":[{"action_id":"coach_another","block_id":"b","value":"gap"}]}})");
   const auto& action = std::get<BlockAction>(std::get<Envelope>(frame).request);
@@ -44,13 +46,15 @@ TEST_CASE("block_actions, views, shortcuts and events are typed") {
   CHECK(action.value == "gap");
   CHECK(action.message_ts == "1.2");
 
-  frame = parse_frame(R"({"envelope_id":"e3","type":"interactive","payload":{"type":"view_submission",
+  frame =
+      parse_frame(R"({"envelope_id":"e3","type":"interactive","payload":{"type":"view_submission",
     "user":{"id":"U1"},"view":{"id":"V1","callback_id":"nit_modal","private_metadata":"m","state":{"values":{"b":{"a":{"value":"x"}}}}}}})");
   const auto& view = std::get<ViewSubmission>(std::get<Envelope>(frame).request);
   CHECK(view.callback_id == "nit_modal");
   CHECK(view.state_values["b"]["a"]["value"] == "x");
 
-  frame = parse_frame(R"({"envelope_id":"e4","type":"events_api","retry_attempt":1,"retry_reason":"timeout",
+  frame = parse_frame(
+      R"({"envelope_id":"e4","type":"events_api","retry_attempt":1,"retry_reason":"timeout",
     "payload":{"type":"event_callback","event_id":"Ev1","team_id":"T1","event":{"type":"message","channel_type":"im","user":"U1","channel":"D1","text":"help","ts":"1.0"}}})");
   const auto& envelope = std::get<Envelope>(frame);
   CHECK(envelope.retry_attempt == 1);
@@ -65,17 +69,20 @@ TEST_CASE("malformed frames are reported, with the envelope id when it is readab
   CHECK(std::get<MalformedFrame>(parse_frame("[1,2]")).envelope_id.empty());
   const auto missing_id = parse_frame(R"({"type":"slash_commands","payload":{}})");
   CHECK(std::get<MalformedFrame>(missing_id).envelope_id.empty());
-  const auto bad_payload = parse_frame(R"({"envelope_id":"e9","type":"slash_commands","payload":{"command":"coach"}})");
+  const auto bad_payload =
+      parse_frame(R"({"envelope_id":"e9","type":"slash_commands","payload":{"command":"coach"}})");
   CHECK(std::get<MalformedFrame>(bad_payload).envelope_id == "e9");
   const auto unknown = parse_frame(R"({"envelope_id":"e10","type":"mystery","payload":{}})");
   CHECK(std::get<MalformedFrame>(unknown).envelope_id == "e10");
-  const auto wrong_types = parse_frame(R"({"envelope_id":"e11","type":"slash_commands","payload":{"command":7,"user_id":[],"channel_id":{}}})");
+  const auto wrong_types = parse_frame(
+      R"({"envelope_id":"e11","type":"slash_commands","payload":{"command":7,"user_id":[],"channel_id":{}}})");
   CHECK(std::holds_alternative<MalformedFrame>(wrong_types));
 }
 
 TEST_CASE("an oversized field is refused rather than carried through") {
   const std::string huge(100 * 1024, 'x');
-  const auto frame = parse_frame(R"({"envelope_id":"e12","type":"slash_commands","payload":{"command":"/coach","user_id":"U1","channel_id":"C1","text":")" +
-                                 huge + R"("}})");
+  const auto frame = parse_frame(
+      R"({"envelope_id":"e12","type":"slash_commands","payload":{"command":"/coach","user_id":"U1","channel_id":"C1","text":")" +
+      huge + R"("}})");
   CHECK(std::get<MalformedFrame>(frame).envelope_id == "e12");
 }

@@ -48,17 +48,21 @@ TEST_CASE("the shipped prompt library loads and covers every category") {
 }
 
 TEST_CASE("a bad prompt file names file and line") {
-  CHECK(error_of("[[prompt]]\nid = \"x\"\n= broken") .rfind("team.toml:3:", 0) == 0);
-  const std::string unknown = std::string(kGood) + "\n[[prompt]]\nid = \"z\"\ncategory = \"nope\"\npractice = \"p\"\ntext = \"t\"\n";
+  CHECK(error_of("[[prompt]]\nid = \"x\"\n= broken").rfind("team.toml:3:", 0) == 0);
+  const std::string unknown =
+      std::string(kGood) +
+      "\n[[prompt]]\nid = \"z\"\ncategory = \"nope\"\npractice = \"p\"\ntext = \"t\"\n";
   const std::string message = error_of(unknown);
   CHECK(message.rfind("team.toml:", 0) == 0);
   INFO(message);
   CHECK(message.find("team.toml:25:") == 0);
   CHECK(message.find("unknown category 'nope'") != std::string::npos);
-  CHECK(error_of(std::string(kGood) + "\n[[prompt]]\nid = \"g1\"\ncategory = \"gap\"\npractice = \"p\"\ntext = \"t\"\n")
+  CHECK(error_of(std::string(kGood) +
+                 "\n[[prompt]]\nid = \"g1\"\ncategory = \"gap\"\npractice = \"p\"\ntext = \"t\"\n")
             .find("used twice") != std::string::npos);
   CHECK(error_of("[categories]\ngap = \"x\"\n").find("no prompts") != std::string::npos);
-  CHECK(error_of(std::string(kGood) + "\n[[prompt]]\nid = \"q\"\ncategory = \"gap\"\npractice = \"p\"\ntext = \"  \"\n")
+  CHECK(error_of(std::string(kGood) +
+                 "\n[[prompt]]\nid = \"q\"\ncategory = \"gap\"\npractice = \"p\"\ntext = \"  \"\n")
             .find("'text' is empty") != std::string::npos);
 }
 

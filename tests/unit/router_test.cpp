@@ -7,8 +7,14 @@ using namespace ff;
 TEST_CASE("requests reach the handler registered for them") {
   EnvelopeRouter router;
   int commands = 0, actions = 0, events = 0;
-  router.command("/coach", [&](const SlashCommand&) { ++commands; return Reply::none(); });
-  router.action("endorse:*", [&](const BlockAction&) { ++actions; return Reply::none(); });
+  router.command("/coach", [&](const SlashCommand&) {
+    ++commands;
+    return Reply::none();
+  });
+  router.action("endorse:*", [&](const BlockAction&) {
+    ++actions;
+    return Reply::none();
+  });
   router.event("app_home_opened", [&](const Event&) { ++events; });
 
   SlashCommand c;

@@ -185,6 +185,7 @@ class FakeSlack::Impl {
   std::map<std::string, std::chrono::steady_clock::time_point> acked_at_;
   std::size_t total_acks_ = 0;
   std::size_t accepted_ = 0;
+  std::size_t max_open_ = 0;
   std::vector<ApiCall> calls_;
   std::deque<Fault> open_faults_;
   std::map<std::string, std::deque<Fault>> method_faults_;
@@ -270,6 +271,7 @@ class FakeSlack::Impl {
       connections_[id] = std::move(c);
       std::size_t open = 0;
       for (const auto& [i, other] : connections_) open += other.open ? 1 : 0;
+      max_open_ = std::max(max_open_, open);
       const json hello = {{"type", "hello"},
                           {"num_connections", open},
                           {"debug_info",
@@ -456,6 +458,10 @@ std::vector<int> FakeSlack::open_connections() const {
 bool FakeSlack::wait_for_open_connections(std::size_t count,
                                           std::chrono::milliseconds timeout) const {
   return impl_->wait_for_open(count, timeout);
+}
+std::size_t FakeSlack::max_open_connections() const {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->max_open_;
 }
 std::size_t FakeSlack::connections_accepted() const {
   std::lock_guard lock(impl_->mutex_);

@@ -53,6 +53,8 @@ class FakeSlack {
   std::vector<int> open_connections() const;
   bool wait_for_open_connections(std::size_t count, std::chrono::milliseconds timeout) const;
   std::size_t connections_accepted() const;
+  // The most Socket Mode connections that were open at the same moment.
+  std::size_t max_open_connections() const;
 
   // Envelopes. Each returns the envelope_id it used.
   std::string send_slash_command(int connection, const std::string& command,

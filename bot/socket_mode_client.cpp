@@ -401,13 +401,15 @@ class SocketModeClient::Impl {
         l->awaiting_pong = false;
       }
     });
-    connection->set_open_handler([this, weak, connection](websocketpp::connection_hdl) {
+    connection->set_open_handler([this, weak, &endpoint](websocketpp::connection_hdl hdl) {
       // Acks are small frames sent back to back; without TCP_NODELAY, Nagle's
       // algorithm holds one until the previous is acknowledged (up to 40 ms
-      // with delayed ACKs).
+      // with delayed ACKs). The connection is found through its handle:
+      // capturing it here would make it own itself.
       asio::error_code ignored;
-      connection->get_raw_socket().lowest_layer().set_option(asio::ip::tcp::no_delay(true),
-                                                             ignored);
+      if (auto c = endpoint.get_con_from_hdl(hdl, ignored)) {
+        c->get_raw_socket().lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
+      }
       if (auto l = weak.lock()) {
         l->last_inbound = Steady::now();
         count([](SocketModeStats& s) { ++s.connections_opened; });

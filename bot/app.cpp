@@ -10,6 +10,8 @@
 
 #include "commands/commands.hpp"
 #include "console.hpp"
+#include "mrkdwn.hpp"
+#include "platform_jobs.hpp"
 #include "prompts.hpp"
 #include "slack_bot.hpp"
 #include "web_api.hpp"
@@ -21,9 +23,30 @@ std::uint64_t seed_of(const Config& config) {
   return config.random_seed != 0 ? config.random_seed : std::random_device{}();
 }
 
-int run_slack(const Config& config, const PromptLibrary& library) {
+store::DatabaseOptions database_options(const Config& config) {
+  store::DatabaseOptions options;
+  options.sqlite_synchronous = config.sqlite_synchronous;
+  options.postgres_pool_size = config.postgres_pool_size;
+  return options;
+}
+
+// Opens the database and applies pending migrations; nullptr after logging
+// why it cannot be used.
+std::unique_ptr<store::SqlStore> open_store(const Config& config) {
+  try {
+    auto opened =
+        store::SqlStore::open(config.database, database_options(config), SystemClock::instance());
+    spdlog::info("state in {}", opened->database().describe());
+    return opened;
+  } catch (const store::StoreError& error) {
+    spdlog::critical("database: {}", error.what());
+    return nullptr;
+  }
+}
+
+int run_slack(const Config& config, const PromptLibrary& library, store::SqlStore& store) {
   init_http_library();
-  SlackBot bot(config, library);
+  SlackBot bot(config, library, store);
   // A refused bot token is found at start, not at the first slash command.
   if (const auto refused = bot.verify_bot_token()) {
     spdlog::critical("{}", *refused);
@@ -83,14 +106,50 @@ int run_bot(const Config& config) {
   spdlog::info("{} coaching questions in {} categories", library.all().size(),
                library.categories().size());
 
-  if (!config.console) return run_slack(config, library);
+  const auto store = open_store(config);
+  if (!store) return kExitDatabase;
+  if (!config.console) return run_slack(config, library, *store);
 
+  // Console mode keeps its state in the same kind of store, and runs due
+  // jobs too, so a scheduled message shows up in the terminal.
+  const Clock& clock = SystemClock::instance();
   ConsoleWorkspace workspace(std::cout);
-  PromptPicker picker(library, seed_of(config));
-  Services services{workspace, library, picker, SystemClock::instance()};
+  PromptPicker picker(library, seed_of(config), *store, clock);
+  Services services{workspace, library, picker, clock, *store, store->jobs()};
   EnvelopeRouter router;
   commands::register_all(router, services);
-  return run_console(router, workspace, std::cin, std::cout, isatty(STDIN_FILENO) == 1);
+  JobScheduler scheduler(store->jobs(), clock, SchedulerOptions{});
+  register_platform_jobs(scheduler, workspace, store->jobs(), *store, clock,
+                         MaintenancePolicy{config.dedupe_retention});
+  scheduler.start();
+  const int exit_code =
+      run_console(router, workspace, std::cin, std::cout, isatty(STDIN_FILENO) == 1);
+  scheduler.stop();
+  return exit_code;
+}
+
+int run_personal_data(const Config& config, PersonalDataAction action, const std::string& user_id,
+                      std::ostream& out) {
+  if (!mrkdwn::is_user_id(user_id)) {
+    out << "firstfollower: '" << user_id
+        << "' is not a Slack user id (it looks like U0123ABCD; find it in the person's Slack "
+           "profile under \"Copy member ID\")\n";
+    return kExitConfig;
+  }
+  const auto store = open_store(config);
+  if (!store) return kExitDatabase;
+  try {
+    if (action == PersonalDataAction::kExport) {
+      out << store->export_user(user_id).dump(2) << "\n";
+    } else {
+      nlohmann::json removed = store->forget_user(user_id);
+      out << nlohmann::json{{"user_id", user_id}, {"removed", removed}}.dump(2) << "\n";
+    }
+    return kExitOk;
+  } catch (const store::StoreError& error) {
+    spdlog::critical("database: {}", error.what());
+    return kExitDatabase;
+  }
 }
 
 int check_config(const Config& config, std::ostream& out) {

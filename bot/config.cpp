@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <spdlog/fmt/fmt.h>
@@ -20,6 +21,11 @@ struct Setting {
   std::string key;
   std::function<void(Config&, const toml::node&, const std::string& where)> apply;
 };
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
 
 std::int64_t integer_in(const toml::node& node, const std::string& where, std::int64_t low,
                         std::int64_t high) {
@@ -78,6 +84,27 @@ const std::vector<Setting>& settings() {
          for (const auto& item : *list) c.prompt_files.push_back(text_of(item, where));
        }},
       milliseconds("bot", "shutdown_grace_ms", &Config::shutdown_grace, 0, 4000),
+      {"store", "database",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.database = text_of(n, where);
+       }},
+      {"store", "dedupe_retention_minutes",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.dedupe_retention = std::chrono::minutes{integer_in(n, where, 10, 7 * 24 * 60)};
+       }},
+      {"store", "sqlite_synchronous",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.sqlite_synchronous = upper(text_of(n, where));
+         if (c.sqlite_synchronous != "NORMAL" && c.sqlite_synchronous != "FULL") {
+           throw ConfigError(where + ": expected \"NORMAL\" or \"FULL\"");
+         }
+       }},
+      {"store", "postgres_pool_size",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.postgres_pool_size = static_cast<int>(integer_in(n, where, 1, 64));
+       }},
+      milliseconds("scheduler", "poll_interval_ms", &Config::scheduler_poll_interval, 10, 60000),
+      milliseconds("scheduler", "lease_ms", &Config::scheduler_lease, 1000, 3600000),
       {"bot", "random_seed",
        [](Config& c, const toml::node& n, const std::string& where) {
          c.random_seed = static_cast<std::uint64_t>(integer_in(n, where, 0, INT64_MAX));
@@ -91,11 +118,6 @@ const Setting* find_setting(const std::string& section, const std::string& key) 
     if (s.section == section && s.key == key) return &s;
   }
   return nullptr;
-}
-
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
-  return s;
 }
 
 // Parses a value given as text (environment, flag) the way TOML would: a
@@ -155,6 +177,14 @@ void check_token(const std::string& token, const std::string& variable, const st
 
 }  // namespace
 
+std::string redact_url(const std::string& url) {
+  // scheme://user:password@host → scheme://user:***@host; also password=… in a query.
+  static const std::regex userinfo_password(R"(^([a-z]+://[^:/@]*):[^@/]*@)");
+  static const std::regex query_password(R"(([?&]password=)[^&]*)");
+  std::string out = std::regex_replace(url, userinfo_password, "$1:***@");
+  return std::regex_replace(out, query_password, "$1***");
+}
+
 EnvironmentLookup process_environment() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
@@ -210,6 +240,8 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
     if (const auto value = env(variable)) apply_text(config, s, *value, variable);
   }
   if (const auto url = env("SLACK_API_URL"); url && !url->empty()) config.api_url = *url;
+  if (const auto db = env("FIRSTFOLLOWER_DB"); db && !db->empty()) config.database = *db;
+  if (flags.database) config.database = *flags.database;
   if (flags.log_level) config.log_level = *flags.log_level;
   if (flags.connections) {
     apply_text(config, *find_setting("slack", "connections"), std::to_string(*flags.connections),
@@ -246,6 +278,8 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
     throw ConfigError("slack.reconnect_max_ms must not be below slack.reconnect_min_ms");
   }
   if (config.prompt_files.empty()) throw ConfigError("bot.prompt_files names no prompt file");
+  if (config.database.empty())
+    throw ConfigError("store.database / --db / FIRSTFOLLOWER_DB is empty");
 
   config.app_token = token_from(env, "SLACK_APP_TOKEN");
   config.bot_token = token_from(env, "SLACK_BOT_TOKEN");
@@ -279,7 +313,13 @@ std::string Config::describe() const {
       << "slack.api_timeout_ms: " << api_timeout.count() << "\n"
       << "bot.workers: " << workers << "\n"
       << "bot.log_level: " << log_level << "\n"
-      << "bot.shutdown_grace_ms: " << shutdown_grace.count() << "\n";
+      << "bot.shutdown_grace_ms: " << shutdown_grace.count() << "\n"
+      << "store.database: " << redact_url(database) << "\n"
+      << "store.dedupe_retention_minutes: " << dedupe_retention.count() << "\n"
+      << "store.sqlite_synchronous: " << sqlite_synchronous << "\n"
+      << "store.postgres_pool_size: " << postgres_pool_size << "\n"
+      << "scheduler.poll_interval_ms: " << scheduler_poll_interval.count() << "\n"
+      << "scheduler.lease_ms: " << scheduler_lease.count() << "\n";
   for (const auto& file : prompt_files) out << "bot.prompt_files: " << file << "\n";
   return out.str();
 }

@@ -38,6 +38,15 @@ struct Config {
   std::chrono::milliseconds shutdown_grace{3000};
   std::uint64_t random_seed = 0;  // 0: seeded from the system
 
+  // Where state lives: a SQLite file path, or postgresql://… shared by
+  // several instances. A relative path is taken from the working directory.
+  std::string database = "firstfollower.db";
+  std::chrono::minutes dedupe_retention{60};
+  std::string sqlite_synchronous = "NORMAL";
+  int postgres_pool_size = 4;
+  std::chrono::milliseconds scheduler_poll_interval{1000};
+  std::chrono::milliseconds scheduler_lease{60000};
+
   std::string config_path;  // the file these came from, if any
   bool console = false;     // console mode: no tokens, or --console
 
@@ -50,6 +59,7 @@ struct CommandLineOverrides {
   std::optional<std::string> config_path;
   std::optional<std::string> log_level;
   std::optional<int> connections;
+  std::optional<std::string> database;
   std::vector<std::string> prompt_files;
   std::vector<std::string> assignments;  // "section.key=value"
   bool console = false;
@@ -58,10 +68,14 @@ struct CommandLineOverrides {
 using EnvironmentLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvironmentLookup process_environment();
 
-// Defaults, then the configuration file, then FIRSTFOLLOWER_<SECTION>_<KEY>
-// and the Slack variables of the environment, then the command line.
+// Defaults, then the configuration file, then FIRSTFOLLOWER_<SECTION>_<KEY>,
+// FIRSTFOLLOWER_DB and the Slack variables of the environment, then the
+// command line.
 Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& environment,
                    const std::string& default_config_path);
+
+// A database URL with any password replaced by "***", for logs and errors.
+std::string redact_url(const std::string& url);
 
 // Every setting of the file as section.key, for help and documentation tests.
 std::vector<std::string> config_keys();

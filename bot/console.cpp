@@ -47,23 +47,27 @@ std::string ConsoleWorkspace::channel_label(std::string_view channel) const {
 }
 
 std::string ConsoleWorkspace::new_response_url(const std::string& channel) {
+  std::lock_guard lock(mutex_);
   std::string url = "console://response/" + std::to_string(next_response_url_++);
   response_url_channels_[url] = channel;
   return url;
 }
 
 ApiResult ConsoleWorkspace::post_message(std::string_view channel, const Message& message) {
+  std::lock_guard lock(mutex_);
   render(channel_label(channel), message);
   return ApiResult::success({{"ok", true}, {"channel", std::string(channel)}});
 }
 
 ApiResult ConsoleWorkspace::post_ephemeral(std::string_view channel, std::string_view,
                                            const Message& message) {
+  std::lock_guard lock(mutex_);
   render(channel_label(channel) + ", only visible to you", message);
   return ApiResult::success();
 }
 
 ApiResult ConsoleWorkspace::respond(std::string_view response_url, const Message& message) {
+  std::lock_guard lock(mutex_);
   const auto it = response_url_channels_.find(response_url);
   const std::string channel = it == response_url_channels_.end() ? kChannel : it->second;
   std::string where = channel_label(channel);
@@ -74,6 +78,7 @@ ApiResult ConsoleWorkspace::respond(std::string_view response_url, const Message
 }
 
 void ConsoleWorkspace::render(const std::string& where, const Message& message) {
+  std::lock_guard lock(mutex_);
   out_ << "\n┌ firstfollower (" << where << ")\n";
   std::string channel = kChannel;
   if (where.rfind("direct message", 0) == 0) channel = kDirectMessage;
@@ -110,6 +115,7 @@ void ConsoleWorkspace::render(const std::string& where, const Message& message) 
 }
 
 const ConsoleWorkspace::Button* ConsoleWorkspace::button(int number) const {
+  std::lock_guard lock(mutex_);
   const auto it = buttons_.find(number);
   return it == buttons_.end() ? nullptr : &it->second;
 }

@@ -2,6 +2,7 @@
 
 #include <iosfwd>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "router.hpp"
@@ -42,6 +43,8 @@ class ConsoleWorkspace final : public SlackApi {
  private:
   std::string channel_label(std::string_view channel) const;
 
+  // The job scheduler prints from its own thread (a scheduled message).
+  mutable std::recursive_mutex mutex_;
   std::ostream& out_;
   int next_button_ = 1;
   int next_response_url_ = 1;

@@ -1,5 +1,7 @@
 #include "dedupe.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace ff {
 
 RecentIds::RecentIds(const Clock& clock, std::chrono::seconds retention, std::size_t max_entries)
@@ -25,6 +27,20 @@ void RecentIds::expire(std::chrono::steady_clock::time_point now) {
          (order_.front().first + retention_ <= now || order_.size() >= max_entries_)) {
     seen_.erase(order_.front().second);
     order_.pop_front();
+  }
+}
+
+bool LayeredDedupe::first_time(std::string_view key) {
+  if (!recent_.first_time(key)) return false;
+  try {
+    return durable_.first_time(key);
+  } catch (const std::exception& error) {
+    // Logged on the first failure and then every thousandth, not per envelope.
+    if (durable_failures_++ % 1000 == 0) {
+      spdlog::warn("dedupe: the database is unavailable ({}); using this process's memory only",
+                   error.what());
+    }
+    return true;
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -40,6 +41,24 @@ class RecentIds final : public DedupeStore {
   mutable std::mutex mutex_;
   std::unordered_set<std::uint64_t> seen_;
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> order_;
+};
+
+// The in-process window in front of a durable store shared by every
+// instance: a redelivery to this process is caught without a database round
+// trip; one after a restart, or to another instance, by the database. While
+// the database is unreachable the window alone decides, so envelopes keep
+// being answered (and a redelivery to another instance may then be handled
+// twice: the outage is logged).
+class LayeredDedupe final : public DedupeStore {
+ public:
+  LayeredDedupe(DedupeStore& recent, DedupeStore& durable) : recent_(recent), durable_(durable) {}
+  bool first_time(std::string_view key) override;
+  std::uint64_t durable_failures() const { return durable_failures_.load(); }
+
+ private:
+  DedupeStore& recent_;
+  DedupeStore& durable_;
+  std::atomic<std::uint64_t> durable_failures_{0};
 };
 
 }  // namespace ff

@@ -17,23 +17,28 @@ Dispatcher::Dispatcher(const EnvelopeRouter& router, SlackApi& slack, DedupeStor
 bool Dispatcher::dispatch(Envelope envelope, std::shared_ptr<Ack> ack) {
   if (!accepting_) return false;
   ++counters_.received;
-  const auto* event = std::get_if<Event>(&envelope.request);
-  // An event retried by Slack arrives in a new envelope with the same event_id.
-  const bool first = dedupe_.first_time(envelope.envelope_id) &&
-                     (event == nullptr || dedupe_.first_time("event:" + event->event_id));
-  if (!first) {
-    ++counters_.duplicates;
-    spdlog::debug("duplicate delivery of {} ({}) acked and dropped", envelope.envelope_id,
-                  describe(envelope.request));
-    ack->send(std::nullopt);
-    return true;
-  }
   ++in_flight_;
+  // Dedupe runs on the worker, not here on the socket thread: with a shared
+  // database it is a round trip, and the socket thread must stay free to ack.
   workers_.post([this, envelope = std::move(envelope), ack = std::move(ack)] {
-    handle(envelope, *ack);
+    if (first_delivery(envelope)) {
+      handle(envelope, *ack);
+    } else {
+      ++counters_.duplicates;
+      spdlog::debug("duplicate delivery of {} ({}) acked and dropped", envelope.envelope_id,
+                    describe(envelope.request));
+      ack->send(std::nullopt);
+    }
     finished();
   });
   return true;
+}
+
+bool Dispatcher::first_delivery(const Envelope& envelope) {
+  const auto* event = std::get_if<Event>(&envelope.request);
+  // An event retried by Slack arrives in a new envelope with the same event_id.
+  return dedupe_.first_time(envelope.envelope_id) &&
+         (event == nullptr || dedupe_.first_time("event:" + event->event_id));
 }
 
 void Dispatcher::handle(const Envelope& envelope, Ack& ack) {

@@ -57,6 +57,7 @@ class Dispatcher {
   const DispatcherCounters& counters() const { return counters_; }
 
  private:
+  bool first_delivery(const Envelope& envelope);
   void handle(const Envelope& envelope, Ack& ack);
   void deliver(const Envelope& envelope, Ack& ack, Reply reply);
   void finished();

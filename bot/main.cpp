@@ -34,8 +34,23 @@ int main(int argc, char** argv) {
                  "prompt library file(s), replacing bot.prompt_files");
   cli.add_option("--set", flags.assignments,
                  "any setting as section.key=value, e.g. slack.ack_deadline_ms=50");
+  std::string database;
+  cli.add_option("--db", database,
+                 "state: a SQLite file, or postgresql://… for several instances "
+                 "(default: $FIRSTFOLLOWER_DB, then store.database)");
   cli.set_version_flag("--version", "firstfollower 0.1.0");
+
+  std::string user_id;
+  auto* export_command =
+      cli.add_subcommand("export", "print everything stored about a person as JSON, then exit");
+  auto* forget_command =
+      cli.add_subcommand("forget", "delete everything stored about a person, then exit");
+  for (auto* command : {export_command, forget_command}) {
+    command->add_option("--user", user_id, "the person's Slack user id (U…)")->required();
+    command->fallthrough();
+  }
   CLI11_PARSE(cli, argc, argv);
+  if (!database.empty()) flags.database = database;
   if (!config_path.empty()) flags.config_path = config_path;
   if (!log_level.empty()) flags.log_level = log_level;
   if (connections != 0) flags.connections = connections;
@@ -52,6 +67,13 @@ int main(int argc, char** argv) {
     return ff::kExitConfig;
   }
   if (check) return ff::check_config(config, std::cout);
+  if (export_command->parsed() || forget_command->parsed()) {
+    spdlog::set_level(spdlog::level::warn);
+    return ff::run_personal_data(config,
+                                 export_command->parsed() ? ff::PersonalDataAction::kExport
+                                                          : ff::PersonalDataAction::kForget,
+                                 user_id, std::cout);
+  }
 
   // The console is for people: only problems go to the terminal unless a
   // level was asked for.

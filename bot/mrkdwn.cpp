@@ -71,33 +71,62 @@ std::size_t char_count(std::string_view text) {
   return count;
 }
 
-std::string truncate(std::string_view text, std::size_t max_chars) {
+namespace {
+
+// Up to `keep` code points from the front of `text`, invalid bytes replaced,
+// never ending inside an escape entity; `consumed` is how many bytes of
+// `text` that took.
+std::string take(std::string_view text, std::size_t keep, std::size_t& consumed) {
   std::string out;
-  out.reserve(std::min(text.size(), max_chars * 4));
-  const bool fits = char_count(text) <= max_chars;
-  const std::size_t keep = fits ? max_chars : (max_chars == 0 ? 0 : max_chars - 1);
+  out.reserve(std::min(text.size(), keep * 4));
   std::size_t count = 0;
   std::size_t i = 0;
+  std::size_t amp_out = std::string::npos;  // where the last '&' is, in out and in text
+  std::size_t amp_in = 0;
   for (; i < text.size() && count < keep; ++count) {
     const std::size_t length = utf8_sequence_length(text, i);
     if (length == 0) {
       out += kReplacement;
       ++i;
-    } else {
-      out.append(text.substr(i, length));
-      i += length;
+      continue;
     }
-  }
-  if (i < text.size()) {
-    // Never leave half an entity such as "&am" behind.
-    const auto amp = out.rfind('&');
-    if (amp != std::string::npos && out.find(';', amp) == std::string::npos &&
-        out.size() - amp <= 5) {
-      out.erase(amp);
+    if (text[i] == '&') {
+      amp_out = out.size();
+      amp_in = i;
     }
-    if (max_chars > 0) out += kEllipsis;
+    out.append(text.substr(i, length));
+    i += length;
   }
+  // Never leave half an entity such as "&am" behind.
+  if (i < text.size() && amp_out != std::string::npos &&
+      out.find(';', amp_out) == std::string::npos && out.size() - amp_out <= 5) {
+    out.erase(amp_out);
+    i = amp_in;
+  }
+  consumed = i;
   return out;
+}
+
+}  // namespace
+
+std::string truncate(std::string_view text, std::size_t max_chars) {
+  const bool fits = char_count(text) <= max_chars;
+  const std::size_t keep = fits ? max_chars : (max_chars == 0 ? 0 : max_chars - 1);
+  std::size_t consumed = 0;
+  std::string out = take(text, keep, consumed);
+  if (consumed < text.size() && max_chars > 0) out += kEllipsis;
+  return out;
+}
+
+std::vector<std::string> split(std::string_view text, std::size_t max_chars) {
+  std::vector<std::string> pieces;
+  if (max_chars < 6) max_chars = 6;  // room for a whole entity
+  while (!text.empty()) {
+    std::size_t consumed = 0;
+    pieces.push_back(take(text, max_chars, consumed));
+    text.remove_prefix(consumed);
+  }
+  return pieces;
 }
 
 bool is_user_id(std::string_view id) {

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // Slack's mrkdwn treats &, < and > as control characters: anything a user
 // wrote must pass through escape() before it goes into a message, so nobody can
@@ -17,6 +18,10 @@ std::string escape(std::string_view user_text);
 // text with an ellipsis. Invalid UTF-8 bytes are replaced with U+FFFD so Slack
 // never rejects the message for its encoding.
 std::string truncate(std::string_view text, std::size_t max_chars);
+
+// Cuts text into pieces of at most max_chars code points each, with the same
+// care as truncate() and no ellipsis: for text spread over several blocks.
+std::vector<std::string> split(std::string_view text, std::size_t max_chars);
 
 // Number of code points in valid UTF-8 text.
 std::size_t char_count(std::string_view text);

@@ -1,5 +1,7 @@
 #include "prompts.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -163,22 +165,38 @@ const Prompt* PromptLibrary::by_id(const std::string& id) const {
   return it == prompts_.end() ? nullptr : &*it;
 }
 
-PromptPicker::PromptPicker(const PromptLibrary& library, std::uint64_t seed)
-    : library_(library), random_(seed) {}
+PromptPicker::PromptPicker(const PromptLibrary& library, std::uint64_t seed,
+                           store::PromptHistoryStore& history, const Clock& clock)
+    : library_(library), history_(history), clock_(clock), random_(seed) {}
 
 std::optional<Prompt> PromptPicker::draw(const std::string& channel, const std::string& category) {
   auto candidates = library_.in_category(category);
-  std::lock_guard lock(mutex_);
-  auto& last = last_by_channel_[channel];
+  // The history is in the database, so the rule holds across restarts and
+  // instances. Without the database a question may repeat; that is all.
+  std::string last;
+  try {
+    const auto recent = history_.recent_draws(channel, {}, 1);
+    if (!recent.empty()) last = recent.front();
+  } catch (const store::StoreError& error) {
+    spdlog::warn("prompt rotation: history unavailable ({})", error.what());
+  }
   if (candidates.size() > 1) {
     candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
                                     [&](const Prompt* p) { return p->id == last; }),
                      candidates.end());
   }
   if (candidates.empty()) return std::nullopt;
-  std::uniform_int_distribution<std::size_t> pick(0, candidates.size() - 1);
-  const Prompt* chosen = candidates[pick(random_)];
-  last = chosen->id;
+  const Prompt* chosen = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    std::uniform_int_distribution<std::size_t> pick(0, candidates.size() - 1);
+    chosen = candidates[pick(random_)];
+  }
+  try {
+    history_.record_draw(channel, chosen->category, chosen->id, clock_.now());
+  } catch (const store::StoreError& error) {
+    spdlog::warn("prompt rotation: could not record a draw ({})", error.what());
+  }
   return *chosen;
 }
 

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "clock.hpp"
+#include "store/stores.hpp"
+
 namespace ff {
 
 struct Prompt {
@@ -55,16 +58,18 @@ class PromptLibrary {
 // Draws questions for a channel without repeating the previous one there.
 class PromptPicker {
  public:
-  PromptPicker(const PromptLibrary& library, std::uint64_t seed);
+  PromptPicker(const PromptLibrary& library, std::uint64_t seed, store::PromptHistoryStore& history,
+               const Clock& clock);
   // A random prompt, from one category when given; nullopt if the category
   // has no prompts.
   std::optional<Prompt> draw(const std::string& channel, const std::string& category = {});
 
  private:
   const PromptLibrary& library_;
+  store::PromptHistoryStore& history_;
+  const Clock& clock_;
   std::mutex mutex_;
   std::mt19937_64 random_;
-  std::map<std::string, std::string> last_by_channel_;
 };
 
 }  // namespace ff

@@ -3,6 +3,7 @@
 #include "clock.hpp"
 #include "prompts.hpp"
 #include "slack_api.hpp"
+#include "store/stores.hpp"
 
 namespace ff {
 
@@ -13,6 +14,8 @@ struct Services {
   const PromptLibrary& prompts;
   PromptPicker& picker;
   const Clock& clock;
+  store::PersonalDataStore& personal_data;
+  store::JobStore& jobs;
 };
 
 }  // namespace ff

@@ -7,6 +7,7 @@
 
 #include "commands/commands.hpp"
 #include "dedupe.hpp"
+#include "platform_jobs.hpp"
 #include "router.hpp"
 #include "web_api.hpp"
 #include "worker_pool.hpp"
@@ -28,6 +29,13 @@ WebApiOptions api_options(const Config& config) {
   return options;
 }
 
+SchedulerOptions scheduler_options(const Config& config) {
+  SchedulerOptions options;
+  options.poll_interval = config.scheduler_poll_interval;
+  options.lease = config.scheduler_lease;
+  return options;
+}
+
 SocketModeOptions socket_options(const Config& config) {
   SocketModeOptions options;
   options.connections = config.connections;
@@ -43,18 +51,25 @@ SocketModeOptions socket_options(const Config& config) {
 }  // namespace
 
 struct SlackBot::Parts {
-  Parts(const Config& config, const PromptLibrary& library)
-      : bot_api(config.api_url, config.bot_token, SystemClock::instance(), api_options(config)),
-        app_api(config.api_url, config.app_token, SystemClock::instance(), api_options(config)),
+  Parts(const Config& config, const PromptLibrary& library, store::SqlStore& store)
+      : clock(SystemClock::instance()),
+        bot_api(config.api_url, config.bot_token, clock, api_options(config)),
+        app_api(config.api_url, config.app_token, clock, api_options(config)),
         slack(bot_api),
-        picker(library, config.random_seed != 0 ? config.random_seed : std::random_device{}()),
-        services{slack, library, picker, SystemClock::instance()},
-        dedupe(SystemClock::instance(), std::chrono::minutes{15}, 100'000),
+        store(store),
+        picker(library, config.random_seed != 0 ? config.random_seed : std::random_device{}(),
+               store, clock),
+        services{slack, library, picker, clock, store, store.jobs()},
+        recent_ids(clock, std::chrono::minutes{15}, 100'000),
+        dedupe(recent_ids, store),
+        scheduler(store.jobs(), clock, scheduler_options(config)),
+        maintenance{config.dedupe_retention},
         workers(static_cast<std::size_t>(config.workers)),
         dispatcher(router, slack, dedupe, workers),
         client(
             socket_options(config), [this] { return open_ticket(); }, dispatcher) {
     commands::register_all(router, services);
+    register_platform_jobs(scheduler, slack, store.jobs(), store, clock, maintenance);
   }
 
   ConnectionTicket open_ticket() {
@@ -75,20 +90,25 @@ struct SlackBot::Parts {
     return ticket;
   }
 
+  const Clock& clock;
   WebApiClient bot_api;
   WebApiClient app_api;
   WebSlackApi slack;
+  store::SqlStore& store;
   PromptPicker picker;
   Services services;
   EnvelopeRouter router;
-  RecentIds dedupe;
+  RecentIds recent_ids;
+  LayeredDedupe dedupe;
+  JobScheduler scheduler;
+  MaintenancePolicy maintenance;
   WorkerPool workers;
   Dispatcher dispatcher;
   SocketModeClient client;
 };
 
-SlackBot::SlackBot(const Config& config, const PromptLibrary& library)
-    : parts_(std::make_unique<Parts>(config, library)) {}
+SlackBot::SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store)
+    : parts_(std::make_unique<Parts>(config, library, store)) {}
 
 SlackBot::~SlackBot() {
   shutdown(std::chrono::milliseconds{0});
@@ -111,10 +131,17 @@ std::optional<std::string> SlackBot::verify_bot_token() {
 
 void SlackBot::start() {
   parts_->client.start();
+  try {
+    schedule_maintenance(parts_->store.jobs(), parts_->clock, parts_->maintenance);
+  } catch (const store::StoreError& error) {
+    spdlog::warn("could not schedule maintenance yet: {}", error.what());
+  }
+  parts_->scheduler.start();
 }
 
 void SlackBot::shutdown(std::chrono::milliseconds grace) {
   parts_->client.shutdown(grace);
+  parts_->scheduler.stop();
   parts_->workers.shutdown();
 }
 
@@ -123,6 +150,9 @@ SocketModeClient& SlackBot::client() {
 }
 const Dispatcher& SlackBot::dispatcher() const {
   return parts_->dispatcher;
+}
+JobScheduler& SlackBot::scheduler() {
+  return parts_->scheduler;
 }
 std::uint64_t SlackBot::unknown_requests() const {
   return parts_->router.unknown_count();

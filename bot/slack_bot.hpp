@@ -8,16 +8,19 @@
 #include "config.hpp"
 #include "dispatcher.hpp"
 #include "prompts.hpp"
+#include "scheduler.hpp"
 #include "socket_mode_client.hpp"
+#include "store/stores.hpp"
 
 namespace ff {
 
 // The bot in Slack mode, wired: Web API clients for both tokens, the
-// handlers, dedupe, the worker pool and the Socket Mode client. main() and
-// the integration tests build the same object.
+// handlers, dedupe, the job scheduler, the worker pool and the Socket Mode
+// client, over an open store. main() and the integration tests build the
+// same object.
 class SlackBot {
  public:
-  SlackBot(const Config& config, const PromptLibrary& library);
+  SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store);
   ~SlackBot();
 
   // auth.test with the bot token. An error message naming SLACK_BOT_TOKEN
@@ -30,6 +33,7 @@ class SlackBot {
 
   SocketModeClient& client();
   const Dispatcher& dispatcher() const;
+  JobScheduler& scheduler();
   std::uint64_t unknown_requests() const;
 
  private:

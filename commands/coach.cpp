@@ -4,6 +4,7 @@
 
 #include "bot/mrkdwn.hpp"
 #include "commands/help.hpp"
+#include "commands/my_data.hpp"
 
 namespace ff::commands {
 namespace {
@@ -63,6 +64,8 @@ void register_coach(EnvelopeRouter& router, Services& services) {
     const std::string argument = normalized(command.text);
     if (argument.empty()) return draw_for(services, command.channel_id, {});
     if (argument == "help") return Reply::with(overview_help());
+    if (argument == "my-data") return show_my_data(services, command.user_id);
+    if (argument == "forget-me") return offer_to_forget(command.user_id);
     if (argument == "categories" || argument == "list") {
       return Reply::with(category_list(services.prompts, "*Question categories*"));
     }

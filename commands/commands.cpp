@@ -2,12 +2,14 @@
 
 #include "commands/coach.hpp"
 #include "commands/help.hpp"
+#include "commands/my_data.hpp"
 
 namespace ff::commands {
 
 void register_all(EnvelopeRouter& router, Services& services) {
   register_coach(router, services);
   register_help(router, services);
+  register_my_data(router, services);
 }
 
 }  // namespace ff::commands

@@ -28,6 +28,8 @@ Message overview_help() {
       "*`/coach`* posts a coaching question to the channel for discussion\n"
       "*`/coach <category>`* draws from one category, such as `strategy` or `customers`\n"
       "*`/coach categories`* lists the categories\n"
+      "*`/coach my-data`* shows, only to you, everything I store about you; "
+      "*`/coach forget-me`* deletes it\n"
       "*`/coach help`* shows this help"));
   m.add(blocks::context({"Write `help` to me in a direct message at any time."}));
   return m;

@@ -178,7 +178,8 @@ TEST_CASE("a refused bot token is reported at start, naming the variable") {
   FakeSlack slack;
   Config config = test_config(slack);
   config.bot_token = "xoxb-revoked";
-  SlackBot bot(config, shipped_prompts());
+  auto state = store::SqlStore::open(config.database, {}, SystemClock::instance());
+  SlackBot bot(config, shipped_prompts(), *state);
   const auto refused = bot.verify_bot_token();
   REQUIRE(refused);
   CHECK(refused->find("SLACK_BOT_TOKEN was refused by Slack (invalid_auth)") == 0);

@@ -31,6 +31,7 @@ Config test_config(const FakeSlack& slack, int connections) {
   c.workers = 2;
   c.random_seed = 1;
   c.prompt_files = {std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"};
+  c.database = ":memory:";  // tests about durability name a file
   return c;
 }
 
@@ -41,7 +42,9 @@ const PromptLibrary& shipped_prompts() {
 }
 
 RunningBot::RunningBot(const FakeSlack&, Config c)
-    : config(std::move(c)), bot(std::make_unique<SlackBot>(config, shipped_prompts())) {
+    : config(std::move(c)),
+      store(store::SqlStore::open(config.database, {}, SystemClock::instance())),
+      bot(std::make_unique<SlackBot>(config, shipped_prompts(), *store)) {
   bot->start();
 }
 
@@ -81,6 +84,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args,
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    // A bot's default database file lands in the child's own folder.
+    if (chdir(folder_.c_str()) != 0) _exit(126);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -27,6 +27,7 @@ struct RunningBot {
       : RunningBot(slack, test_config(slack, connections)) {}
   ~RunningBot() { bot->shutdown(1s); }
   Config config;
+  std::unique_ptr<store::SqlStore> store;
   std::unique_ptr<SlackBot> bot;
 };
 
@@ -42,6 +43,7 @@ class ChildProcess {
   std::string out() const;
   std::string err() const;
   int pid() const { return pid_; }
+  const std::string& folder() const { return folder_; }
 
  private:
   int pid_ = -1;

@@ -13,8 +13,10 @@ struct ConsoleSession {
       PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
   std::ostringstream out;
   ConsoleWorkspace workspace{out};
-  PromptPicker picker{library, 42};
-  Services services{workspace, library, picker, SystemClock::instance()};
+  std::unique_ptr<store::SqlStore> store =
+      store::SqlStore::open(":memory:", {}, SystemClock::instance());
+  PromptPicker picker{library, 42, *store, SystemClock::instance()};
+  Services services{workspace, library, picker, SystemClock::instance(), *store, store->jobs()};
   EnvelopeRouter router;
   ConsoleSession() { commands::register_all(router, services); }
 

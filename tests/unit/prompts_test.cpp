@@ -68,7 +68,9 @@ TEST_CASE("a bad prompt file names file and line") {
 
 TEST_CASE("the picker never repeats a channel's previous question") {
   const auto library = PromptLibrary::parse(kGood, "t");
-  PromptPicker picker(library, 7);
+  ManualClock clock;
+  auto history = store::SqlStore::open(":memory:", {}, clock);
+  PromptPicker picker(library, 7, *history, clock);
   std::string previous;
   for (int i = 0; i < 200; ++i) {
     const auto p = picker.draw("C1", "gap");
@@ -79,4 +81,22 @@ TEST_CASE("the picker never repeats a channel's previous question") {
   CHECK(picker.draw("C1", "follow")->id == "f1");  // one prompt: repeats are unavoidable
   CHECK(picker.draw("C1", "follow")->id == "f1");
   CHECK_FALSE(picker.draw("C1", "missing"));
+}
+
+TEST_CASE("the picker remembers a channel's last question in the store, not in itself") {
+  const auto library = PromptLibrary::parse(kGood, "t");
+  ManualClock clock;
+  auto history = store::SqlStore::open(":memory:", {}, clock);
+  for (int round = 0; round < 50; ++round) {
+    // A new picker each time, as after a restart: only the store remembers.
+    PromptPicker first(library, static_cast<std::uint64_t>(round), *history, clock);
+    const auto drawn = first.draw("C1", "gap");
+    clock.advance(std::chrono::seconds{1});
+    PromptPicker second(library, static_cast<std::uint64_t>(round + 1000), *history, clock);
+    const auto next = second.draw("C1", "gap");
+    clock.advance(std::chrono::seconds{1});
+    REQUIRE(drawn);
+    REQUIRE(next);
+    CHECK(next->id != drawn->id);
+  }
 }

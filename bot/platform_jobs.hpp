@@ -1,0 +1,39 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "blocks.hpp"
+#include "clock.hpp"
+#include "scheduler.hpp"
+#include "slack_api.hpp"
+#include "store/stores.hpp"
+
+namespace ff {
+
+// A message posted later: a reminder, a nudge. At most once: a message that
+// may or may not have reached Slack when the bot died is not sent again.
+inline constexpr const char* kPostMessageJob = "message.post";
+// Expires old dedupe ids and finished jobs, once an hour.
+inline constexpr const char* kMaintenanceJob = "store.maintenance";
+
+struct MaintenancePolicy {
+  std::chrono::minutes dedupe_retention{60};
+  std::chrono::hours finished_job_retention{24 * 30};
+  std::chrono::minutes every{60};
+};
+
+// `text` is mrkdwn the caller has already escaped.
+store::NewJob post_message_job(const std::string& channel, const std::string& text,
+                               store::TimePoint due, const std::string& subject_user = {});
+
+void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::JobStore& jobs,
+                            store::ProcessedIdStore& processed_ids, const Clock& clock,
+                            MaintenancePolicy policy);
+
+// Makes sure the next maintenance run is scheduled. Runs are aligned to
+// whole periods and keyed by their time, so instances starting together
+// schedule the same run once.
+void schedule_maintenance(store::JobStore& jobs, const Clock& clock, MaintenancePolicy policy);
+
+}  // namespace ff

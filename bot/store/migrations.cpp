@@ -1,0 +1,216 @@
+#include "store/migrations.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+namespace ff::store {
+namespace {
+
+// Any number, the same in every instance: the key of the advisory lock that
+// serializes migrations on PostgreSQL.
+constexpr std::int64_t kMigrationLockKey = 0x6666'6d69'6772;  // "ffmigr"
+
+const char* const kPlatformSchema = R"sql(
+-- Envelope and event ids already handled, so a redelivery after a restart or
+-- to another instance is handled once. Old ids are deleted by maintenance.
+CREATE TABLE processed_ids (
+  id TEXT PRIMARY KEY,
+  seen_at BIGINT NOT NULL
+);
+CREATE INDEX processed_ids_seen_at ON processed_ids (seen_at);
+
+-- Durable jobs: reminders, nudges, maintenance. A job moves
+-- pending -> claimed -> started -> done, or ends skipped, failed, cancelled
+-- or abandoned. unique_key holds at most one live job per key.
+CREATE TABLE jobs (
+  id {{id}},
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  due_at BIGINT NOT NULL,
+  grace_until BIGINT NOT NULL,
+  delivery TEXT NOT NULL,
+  state TEXT NOT NULL,
+  unique_key TEXT UNIQUE,
+  subject_user TEXT,
+  owner TEXT,
+  lease_until BIGINT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE INDEX jobs_pending ON jobs (due_at, id) WHERE state = 'pending';
+CREATE INDEX jobs_leased ON jobs (lease_until) WHERE state IN ('claimed', 'started');
+CREATE INDEX jobs_subject ON jobs (subject_user) WHERE subject_user IS NOT NULL;
+CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+-- Which questions a channel has seen, for rotation.
+CREATE TABLE prompt_history (
+  id {{id}},
+  channel_id TEXT NOT NULL,
+  category TEXT NOT NULL,
+  prompt_id TEXT NOT NULL,
+  drawn_at BIGINT NOT NULL
+);
+CREATE INDEX prompt_history_channel ON prompt_history (channel_id, category, drawn_at);
+
+-- What users.info said about a person, for time zones.
+CREATE TABLE user_profiles (
+  user_id TEXT PRIMARY KEY,
+  time_zone TEXT NOT NULL,
+  tz_offset_seconds INTEGER NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  fetched_at BIGINT NOT NULL
+);
+)sql";
+
+const char* const kFeatureSchema = R"sql(
+CREATE TABLE initiatives (
+  id {{id}},
+  team_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  owner_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  message_ts TEXT,
+  created_at BIGINT NOT NULL,
+  closed_at BIGINT
+);
+CREATE INDEX initiatives_channel ON initiatives (channel_id, status);
+CREATE INDEX initiatives_owner ON initiatives (owner_id);
+
+-- Endorsements and follows of an initiative; one of each kind per person.
+CREATE TABLE endorsements (
+  initiative_id BIGINT NOT NULL REFERENCES initiatives (id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (initiative_id, user_id, kind)
+);
+CREATE INDEX endorsements_user ON endorsements (user_id);
+
+CREATE TABLE feedback (
+  id {{id}},
+  from_user TEXT NOT NULL,
+  to_user TEXT NOT NULL,
+  channel_id TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL,
+  non_blocking INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  responded_at BIGINT
+);
+CREATE INDEX feedback_from ON feedback (from_user);
+CREATE INDEX feedback_to ON feedback (to_user);
+
+-- Answers to "will this matter to me in six months?".
+CREATE TABLE sixmonth_decisions (
+  id {{id}},
+  user_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL DEFAULT '',
+  decision TEXT NOT NULL,
+  answer TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX sixmonth_decisions_user ON sixmonth_decisions (user_id);
+
+-- Reflection nudges for a person or a channel, in a time zone.
+CREATE TABLE nudge_schedules (
+  subject_kind TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  local_minutes INTEGER NOT NULL,
+  weekdays INTEGER NOT NULL,
+  time_zone TEXT NOT NULL,
+  paused_until BIGINT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (subject_kind, subject_id)
+);
+CREATE INDEX nudge_schedules_created_by ON nudge_schedules (created_by);
+
+-- A private coaching dialog in progress, one per person.
+CREATE TABLE dialog_sessions (
+  user_id TEXT PRIMARY KEY,
+  script TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  answers TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)sql";
+
+int recorded_version(SqlSession& session, Dialect dialect) {
+  const SqlResult exists = session.run(
+      dialect == Dialect::kSqlite
+          ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+          : "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_name = 'schema_migrations'");
+  if (exists.rows.at(0).integer(0) == 0) return 0;
+  const SqlResult version = session.run("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  return static_cast<int>(version.rows.at(0).integer(0));
+}
+
+void refuse_newer(Database& database, int found) {
+  if (found <= latest_schema_version()) return;
+  throw DatabaseOpenError(database.describe() + " has schema version " + std::to_string(found) +
+                          ", newer than this firstfollower understands (" +
+                          std::to_string(latest_schema_version()) +
+                          "). It was left untouched; run a newer firstfollower against it.");
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "dedupe, jobs, prompt rotation, user profiles", kPlatformSchema},
+      {2, "initiatives, endorsements, feedback, six-month decisions, nudges, dialogs",
+       kFeatureSchema},
+  };
+  return all;
+}
+
+int latest_schema_version() {
+  return migrations().back().version;
+}
+
+int schema_version(Database& database) {
+  return database.read(
+      [&](SqlSession& session) { return recorded_version(session, database.dialect()); });
+}
+
+void migrate(Database& database, int target) {
+  if (target < 0) target = latest_schema_version();
+  // Look before writing anything, so a newer schema is refused untouched.
+  const int found = schema_version(database);
+  refuse_newer(database, found);
+  if (found >= target) return;
+
+  database.transact([&](SqlSession& session) {
+    if (database.dialect() == Dialect::kPostgres) {
+      session.run("SELECT pg_advisory_xact_lock($1)", {kMigrationLockKey});
+    }
+    session.run_script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    // Another instance may have migrated while this one waited for the lock.
+    const int current = recorded_version(session, database.dialect());
+    refuse_newer(database, current);
+    for (const Migration& step : migrations()) {
+      if (step.version <= current || step.version > target) continue;
+      session.run_script(step.sql);
+      session.run(
+          "INSERT INTO schema_migrations (version, description, applied_at) "
+          "VALUES ($1, $2, $3)",
+          {std::int64_t{step.version}, step.description,
+           to_millis(std::chrono::system_clock::now())});
+      spdlog::info("database {}: applied schema step {} ({})", database.describe(), step.version,
+                   step.description);
+    }
+  });
+}
+
+}  // namespace ff::store

@@ -1,0 +1,231 @@
+// The SQLite back end: one file, one connection per process guarded by a
+// mutex. SQLite serializes writers anyway, and an in-process call costs
+// microseconds, so a pool would add nothing but lock contention.
+#include <sqlite3.h>
+
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "store/database.hpp"
+
+namespace ff::store {
+namespace {
+
+// A failure worth retrying: another writer holds the file.
+struct TransientFailure : StoreError {
+  using StoreError::StoreError;
+};
+
+// SQLite numbers its parameters ?1, ?2…; the shared statements use $1, $2….
+std::string to_sqlite_parameters(const std::string& sql) {
+  std::string out;
+  out.reserve(sql.size());
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const bool numbered =
+        sql[i] == '$' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1]));
+    out += numbered ? '?' : sql[i];
+  }
+  return out;
+}
+
+class SqliteDatabase final : public Database, private SqlSession {
+ public:
+  SqliteDatabase(std::string path, const DatabaseOptions& options)
+      : path_(std::move(path)), options_(options) {
+    const int opened = sqlite3_open_v2(
+        path_.c_str(), &db_,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+        nullptr);
+    if (opened != SQLITE_OK) {
+      const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(opened);
+      close();
+      throw DatabaseOpenError("cannot open the database file " + path_ + ": " + reason);
+    }
+    sqlite3_busy_timeout(db_, static_cast<int>(options_.retry_budget.count()));
+    // Read before anything writes: a file that is not a database, or is
+    // damaged in its header, fails here and is left exactly as it was.
+    try {
+      run("SELECT count(*) FROM sqlite_master");
+    } catch (const StoreError& error) {
+      close();
+      throw DatabaseOpenError("the database file " + path_ + " cannot be read (" + error.what() +
+                              "). It was left untouched; restore it from a backup or point "
+                              "--db at another file.");
+    }
+    try {
+      run_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" +
+                 checked_synchronous(options_.sqlite_synchronous) + ";");
+    } catch (const StoreError& error) {
+      close();
+      throw DatabaseOpenError("cannot prepare the database file " + path_ + ": " + error.what());
+    }
+  }
+
+  ~SqliteDatabase() override { close(); }
+
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  std::string describe() const override { return "sqlite:" + path_; }
+
+  void transact(const std::function<void(SqlSession&)>& work) override {
+    std::lock_guard lock(mutex_);
+    const auto give_up_at = std::chrono::steady_clock::now() + options_.retry_budget;
+    auto pause = std::chrono::milliseconds{5};
+    for (;;) {
+      try {
+        // IMMEDIATE takes the write lock up front, so two processes never
+        // deadlock upgrading a read transaction to a write.
+        run("BEGIN IMMEDIATE");
+      } catch (const TransientFailure& error) {
+        if (std::chrono::steady_clock::now() >= give_up_at) {
+          throw StoreUnavailable("the database file " + path_ + " stayed locked: " + error.what());
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds{200});
+        continue;
+      }
+      try {
+        work(*this);
+        run("COMMIT");
+        return;
+      } catch (const TransientFailure& error) {
+        rollback();
+        if (std::chrono::steady_clock::now() >= give_up_at) {
+          throw StoreUnavailable("the database file " + path_ + " stayed locked: " + error.what());
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds{200});
+      } catch (...) {
+        rollback();
+        throw;
+      }
+    }
+  }
+
+ private:
+  static std::string checked_synchronous(const std::string& level) {
+    if (level == "OFF" || level == "NORMAL" || level == "FULL" || level == "EXTRA") return level;
+    throw StoreError("store.sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not " + level);
+  }
+
+  SqlResult run(const std::string& sql, const std::vector<SqlValue>& params = {}) override {
+    sqlite3_stmt* statement = prepared(sql);
+    // Leave the statement reset and unbound whatever happens, so the cache
+    // never holds a statement mid-step.
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{statement};
+
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i) + 1;
+      const SqlValue& value = params[i];
+      int bound = SQLITE_OK;
+      if (const auto* n = std::get_if<std::int64_t>(&value)) {
+        bound = sqlite3_bind_int64(statement, index, *n);
+      } else if (const auto* d = std::get_if<double>(&value)) {
+        bound = sqlite3_bind_double(statement, index, *d);
+      } else if (const auto* s = std::get_if<std::string>(&value)) {
+        bound = sqlite3_bind_text(statement, index, s->data(), static_cast<int>(s->size()),
+                                  SQLITE_TRANSIENT);
+      } else {
+        bound = sqlite3_bind_null(statement, index);
+      }
+      if (bound != SQLITE_OK) fail(bound);
+    }
+
+    SqlResult result;
+    const int columns = sqlite3_column_count(statement);
+    for (int c = 0; c < columns; ++c)
+      result.columns.emplace_back(sqlite3_column_name(statement, c));
+    for (;;) {
+      const int stepped = sqlite3_step(statement);
+      if (stepped == SQLITE_DONE) break;
+      if (stepped != SQLITE_ROW) fail(stepped);
+      SqlRow row;
+      row.values.reserve(static_cast<std::size_t>(columns));
+      for (int c = 0; c < columns; ++c) {
+        switch (sqlite3_column_type(statement, c)) {
+          case SQLITE_INTEGER:
+            row.values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(statement, c)));
+            break;
+          case SQLITE_FLOAT:
+            row.values.emplace_back(sqlite3_column_double(statement, c));
+            break;
+          case SQLITE_NULL:
+            row.values.emplace_back(nullptr);
+            break;
+          default: {
+            const auto* text = sqlite3_column_text(statement, c);
+            row.values.emplace_back(
+                std::string(reinterpret_cast<const char*>(text),
+                            static_cast<std::size_t>(sqlite3_column_bytes(statement, c))));
+          }
+        }
+      }
+      result.rows.push_back(std::move(row));
+    }
+    result.affected = sqlite3_changes64(db_);
+    return result;
+  }
+
+  void run_script(const std::string& sql) override {
+    char* message = nullptr;
+    const std::string text = expand_dialect(sql, Dialect::kSqlite);
+    const int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+    if (code != SQLITE_OK) {
+      const std::string reason = message ? message : sqlite3_errstr(code);
+      sqlite3_free(message);
+      throw_for(code, reason);
+    }
+  }
+
+  sqlite3_stmt* prepared(const std::string& sql) {
+    const auto found = statements_.find(sql);
+    if (found != statements_.end()) return found->second;
+    const std::string text = to_sqlite_parameters(expand_dialect(sql, Dialect::kSqlite));
+    sqlite3_stmt* statement = nullptr;
+    const int code = sqlite3_prepare_v3(db_, text.c_str(), static_cast<int>(text.size()),
+                                        SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+    if (code != SQLITE_OK) fail(code);
+    statements_.emplace(sql, statement);
+    return statement;
+  }
+
+  [[noreturn]] void fail(int code) { throw_for(code, sqlite3_errmsg(db_)); }
+
+  [[noreturn]] static void throw_for(int code, const std::string& message) {
+    const int primary = code & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw TransientFailure(message);
+    throw StoreError(message);
+  }
+
+  void rollback() {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  void close() {
+    for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+    statements_.clear();
+    if (db_) sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
+
+  const std::string path_;
+  const DatabaseOptions options_;
+  std::mutex mutex_;
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_sqlite(const std::string& path, const DatabaseOptions& options) {
+  if (path.empty()) throw DatabaseOpenError("no database file given (store.database is empty)");
+  return std::make_unique<SqliteDatabase>(path, options);
+}
+
+}  // namespace ff::store

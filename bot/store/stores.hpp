@@ -1,0 +1,341 @@
+#pragma once
+
+// What features keep, as narrow interfaces shaped by the features that use
+// them. One SQL implementation serves SQLite and PostgreSQL alike
+// (sql_stores.cpp, job_store.cpp); handlers see only these interfaces.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "clock.hpp"
+#include "dedupe.hpp"
+#include "store/database.hpp"
+
+namespace ff::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ---- jobs -----------------------------------------------------------------
+
+// What happens to a job whose instance died while running it. A job that
+// sends a visible message is kAtMostOnce: a duplicate nudge annoys people
+// more than a missed one, so once it has *started* sending it is never run
+// again (it is marked abandoned and logged). A job that died after being
+// claimed but before starting is always run again, whatever its delivery.
+enum class JobDelivery { kAtMostOnce, kAtLeastOnce };
+
+struct NewJob {
+  std::string kind;
+  nlohmann::json payload = nlohmann::json::object();
+  TimePoint due;
+  // A job found due later than due + grace (the bot was down) is skipped
+  // and logged rather than run late.
+  std::chrono::milliseconds grace{std::chrono::hours{1}};
+  JobDelivery delivery = JobDelivery::kAtMostOnce;
+  // At most one live (not yet finished) job per non-empty key.
+  std::string unique_key;
+  // The person the job is about, so export and forget find it.
+  std::string subject_user;
+};
+
+struct Job {
+  std::int64_t id = 0;
+  std::string kind;
+  nlohmann::json payload;
+  TimePoint due;
+  TimePoint grace_until;
+  JobDelivery delivery = JobDelivery::kAtMostOnce;
+  int attempts = 0;
+  std::string subject_user;
+};
+
+struct ClaimedJobs {
+  std::vector<Job> due;     // claimed by the caller, to run now
+  std::vector<Job> missed;  // found past their grace window, marked skipped
+};
+
+struct RecoveredLeases {
+  std::int64_t requeued = 0;   // claimed or at-least-once jobs whose owner vanished
+  std::int64_t abandoned = 0;  // at-most-once jobs that had started sending
+};
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+  // The new job's id; nullopt when a live job already holds unique_key.
+  virtual std::optional<std::int64_t> schedule(const NewJob& job) = 0;
+  // True when a pending job was cancelled.
+  virtual bool cancel(std::int64_t id) = 0;
+  virtual bool cancel_key(const std::string& unique_key) = 0;
+
+  // Claims up to `limit` pending jobs due at `now`, oldest first, for
+  // `lease`. Each job is claimed by exactly one caller, across instances.
+  virtual ClaimedJobs claim_due(TimePoint now, int limit, std::chrono::milliseconds lease,
+                                const std::string& owner) = 0;
+  // Records that the job's visible effect is about to happen. False when
+  // the caller no longer holds the job (its lease expired and it moved on):
+  // then the caller must not act.
+  virtual bool mark_started(std::int64_t id, const std::string& owner) = 0;
+  // state: "done", "failed" or "skipped".
+  virtual void finish(std::int64_t id, const std::string& owner, const std::string& state,
+                      const std::string& error, TimePoint now) = 0;
+  // Back to pending, due at `at` (a transient failure before any effect).
+  virtual void retry_at(std::int64_t id, const std::string& owner, TimePoint at,
+                        const std::string& error) = 0;
+  // Handles jobs whose owner's lease ran out (the instance died).
+  virtual RecoveredLeases recover_expired_leases(TimePoint now) = 0;
+
+  virtual std::optional<TimePoint> next_due() = 0;
+  virtual std::map<std::string, std::int64_t> count_by_state() = 0;
+  // Deletes finished jobs older than `before`.
+  virtual std::int64_t purge_finished(TimePoint before) = 0;
+};
+
+// ---- dedupe ---------------------------------------------------------------
+
+// Processed envelope and event ids, shared by every instance on the database.
+class ProcessedIdStore : public DedupeStore {
+ public:
+  virtual std::int64_t expire(TimePoint before) = 0;
+};
+
+// ---- prompt rotation --------------------------------------------------------
+
+class PromptHistoryStore {
+ public:
+  virtual ~PromptHistoryStore() = default;
+  virtual void record_draw(const std::string& channel, const std::string& category,
+                           const std::string& prompt_id, TimePoint at) = 0;
+  // Prompt ids drawn in the channel (and category, when given), newest first.
+  virtual std::vector<std::string> recent_draws(const std::string& channel,
+                                                const std::string& category, int limit) = 0;
+};
+
+// ---- people -----------------------------------------------------------------
+
+struct UserProfile {
+  std::string user_id;
+  std::string time_zone;  // IANA name from users.info
+  int tz_offset_seconds = 0;
+  std::string display_name;
+  TimePoint fetched_at;
+};
+
+class ProfileStore {
+ public:
+  virtual ~ProfileStore() = default;
+  virtual void put_profile(const UserProfile& profile) = 0;
+  virtual std::optional<UserProfile> profile(const std::string& user_id) = 0;
+};
+
+// ---- initiatives ------------------------------------------------------------
+
+struct Initiative {
+  std::int64_t id = 0;
+  std::string team_id;
+  std::string channel_id;
+  std::string owner_id;
+  std::string title;
+  std::string description;
+  std::string status = "open";  // open, done, dropped
+  std::string message_ts;
+  TimePoint created_at;
+  std::optional<TimePoint> closed_at;
+};
+
+struct Endorsement {
+  std::int64_t initiative_id = 0;
+  std::string user_id;
+  std::string kind;  // endorse, follow
+  std::string note;
+  TimePoint created_at;
+};
+
+enum class EndorseOutcome { kAdded, kAlreadyThere, kNotOpen, kNotFound };
+
+struct EndorseResult {
+  EndorseOutcome outcome = EndorseOutcome::kNotFound;
+  bool first = false;  // the first endorsement of the initiative
+};
+
+class InitiativeStore {
+ public:
+  virtual ~InitiativeStore() = default;
+  virtual std::int64_t create_initiative(const Initiative& initiative) = 0;
+  virtual std::optional<Initiative> initiative(std::int64_t id) = 0;
+  virtual std::vector<Initiative> open_initiatives(const std::string& channel_id) = 0;
+  virtual void set_message_ts(std::int64_t id, const std::string& ts) = 0;
+  // Moves an open initiative to `status`; false when it was not open.
+  virtual bool close_initiative(std::int64_t id, const std::string& status, TimePoint at) = 0;
+  // Serialized with close_initiative: an endorsement racing a close either
+  // lands before it or is refused as kNotOpen.
+  virtual EndorseResult endorse(const Endorsement& endorsement) = 0;
+  virtual std::vector<Endorsement> endorsements(std::int64_t initiative_id) = 0;
+};
+
+// ---- feedback and six-month decisions ---------------------------------------
+
+struct Feedback {
+  std::int64_t id = 0;
+  std::string from_user;
+  std::string to_user;
+  std::string channel_id;
+  std::string text;
+  bool non_blocking = true;
+  std::string status = "sent";  // sent, acknowledged, discuss
+  TimePoint created_at;
+  std::optional<TimePoint> responded_at;
+};
+
+class FeedbackStore {
+ public:
+  virtual ~FeedbackStore() = default;
+  virtual std::int64_t record_feedback(const Feedback& feedback) = 0;
+  virtual std::optional<Feedback> feedback(std::int64_t id) = 0;
+  // Only the receiver answers, once; false otherwise.
+  virtual bool respond_to_feedback(std::int64_t id, const std::string& responder,
+                                   const std::string& status, TimePoint at) = 0;
+};
+
+struct SixMonthDecision {
+  std::int64_t id = 0;
+  std::string user_id;
+  std::string channel_id;
+  std::string decision;
+  std::string answer;  // yes, no, unsure
+  TimePoint created_at;
+};
+
+class DecisionStore {
+ public:
+  virtual ~DecisionStore() = default;
+  virtual std::int64_t record_decision(const SixMonthDecision& decision) = 0;
+  virtual std::vector<SixMonthDecision> decisions_of(const std::string& user_id) = 0;
+};
+
+// ---- nudges and dialogs -----------------------------------------------------
+
+struct NudgeSchedule {
+  std::string subject_kind;  // user, channel
+  std::string subject_id;
+  std::string created_by;
+  int local_minutes = 9 * 60;  // time of day in the subject's time zone
+  int weekdays = 0b0011111;    // bit 0 is Monday
+  std::string time_zone;
+  std::optional<TimePoint> paused_until;
+  TimePoint updated_at;
+};
+
+class NudgeScheduleStore {
+ public:
+  virtual ~NudgeScheduleStore() = default;
+  virtual void put_schedule(const NudgeSchedule& schedule) = 0;
+  virtual std::optional<NudgeSchedule> schedule(const std::string& subject_kind,
+                                                const std::string& subject_id) = 0;
+  virtual bool remove_schedule(const std::string& subject_kind, const std::string& subject_id) = 0;
+};
+
+struct DialogSession {
+  std::string user_id;
+  std::string script;
+  int step = 0;
+  nlohmann::json answers = nlohmann::json::object();
+  TimePoint started_at;
+  TimePoint updated_at;
+};
+
+class DialogStore {
+ public:
+  virtual ~DialogStore() = default;
+  virtual void put_dialog(const DialogSession& session) = 0;
+  virtual std::optional<DialogSession> dialog(const std::string& user_id) = 0;
+  virtual bool remove_dialog(const std::string& user_id) = 0;
+};
+
+// ---- personal data ----------------------------------------------------------
+
+class PersonalDataStore {
+ public:
+  virtual ~PersonalDataStore() = default;
+  // Everything stored about the person, one array per kind of record.
+  virtual nlohmann::json export_user(const std::string& user_id) = 0;
+  // Deletes it; returns how many records of each kind were removed.
+  virtual std::map<std::string, std::int64_t> forget_user(const std::string& user_id) = 0;
+};
+
+// ---- the whole store ----------------------------------------------------------
+
+// Every store over one database. Opening applies pending migrations.
+class SqlStore final : public ProcessedIdStore,
+                       public PromptHistoryStore,
+                       public ProfileStore,
+                       public InitiativeStore,
+                       public FeedbackStore,
+                       public DecisionStore,
+                       public NudgeScheduleStore,
+                       public DialogStore,
+                       public PersonalDataStore {
+ public:
+  SqlStore(std::unique_ptr<Database> database, const Clock& clock);
+  ~SqlStore() override;
+  static std::unique_ptr<SqlStore> open(const std::string& url, const DatabaseOptions& options,
+                                        const Clock& clock);
+
+  Database& database() { return *database_; }
+  JobStore& jobs() { return *jobs_; }
+
+  bool first_time(std::string_view key) override;
+  std::int64_t expire(TimePoint before) override;
+
+  void record_draw(const std::string& channel, const std::string& category,
+                   const std::string& prompt_id, TimePoint at) override;
+  std::vector<std::string> recent_draws(const std::string& channel, const std::string& category,
+                                        int limit) override;
+
+  void put_profile(const UserProfile& profile) override;
+  std::optional<UserProfile> profile(const std::string& user_id) override;
+
+  std::int64_t create_initiative(const Initiative& initiative) override;
+  std::optional<Initiative> initiative(std::int64_t id) override;
+  std::vector<Initiative> open_initiatives(const std::string& channel_id) override;
+  void set_message_ts(std::int64_t id, const std::string& ts) override;
+  bool close_initiative(std::int64_t id, const std::string& status, TimePoint at) override;
+  EndorseResult endorse(const Endorsement& endorsement) override;
+  std::vector<Endorsement> endorsements(std::int64_t initiative_id) override;
+
+  std::int64_t record_feedback(const Feedback& feedback) override;
+  std::optional<Feedback> feedback(std::int64_t id) override;
+  bool respond_to_feedback(std::int64_t id, const std::string& responder, const std::string& status,
+                           TimePoint at) override;
+
+  std::int64_t record_decision(const SixMonthDecision& decision) override;
+  std::vector<SixMonthDecision> decisions_of(const std::string& user_id) override;
+
+  void put_schedule(const NudgeSchedule& schedule) override;
+  std::optional<NudgeSchedule> schedule(const std::string& subject_kind,
+                                        const std::string& subject_id) override;
+  bool remove_schedule(const std::string& subject_kind, const std::string& subject_id) override;
+
+  void put_dialog(const DialogSession& session) override;
+  std::optional<DialogSession> dialog(const std::string& user_id) override;
+  bool remove_dialog(const std::string& user_id) override;
+
+  nlohmann::json export_user(const std::string& user_id) override;
+  std::map<std::string, std::int64_t> forget_user(const std::string& user_id) override;
+
+ private:
+  std::unique_ptr<Database> database_;
+  const Clock& clock_;
+  std::unique_ptr<JobStore> jobs_;
+};
+
+std::unique_ptr<JobStore> make_sql_job_store(Database& database);
+
+}  // namespace ff::store

@@ -1,0 +1,107 @@
+#include "commands/my_data.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "bot/mrkdwn.hpp"
+
+namespace ff::commands {
+namespace {
+
+// A message holds at most 50 blocks; the export fills at most this many
+// sections of code, and says so when it is longer.
+constexpr std::size_t kExportSections = 40;
+constexpr std::size_t kSectionChars = 2800;
+
+Message unavailable() {
+  return Message::plain(
+      ":warning: I can't reach my database right now, so I can't look at your data. Please try "
+      "again in a minute.");
+}
+
+std::size_t record_count(const nlohmann::json& exported) {
+  std::size_t count = 0;
+  for (const auto& [kind, rows] : exported.items()) {
+    if (rows.is_array()) count += rows.size();
+  }
+  return count;
+}
+
+}  // namespace
+
+Reply show_my_data(Services& services, const std::string& user_id) {
+  nlohmann::json exported;
+  try {
+    exported = services.personal_data.export_user(user_id);
+  } catch (const store::StoreError& error) {
+    spdlog::warn("my-data for a user failed: {}", error.what());
+    return Reply::with(unavailable());
+  }
+  Message m;
+  const std::size_t records = record_count(exported);
+  m.text = "What firstfollower stores about you: " + std::to_string(records) + " record(s).";
+  if (records == 0) {
+    m.add(blocks::section("I store nothing about you. :sparkles:"));
+    return Reply::with(std::move(m));
+  }
+  std::string summary = "*What I store about you* (" + std::to_string(records) + " records):";
+  for (const auto& [kind, rows] : exported.items()) {
+    if (rows.is_array() && !rows.empty()) {
+      summary += "\n• " + mrkdwn::escape(kind) + ": " + std::to_string(rows.size());
+    }
+  }
+  m.add(blocks::section(summary));
+  // The JSON as code, split into sections Slack accepts; user text inside is
+  // escaped like any other.
+  const auto pieces = mrkdwn::split(mrkdwn::escape(exported.dump(1)), kSectionChars);
+  for (std::size_t n = 0; n < pieces.size() && n < kExportSections; ++n) {
+    m.add(blocks::section("```" + pieces[n] + "```"));
+  }
+  if (pieces.size() > kExportSections) {
+    m.add(
+        blocks::context({"The rest did not fit in a message. Your Slack admin can print all of "
+                         "it with `firstfollower export --user " +
+                         user_id + "`."}));
+  }
+  m.add(blocks::context({"To delete all of it, type `/coach forget-me`."}));
+  return Reply::with(std::move(m));
+}
+
+Reply offer_to_forget(const std::string& user_id) {
+  Message m;
+  m.text = "Delete everything firstfollower stores about you?";
+  m.add(blocks::section(
+      "*Delete everything I store about you?*\nYour initiatives, endorsements, feedback you gave "
+      "and received, six-month answers, nudge schedules, an unfinished dialog and scheduled "
+      "reminders about you. This cannot be undone."));
+  // The value names the person the offer was made to; a press by anyone
+  // else is refused.
+  m.add(blocks::actions("my_data", {blocks::button("Delete my data", kForgetMeAction, user_id)}));
+  return Reply::with(std::move(m));
+}
+
+void register_my_data(EnvelopeRouter& router, Services& services) {
+  router.action(kForgetMeAction, [&services](const BlockAction& action) {
+    if (action.value != action.user_id || !mrkdwn::is_user_id(action.user_id)) {
+      return Reply::with(Message::plain(
+          "That button was made for someone else, so I ignored it. Type `/coach forget-me` to "
+          "delete your own data."));
+    }
+    std::map<std::string, std::int64_t> removed;
+    try {
+      removed = services.personal_data.forget_user(action.user_id);
+    } catch (const store::StoreError& error) {
+      spdlog::warn("forget-me failed: {}", error.what());
+      return Reply::with(unavailable());
+    }
+    std::int64_t total = 0;
+    for (const auto& [kind, count] : removed) total += count;
+    spdlog::info("forgot a user on their request: {} record(s)", total);
+    Reply reply = Reply::with(
+        Message::plain(":wastebasket: Done. I deleted " + std::to_string(total) +
+                       " record(s) about you. Messages already posted in Slack stay in Slack."));
+    reply.message->replace_original = true;
+    return reply;
+  });
+}
+
+}  // namespace ff::commands

@@ -1,0 +1,424 @@
+// The one suite both back ends must pass. Each TEMPLATE_TEST_CASE runs once
+// on SQLite and once on PostgreSQL (skipped, visibly, without PostgreSQL).
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+#include "bot/store/migrations.hpp"
+#include "store/store_support.hpp"
+
+using namespace ff;
+using namespace ff::store;
+using namespace ff::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+TimePoint at_minute(int minute) {
+  return from_millis(1'800'000'000'000LL) + std::chrono::minutes{minute};
+}
+
+NewJob job_due(TimePoint due, std::string kind = "test.kind") {
+  NewJob job;
+  job.kind = std::move(kind);
+  job.due = due;
+  job.payload = {{"n", 1}};
+  return job;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("a new database is migrated to the latest schema, and again is a no-op",
+                   "[store]", Sqlite, Postgres) {
+  TestType backend;
+  auto database = open_database(backend.url, {});
+  CHECK(schema_version(*database) == 0);
+  migrate(*database);
+  CHECK(schema_version(*database) == latest_schema_version());
+  migrate(*database);
+  CHECK(schema_version(*database) == latest_schema_version());
+  const auto steps = database->read([](SqlSession& s) {
+    return s.run("SELECT count(*) FROM schema_migrations").rows.at(0).integer(0);
+  });
+  CHECK(steps == latest_schema_version());
+}
+
+TEMPLATE_TEST_CASE("every earlier schema version upgrades to the latest with its data kept",
+                   "[store]", Sqlite, Postgres) {
+  for (int from = 1; from < latest_schema_version(); ++from) {
+    DYNAMIC_SECTION("from version " << from) {
+      TestType backend;
+      auto database = open_database(backend.url, {});
+      migrate(*database, from);
+      REQUIRE(schema_version(*database) == from);
+      // Version 1 already holds dedupe ids and jobs: they must survive.
+      database->transact([](SqlSession& s) {
+        s.run("INSERT INTO processed_ids (id, seen_at) VALUES ('E-old', 1)");
+      });
+      migrate(*database);
+      CHECK(schema_version(*database) == latest_schema_version());
+      ManualClock clock;
+      SqlStore store(std::move(database), clock);
+      CHECK_FALSE(store.first_time("E-old"));
+      CHECK(store.create_initiative({0, "T1", "C1", "U1", "title", "", "open", "", at_minute(0),
+                                     std::nullopt}) > 0);
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("two instances migrating at the same moment apply each step once", "[store]",
+                   Sqlite, Postgres) {
+  TestType backend;
+  std::vector<std::thread> starters;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    starters.emplace_back([&] {
+      try {
+        auto database = open_database(backend.url, {});
+        migrate(*database);
+      } catch (const std::exception& error) {
+        UNSCOPED_INFO(error.what());
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : starters) t.join();
+  CHECK(failures == 0);
+  auto database = open_database(backend.url, {});
+  CHECK(schema_version(*database) == latest_schema_version());
+  const auto steps = database->read([](SqlSession& s) {
+    return s.run("SELECT count(*) FROM schema_migrations").rows.at(0).integer(0);
+  });
+  CHECK(steps == latest_schema_version());
+}
+
+TEMPLATE_TEST_CASE("a database of a newer schema is refused and left as it was", "[store]",
+                   Sqlite, Postgres) {
+  TestType backend;
+  {
+    auto database = open_database(backend.url, {});
+    migrate(*database);
+    database->transact([](SqlSession& s) {
+      s.run("INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, "
+            "'from the future', 0)",
+            {std::int64_t{latest_schema_version() + 1}});
+    });
+  }
+  ManualClock clock;
+  try {
+    SqlStore::open(backend.url, {}, clock);
+    FAIL("a newer schema was accepted");
+  } catch (const DatabaseOpenError& error) {
+    CHECK_THAT(error.what(), Catch::Contains("newer than this firstfollower understands"));
+    CHECK_THAT(error.what(), Catch::Contains("left untouched"));
+  }
+  auto database = open_database(backend.url, {});
+  CHECK(schema_version(*database) == latest_schema_version() + 1);
+}
+
+TEMPLATE_TEST_CASE("dedupe: an id is new once, across instances, until it expires", "[store]",
+                   Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto one = SqlStore::open(backend.url, {}, clock);
+  auto two = SqlStore::open(backend.url, {}, clock);
+  CHECK(one->first_time("E1"));
+  CHECK_FALSE(one->first_time("E1"));
+  CHECK_FALSE(two->first_time("E1"));
+  CHECK(two->first_time("event:Ev1"));
+  clock.advance(2h);
+  CHECK(one->first_time("E2"));
+  CHECK(one->expire(clock.now() - 1h) == 2);
+  CHECK(two->first_time("E1"));   // expired, so new again
+  CHECK_FALSE(two->first_time("E2"));  // still within the window
+}
+
+TEMPLATE_TEST_CASE("dedupe: racing instances let exactly one through per id", "[store]", Sqlite,
+                   Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto one = SqlStore::open(backend.url, {}, clock);
+  auto two = SqlStore::open(backend.url, {}, clock);
+  std::atomic<int> firsts{0};
+  auto race = [&](SqlStore& store) {
+    for (int i = 0; i < 300; ++i) {
+      if (store.first_time("E" + std::to_string(i))) ++firsts;
+    }
+  };
+  std::thread a([&] { race(*one); });
+  std::thread b([&] { race(*two); });
+  a.join();
+  b.join();
+  CHECK(firsts == 300);
+}
+
+TEMPLATE_TEST_CASE("jobs: claimed when due, oldest first, once", "[store][jobs]", Sqlite,
+                   Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  JobStore& jobs = store->jobs();
+  const auto late = jobs.schedule(job_due(at_minute(10)));
+  const auto early = jobs.schedule(job_due(at_minute(5)));
+  REQUIRE(late);
+  REQUIRE(early);
+  CHECK(jobs.next_due() == at_minute(5));
+  CHECK(jobs.claim_due(at_minute(4), 10, 1min, "a").due.empty());
+  const auto first = jobs.claim_due(at_minute(10), 10, 1min, "a");
+  REQUIRE(first.due.size() == 2);
+  CHECK(first.due[0].id == *early);
+  CHECK(first.due[1].id == *late);
+  CHECK(first.due[0].payload == nlohmann::json{{"n", 1}});
+  CHECK(first.due[0].attempts == 1);
+  CHECK(jobs.claim_due(at_minute(10), 10, 1min, "b").due.empty());
+  CHECK(jobs.mark_started(*early, "a"));
+  jobs.finish(*early, "a", "done", "", at_minute(10));
+  jobs.finish(*late, "a", "failed", "no luck", at_minute(10));
+  const auto counts = jobs.count_by_state();
+  CHECK(counts.at("done") == 1);
+  CHECK(counts.at("failed") == 1);
+  CHECK(jobs.purge_finished(at_minute(11)) == 2);
+  CHECK(jobs.count_by_state().empty());
+}
+
+TEMPLATE_TEST_CASE("jobs: a unique key holds one live job and cancelling frees it", "[store][jobs]",
+                   Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  JobStore& jobs = store->jobs();
+  NewJob reminder = job_due(at_minute(1));
+  reminder.unique_key = "reminder:initiative:7:1";
+  const auto id = jobs.schedule(reminder);
+  REQUIRE(id);
+  CHECK_FALSE(jobs.schedule(reminder));
+  CHECK(jobs.cancel_key("reminder:initiative:7:1"));
+  CHECK_FALSE(jobs.cancel(*id));  // already cancelled
+  CHECK(jobs.schedule(reminder));
+  CHECK(jobs.claim_due(at_minute(2), 10, 1min, "a").due.size() == 1);
+}
+
+TEMPLATE_TEST_CASE("jobs: one found past its grace window is skipped, not run late",
+                   "[store][jobs]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  NewJob job = job_due(at_minute(0));
+  job.grace = 30min;
+  REQUIRE(store->jobs().schedule(job));
+  const auto claimed = store->jobs().claim_due(at_minute(31), 10, 1min, "a");
+  CHECK(claimed.due.empty());
+  REQUIRE(claimed.missed.size() == 1);
+  CHECK(store->jobs().count_by_state().at("skipped") == 1);
+}
+
+TEMPLATE_TEST_CASE("jobs: an expired lease brings back a job that had not started, never one "
+                   "that had started sending",
+                   "[store][jobs]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  JobStore& jobs = store->jobs();
+  const auto quiet = jobs.schedule(job_due(at_minute(0)));
+  const auto visible = jobs.schedule(job_due(at_minute(0)));
+  NewJob retriable = job_due(at_minute(0));
+  retriable.delivery = JobDelivery::kAtLeastOnce;
+  const auto internal = jobs.schedule(retriable);
+  REQUIRE(jobs.claim_due(at_minute(1), 10, 1min, "dead").due.size() == 3);
+  CHECK(jobs.mark_started(*visible, "dead"));
+  CHECK(jobs.mark_started(*internal, "dead"));
+  // The owner dies. Before the lease ends nothing moves.
+  CHECK(jobs.recover_expired_leases(at_minute(1) + 30s).requeued == 0);
+  const auto recovered = jobs.recover_expired_leases(at_minute(3));
+  CHECK(recovered.abandoned == 1);
+  CHECK(recovered.requeued == 2);
+  const auto again = jobs.claim_due(at_minute(3), 10, 1min, "alive");
+  std::set<std::int64_t> ids;
+  for (const auto& j : again.due) ids.insert(j.id);
+  CHECK(ids == std::set<std::int64_t>{*quiet, *internal});
+  // The dead owner cannot act on what it lost.
+  CHECK_FALSE(jobs.mark_started(*quiet, "dead"));
+  CHECK(jobs.mark_started(*quiet, "alive"));
+}
+
+TEMPLATE_TEST_CASE("jobs: two instances claiming at once take each job exactly once",
+                   "[store][jobs]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto one = SqlStore::open(backend.url, {}, clock);
+  auto two = SqlStore::open(backend.url, {}, clock);
+  constexpr int kJobs = 1000;
+  for (int i = 0; i < kJobs; ++i) REQUIRE(one->jobs().schedule(job_due(at_minute(0))));
+  std::vector<std::int64_t> taken_one, taken_two;
+  auto drain = [&](SqlStore& store, std::vector<std::int64_t>& taken, const char* owner) {
+    for (int pass = 0; pass < 1000; ++pass) {
+      const auto claimed = store.jobs().claim_due(at_minute(1), 25, 1min, owner);
+      if (claimed.due.empty()) break;
+      for (const auto& j : claimed.due) taken.push_back(j.id);
+    }
+  };
+  std::thread a([&] { drain(*one, taken_one, "one"); });
+  std::thread b([&] { drain(*two, taken_two, "two"); });
+  a.join();
+  b.join();
+  std::set<std::int64_t> all(taken_one.begin(), taken_one.end());
+  all.insert(taken_two.begin(), taken_two.end());
+  CHECK(taken_one.size() + taken_two.size() == kJobs);
+  CHECK(all.size() == kJobs);
+}
+
+TEMPLATE_TEST_CASE("prompt history: newest first, per channel and category", "[store]", Sqlite,
+                   Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  store->record_draw("C1", "gap", "g1", at_minute(1));
+  store->record_draw("C1", "gap", "g2", at_minute(2));
+  store->record_draw("C1", "follow", "f1", at_minute(3));
+  store->record_draw("C2", "gap", "g3", at_minute(4));
+  CHECK(store->recent_draws("C1", "", 5) == std::vector<std::string>{"f1", "g2", "g1"});
+  CHECK(store->recent_draws("C1", "gap", 1) == std::vector<std::string>{"g2"});
+  CHECK(store->recent_draws("C3", "", 5).empty());
+}
+
+TEMPLATE_TEST_CASE("initiatives: endorsements, the first follower, and a close that wins a race",
+                   "[store]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  const auto id = store->create_initiative(
+      {0, "T1", "C1", "U1", "Faster reviews", "two reviewers", "open", "", at_minute(0), {}});
+  store->set_message_ts(id, "1700000000.000100");
+  const auto found = store->initiative(id);
+  REQUIRE(found);
+  CHECK(found->title == "Faster reviews");
+  CHECK(found->message_ts == "1700000000.000100");
+  CHECK(store->open_initiatives("C1").size() == 1);
+  CHECK(store->open_initiatives("C2").empty());
+
+  const auto first = store->endorse({id, "U2", "endorse", "", at_minute(1)});
+  CHECK(first.outcome == EndorseOutcome::kAdded);
+  CHECK(first.first);
+  const auto again = store->endorse({id, "U2", "endorse", "", at_minute(2)});
+  CHECK(again.outcome == EndorseOutcome::kAlreadyThere);
+  const auto second = store->endorse({id, "U3", "endorse", "nit: name it", at_minute(3)});
+  CHECK(second.outcome == EndorseOutcome::kAdded);
+  CHECK_FALSE(second.first);
+  CHECK(store->endorsements(id).size() == 2);
+  CHECK(store->endorse({id + 1000, "U2", "endorse", "", at_minute(1)}).outcome ==
+        EndorseOutcome::kNotFound);
+
+  // Endorsements racing a close: each lands before it or is refused after.
+  std::atomic<int> added{0};
+  std::thread endorsers([&] {
+    for (int i = 0; i < 50; ++i) {
+      if (store->endorse({id, "UX" + std::to_string(i), "endorse", "", at_minute(4)}).outcome ==
+          EndorseOutcome::kAdded) {
+        ++added;
+      }
+    }
+  });
+  CHECK(store->close_initiative(id, "done", at_minute(4)));
+  endorsers.join();
+  CHECK_FALSE(store->close_initiative(id, "dropped", at_minute(5)));
+  CHECK(store->endorsements(id).size() == static_cast<std::size_t>(2 + added.load()));
+  CHECK(store->endorse({id, "U9", "endorse", "", at_minute(6)}).outcome ==
+        EndorseOutcome::kNotOpen);
+  CHECK(store->initiative(id)->status == "done");
+  CHECK(store->open_initiatives("C1").empty());
+}
+
+TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles round-trip",
+                   "[store]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  const auto nit = store->record_feedback(
+      {0, "U1", "U2", "C1", "optional nit: <b>&", true, "sent", at_minute(0), {}});
+  CHECK_FALSE(store->respond_to_feedback(nit, "U1", "acknowledged", at_minute(1)));
+  CHECK(store->respond_to_feedback(nit, "U2", "discuss", at_minute(1)));
+  CHECK_FALSE(store->respond_to_feedback(nit, "U2", "acknowledged", at_minute(2)));
+  const auto feedback = store->feedback(nit);
+  REQUIRE(feedback);
+  CHECK(feedback->text == "optional nit: <b>&");
+  CHECK(feedback->status == "discuss");
+  CHECK(feedback->responded_at == at_minute(1));
+
+  store->record_decision({0, "U1", "C1", "pick a queue", "no", at_minute(0)});
+  REQUIRE(store->decisions_of("U1").size() == 1);
+  CHECK(store->decisions_of("U1")[0].answer == "no");
+
+  NudgeSchedule nudge{"user", "U1", "U1", 9 * 60 + 30, 0b11111, "Europe/Paris", {}, at_minute(0)};
+  store->put_schedule(nudge);
+  nudge.paused_until = at_minute(60);
+  store->put_schedule(nudge);
+  const auto schedule = store->schedule("user", "U1");
+  REQUIRE(schedule);
+  CHECK(schedule->local_minutes == 570);
+  CHECK(schedule->paused_until == at_minute(60));
+  CHECK(store->remove_schedule("user", "U1"));
+  CHECK_FALSE(store->schedule("user", "U1"));
+
+  store->put_dialog({"U1", "close-a-gap", 2, {{"gap", "release notes"}}, at_minute(0),
+                     at_minute(1)});
+  const auto dialog = store->dialog("U1");
+  REQUIRE(dialog);
+  CHECK(dialog->step == 2);
+  CHECK(dialog->answers["gap"] == "release notes");
+  CHECK(store->remove_dialog("U1"));
+  CHECK_FALSE(store->dialog("U1"));
+
+  store->put_profile({"U1", "Asia/Tokyo", 9 * 3600, "Aiko", at_minute(0)});
+  store->put_profile({"U1", "America/New_York", -5 * 3600, "Aiko", at_minute(1)});
+  CHECK(store->profile("U1")->time_zone == "America/New_York");
+  CHECK(store->profile("U1")->tz_offset_seconds == -18000);
+}
+
+TEMPLATE_TEST_CASE("export shows everything about a person and forget deletes it and only it",
+                   "[store][personal]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  auto fill = [&](const std::string& user, const std::string& other) {
+    const auto id = store->create_initiative(
+        {0, "T1", "C1", user, "idea of " + user, "", "open", "", at_minute(0), {}});
+    store->endorse({id, other, "endorse", "", at_minute(1)});
+    store->record_feedback({0, user, other, "C1", "nit", true, "sent", at_minute(0), {}});
+    store->record_decision({0, user, "C1", "d", "yes", at_minute(0)});
+    store->put_schedule({"user", user, user, 540, 31, "UTC", {}, at_minute(0)});
+    store->put_dialog({user, "weigh-options", 1, nlohmann::json::object(), at_minute(0),
+                       at_minute(0)});
+    store->put_profile({user, "UTC", 0, user, at_minute(0)});
+    NewJob reminder = job_due(at_minute(10));
+    reminder.subject_user = user;
+    store->jobs().schedule(reminder);
+  };
+  fill("U1", "U2");
+  fill("U2", "U1");
+
+  const auto exported = store->export_user("U1");
+  CHECK(exported["initiatives"].size() == 1);
+  CHECK(exported["endorsements"].size() == 1);  // U1 endorsed U2's idea
+  CHECK(exported["feedback_given"].size() == 1);
+  CHECK(exported["feedback_received"].size() == 1);
+  CHECK(exported["sixmonth_decisions"].size() == 1);
+  CHECK(exported["nudge_schedules"].size() == 1);
+  CHECK(exported["dialog_sessions"].size() == 1);
+  CHECK(exported["user_profiles"].size() == 1);
+  CHECK(exported["scheduled_jobs"].size() == 1);
+  CHECK(exported["initiatives"][0]["created_at"].is_string());  // ISO 8601, for people
+
+  const auto removed = store->forget_user("U1");
+  CHECK(removed.at("initiatives") == 1);
+  const auto after = store->export_user("U1");
+  for (const auto& [kind, rows] : after.items()) {
+    if (rows.is_array()) CHECK(rows.empty());
+  }
+  // U2 keeps what is theirs alone.
+  const auto other = store->export_user("U2");
+  CHECK(other["initiatives"].size() == 1);
+  CHECK(other["sixmonth_decisions"].size() == 1);
+  CHECK(other["scheduled_jobs"].size() == 1);
+  CHECK(other["endorsements"].empty());  // it endorsed U1's initiative, which is gone
+}

@@ -10,14 +10,6 @@
 using namespace ff;
 using namespace ff::testing;
 
-namespace {
-std::map<std::string, std::string> slack_env(const FakeSlack& slack) {
-  return {{"SLACK_APP_TOKEN", slack.options().app_token},
-          {"SLACK_BOT_TOKEN", slack.options().bot_token},
-          {"SLACK_API_URL", slack.api_url()}};
-}
-}  // namespace
-
 TEST_CASE("binary: console mode answers /coach from piped input and exits at end of input") {
   ChildProcess bot({}, {}, "/coach\nhelp\n");
   REQUIRE(bot.wait(10s) == 0);
@@ -29,7 +21,7 @@ TEST_CASE("binary: console mode answers /coach from piped input and exits at end
 
 TEST_CASE("binary: connects, answers, and exits 0 within 5 s of SIGTERM") {
   FakeSlack slack;
-  auto env = slack_env(slack);
+  auto env = slack_environment(slack);
   env["FIRSTFOLLOWER_BOT_LOG_LEVEL"] = "trace";
   ChildProcess bot({}, env);
   REQUIRE(slack.wait_for_open_connections(1, 10s));
@@ -48,7 +40,7 @@ TEST_CASE("binary: connects, answers, and exits 0 within 5 s of SIGTERM") {
 
 TEST_CASE("binary: link_disabled exits non-zero with a clear message") {
   FakeSlack slack;
-  ChildProcess bot({}, slack_env(slack));
+  ChildProcess bot({}, slack_environment(slack));
   REQUIRE(slack.wait_for_open_connections(1, 10s));
   slack.send_disconnect(slack.open_connections().front(), "link_disabled");
   CHECK(bot.wait(5s) == 3);
@@ -57,7 +49,7 @@ TEST_CASE("binary: link_disabled exits non-zero with a clear message") {
 
 TEST_CASE("binary: a token of the wrong kind is a clear error, not a retry loop") {
   FakeSlack slack;
-  auto env = slack_env(slack);
+  auto env = slack_environment(slack);
   env["SLACK_APP_TOKEN"] = slack.options().bot_token;
   ChildProcess bot({}, env);
   CHECK(bot.wait(5s) == 2);
@@ -68,7 +60,7 @@ TEST_CASE("binary: a token of the wrong kind is a clear error, not a retry loop"
 
 TEST_CASE("binary: invalid_auth from Slack exits 2 naming the variable") {
   FakeSlack slack;
-  auto env = slack_env(slack);
+  auto env = slack_environment(slack);
   env["SLACK_APP_TOKEN"] = "xapp-1-not-the-right-one";
   ChildProcess bot({}, env);
   CHECK(bot.wait(5s) == 2);

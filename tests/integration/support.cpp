@@ -63,9 +63,15 @@ std::string read_file(const std::string& path) {
 }
 }  // namespace
 
+std::map<std::string, std::string> slack_environment(const FakeSlack& slack) {
+  return {{"SLACK_APP_TOKEN", slack.options().app_token},
+          {"SLACK_BOT_TOKEN", slack.options().bot_token},
+          {"SLACK_API_URL", slack.api_url()}};
+}
+
 ChildProcess::ChildProcess(const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env,
-                           const std::string& stdin_text)
+                           const std::string& stdin_text, const std::string& program)
     : folder_(make_temp_folder()) {
   std::ofstream(folder_ + "/stdin") << stdin_text;
   // Only PATH and HOME are inherited, so tokens from the test's own
@@ -90,7 +96,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args,
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     std::vector<char*> argv;
-    std::string binary = FF_BINARY;
+    std::string binary = program;
     argv.push_back(binary.data());
     std::vector<std::string> copies = args;
     for (auto& a : copies) argv.push_back(a.data());

@@ -31,11 +31,15 @@ struct RunningBot {
   std::unique_ptr<SlackBot> bot;
 };
 
-// A child process of the real binary, its output captured to files.
+// The variables that point the real binary at the fake.
+std::map<std::string, std::string> slack_environment(const FakeSlack& slack);
+
+// A child process of the real binary (or of `program`), its output captured
+// to files, run in a folder of its own.
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-               const std::string& stdin_text = {});
+               const std::string& stdin_text = {}, const std::string& program = FF_BINARY);
   ~ChildProcess();
   // Waits up to `timeout`; returns the exit code, or -1 when it did not exit.
   int wait(std::chrono::milliseconds timeout);

@@ -58,9 +58,10 @@ NewJob nudge_at(TimePoint due) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("the scheduler runs a due job once, leaves a future one and never a cancelled "
-                   "one",
-                   "[scheduler]", Sqlite, Postgres) {
+TEMPLATE_TEST_CASE(
+    "the scheduler runs a due job once, leaves a future one and never a cancelled "
+    "one",
+    "[scheduler]", Sqlite, Postgres) {
   TestType backend;
   ManualClock clock;
   auto store = SqlStore::open(backend.url, {}, clock);
@@ -218,7 +219,7 @@ TEST_CASE("maintenance expires old dedupe ids and finished jobs, and schedules i
   } slack;
   register_platform_jobs(scheduler, slack, store->jobs(), *store, clock, policy);
   CHECK(scheduler.run_due() == 1);
-  CHECK(store->first_time("E-old"));       // expired, so new again
+  CHECK(store->first_time("E-old"));        // expired, so new again
   CHECK_FALSE(store->first_time("E-new"));  // kept
   const auto states = store->jobs().count_by_state();
   CHECK(states.at("done") == 1);

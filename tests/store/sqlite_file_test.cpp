@@ -75,7 +75,8 @@ TEST_CASE("a SQLite file of a newer schema keeps every byte") {
     auto database = open_database(backend.url, {});
     migrate(*database);
     database->transact([](SqlSession& s) {
-      s.run("INSERT INTO schema_migrations (version, description, applied_at) VALUES (999, 'x', 0)");
+      s.run(
+          "INSERT INTO schema_migrations (version, description, applied_at) VALUES (999, 'x', 0)");
     });
   }
   const std::string before = bytes_of(backend.url);

@@ -61,8 +61,8 @@ TEMPLATE_TEST_CASE("every earlier schema version upgrades to the latest with its
       ManualClock clock;
       SqlStore store(std::move(database), clock);
       CHECK_FALSE(store.first_time("E-old"));
-      CHECK(store.create_initiative({0, "T1", "C1", "U1", "title", "", "open", "", at_minute(0),
-                                     std::nullopt}) > 0);
+      CHECK(store.create_initiative(
+                {0, "T1", "C1", "U1", "title", "", "open", "", at_minute(0), std::nullopt}) > 0);
     }
   }
 }
@@ -93,16 +93,17 @@ TEMPLATE_TEST_CASE("two instances migrating at the same moment apply each step o
   CHECK(steps == latest_schema_version());
 }
 
-TEMPLATE_TEST_CASE("a database of a newer schema is refused and left as it was", "[store]",
-                   Sqlite, Postgres) {
+TEMPLATE_TEST_CASE("a database of a newer schema is refused and left as it was", "[store]", Sqlite,
+                   Postgres) {
   TestType backend;
   {
     auto database = open_database(backend.url, {});
     migrate(*database);
     database->transact([](SqlSession& s) {
-      s.run("INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, "
-            "'from the future', 0)",
-            {std::int64_t{latest_schema_version() + 1}});
+      s.run(
+          "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, "
+          "'from the future', 0)",
+          {std::int64_t{latest_schema_version() + 1}});
     });
   }
   ManualClock clock;
@@ -130,7 +131,7 @@ TEMPLATE_TEST_CASE("dedupe: an id is new once, across instances, until it expire
   clock.advance(2h);
   CHECK(one->first_time("E2"));
   CHECK(one->expire(clock.now() - 1h) == 2);
-  CHECK(two->first_time("E1"));   // expired, so new again
+  CHECK(two->first_time("E1"));        // expired, so new again
   CHECK_FALSE(two->first_time("E2"));  // still within the window
 }
 
@@ -213,9 +214,10 @@ TEMPLATE_TEST_CASE("jobs: one found past its grace window is skipped, not run la
   CHECK(store->jobs().count_by_state().at("skipped") == 1);
 }
 
-TEMPLATE_TEST_CASE("jobs: an expired lease brings back a job that had not started, never one "
-                   "that had started sending",
-                   "[store][jobs]", Sqlite, Postgres) {
+TEMPLATE_TEST_CASE(
+    "jobs: an expired lease brings back a job that had not started, never one "
+    "that had started sending",
+    "[store][jobs]", Sqlite, Postgres) {
   TestType backend;
   ManualClock clock;
   auto store = SqlStore::open(backend.url, {}, clock);
@@ -360,8 +362,8 @@ TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles r
   CHECK(store->remove_schedule("user", "U1"));
   CHECK_FALSE(store->schedule("user", "U1"));
 
-  store->put_dialog({"U1", "close-a-gap", 2, {{"gap", "release notes"}}, at_minute(0),
-                     at_minute(1)});
+  store->put_dialog(
+      {"U1", "close-a-gap", 2, {{"gap", "release notes"}}, at_minute(0), at_minute(1)});
   const auto dialog = store->dialog("U1");
   REQUIRE(dialog);
   CHECK(dialog->step == 2);
@@ -387,8 +389,8 @@ TEMPLATE_TEST_CASE("export shows everything about a person and forget deletes it
     store->record_feedback({0, user, other, "C1", "nit", true, "sent", at_minute(0), {}});
     store->record_decision({0, user, "C1", "d", "yes", at_minute(0)});
     store->put_schedule({"user", user, user, 540, 31, "UTC", {}, at_minute(0)});
-    store->put_dialog({user, "weigh-options", 1, nlohmann::json::object(), at_minute(0),
-                       at_minute(0)});
+    store->put_dialog(
+        {user, "weigh-options", 1, nlohmann::json::object(), at_minute(0), at_minute(0)});
     store->put_profile({user, "UTC", 0, user, at_minute(0)});
     NewJob reminder = job_due(at_minute(10));
     reminder.subject_user = user;

@@ -1,0 +1,238 @@
+// State survives what real deployments do to it: kill -9 and restart, a
+// second instance on the same PostgreSQL database, and a PostgreSQL outage.
+// These run the real binary (or the real SlackBot) against the fake Slack.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "bot/platform_jobs.hpp"
+#include "integration/support.hpp"
+#include "store/store_support.hpp"
+
+using namespace ff;
+using namespace ff::store;
+using namespace ff::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> bot_args(const std::string& database) {
+  // A short poll so the tests see jobs within a fraction of a second.
+  return {"--db", database, "--set", "scheduler.poll_interval_ms=100", "--log-level", "debug"};
+}
+
+// Waits until the fake has accepted `count` connections in all, then returns
+// the newest open one.
+int newest_connection(const FakeSlack& slack, std::size_t count) {
+  for (int i = 0; i < 200 && slack.connections_accepted() < count; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(slack.connections_accepted() >= count);
+  REQUIRE(slack.wait_for_open_connections(1, 5s));
+  return slack.open_connections().back();
+}
+
+bool answered(const std::optional<nlohmann::json>& ack) {
+  return ack && ack->contains("payload");
+}
+
+std::vector<std::string> posted_texts(const FakeSlack& slack, const std::string& prefix) {
+  std::vector<std::string> texts;
+  for (const auto& call : slack.calls("chat.postMessage")) {
+    const std::string text = call.json.value("text", "");
+    if (text.rfind(prefix, 0) == 0) texts.push_back(text);
+  }
+  return texts;
+}
+
+bool wait_for_posts(const FakeSlack& slack, const std::string& prefix, std::size_t count,
+                    std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (posted_texts(slack, prefix).size() >= count) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("binary: an envelope redelivered after kill -9 and a restart is not handled again") {
+  FakeSlack slack;
+  Sqlite backend;
+  {
+    ChildProcess first(bot_args(backend.url), slack_environment(slack));
+    const int c = newest_connection(slack, 1);
+    REQUIRE(answered(
+        slack.wait_for_ack(slack.send_slash_command(c, "/coach", "", true, "E-kept"), 5s)));
+    first.signal(SIGKILL);
+    REQUIRE(first.wait(5s) != -1);
+  }
+  ChildProcess second(bot_args(backend.url), slack_environment(slack));
+  const int c = newest_connection(slack, 2);
+  // Slack redelivers the same envelope to the new connection.
+  slack.send_slash_command(c, "/coach", "", true, "E-kept");
+  REQUIRE(slack.wait_for_ack("E-kept", 5s));
+  for (int i = 0; i < 100 && slack.acks("E-kept").size() < 2; ++i)
+    std::this_thread::sleep_for(20ms);
+  const auto acks = slack.acks("E-kept");
+  REQUIRE(acks.size() == 2);
+  CHECK(acks[1].contains("payload") == false);  // acked, not answered a second time
+  CHECK(answered(slack.wait_for_ack(slack.send_slash_command(c, "/coach", ""), 5s)));
+}
+
+TEST_CASE("binary: a message scheduled before kill -9 is sent once, after the restart") {
+  FakeSlack slack;
+  Sqlite backend;
+  {
+    auto store = SqlStore::open(backend.url, {}, SystemClock::instance());
+    store->jobs().schedule(
+        post_message_job("U0NUDGED", "restart-nudge", SystemClock::instance().now() + 1500ms));
+  }
+  {
+    ChildProcess first(bot_args(backend.url), slack_environment(slack));
+    newest_connection(slack, 1);
+    first.signal(SIGKILL);
+    REQUIRE(first.wait(5s) != -1);
+  }
+  CHECK(posted_texts(slack, "restart-nudge").empty());
+  ChildProcess second(bot_args(backend.url), slack_environment(slack));
+  REQUIRE(wait_for_posts(slack, "restart-nudge", 1, 10s));
+  std::this_thread::sleep_for(500ms);  // several more polls: nothing more is sent
+  CHECK(posted_texts(slack, "restart-nudge").size() == 1);
+}
+
+TEMPLATE_TEST_CASE("kill -9 in the middle of a write loop loses no committed write", "[crash]",
+                   Sqlite, Postgres) {
+  TestType backend;
+  ChildProcess writer({backend.url}, {}, {}, FF_CRASH_WRITER);
+  std::size_t printed = 0;
+  for (int i = 0; i < 400 && printed < 500; ++i) {
+    std::this_thread::sleep_for(25ms);
+    std::istringstream lines(writer.out());
+    printed = 0;
+    for (std::string line; std::getline(lines, line);) ++printed;
+  }
+  REQUIRE(printed >= 500);
+  writer.signal(SIGKILL);
+  REQUIRE(writer.wait(5s) != -1);
+
+  std::istringstream lines(writer.out());
+  std::vector<std::string> committed;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) committed.push_back("W" + line);
+  }
+  auto store = SqlStore::open(backend.url, {}, SystemClock::instance());
+  std::size_t missing = 0;
+  for (const auto& key : committed) {
+    if (store->first_time(key)) {
+      ++missing;
+      UNSCOPED_INFO("missing: " << key);
+    }
+  }
+  CHECK(missing == 0);
+  if (store->database().dialect() == Dialect::kSqlite) {
+    const auto check = store->database().read(
+        [](SqlSession& s) { return s.run("PRAGMA integrity_check").rows.at(0).text(0); });
+    CHECK(check == "ok");
+  }
+}
+
+TEST_CASE(
+    "binary: two instances on one PostgreSQL database handle each envelope once and run "
+    "1000 simultaneous jobs once each") {
+  ScratchPostgresDatabase database;
+  const auto due = SystemClock::instance().now() + 3s;
+  {
+    auto store = SqlStore::open(database.url(), {}, SystemClock::instance());
+    for (int i = 0; i < 1000; ++i) {
+      // One DM each, as nudges are: each channel has its own rate limit.
+      REQUIRE(store->jobs().schedule(
+          post_message_job("U" + std::to_string(100000 + i), "job-" + std::to_string(i), due)));
+    }
+  }
+  FakeSlack slack;
+  ChildProcess one(bot_args(database.url()), slack_environment(slack));
+  ChildProcess two(bot_args(database.url()), slack_environment(slack));
+  REQUIRE(slack.wait_for_open_connections(2, 10s));
+  const auto connections = slack.open_connections();
+  REQUIRE(connections.size() == 2);
+
+  // Slack spreads envelopes across the sockets; here every envelope also
+  // arrives a second time on the other socket, as a redelivery would.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = "E-two-" + std::to_string(i);
+    slack.send_slash_command(connections[i % 2], "/coach", "", true, id);
+    slack.send_slash_command(connections[(i + 1) % 2], "/coach", "", true, id);
+    ids.push_back(id);
+  }
+  for (int i = 0; i < 20; ++i) {
+    const std::string event = "Ev-two-" + std::to_string(i);
+    slack.send_direct_message(connections[i % 2], "help", event);
+    slack.send_direct_message(connections[(i + 1) % 2], "help", event, 1);
+  }
+  int answered_once = 0;
+  for (const auto& id : ids) {
+    for (int i = 0; i < 250 && slack.acks(id).size() < 2; ++i) std::this_thread::sleep_for(10ms);
+    const auto acks = slack.acks(id);
+    REQUIRE(acks.size() == 2);
+    answered_once += (acks[0].contains("payload") ? 1 : 0) + (acks[1].contains("payload") ? 1 : 0);
+  }
+  CHECK(answered_once == 200);
+
+  REQUIRE(wait_for_posts(slack, "job-", 1000, 60s));
+  REQUIRE(wait_for_posts(slack, "firstfollower helps you lead leaders", 20, 10s));
+  std::this_thread::sleep_for(1s);  // later polls by either instance send nothing more
+  const auto texts = posted_texts(slack, "job-");
+  CHECK(texts.size() == 1000);
+  CHECK(std::set<std::string>(texts.begin(), texts.end()).size() == 1000);
+  CHECK(posted_texts(slack, "firstfollower helps you lead leaders").size() == 20);
+}
+
+TEST_CASE("a PostgreSQL outage: the bot keeps answering, then writes again when it returns") {
+  PostgresServer server;
+  FakeSlack slack;
+  Config config = test_config(slack);
+  config.database = server.url();
+  config.scheduler_poll_interval = 100ms;
+  RunningBot bot(slack, config);
+  REQUIRE(slack.wait_for_open_connections(1, 5s));
+  REQUIRE(bot.bot->client().wait_until_live(1, 5s));
+  const int c = slack.open_connections().back();
+  auto history_rows = [&] {
+    return bot.store->database().read([](SqlSession& s) {
+      return s.run("SELECT count(*) FROM prompt_history").rows.at(0).integer(0);
+    });
+  };
+  REQUIRE(answered(slack.wait_for_ack(slack.send_slash_command(c, "/coach", ""), 5s)));
+  REQUIRE(history_rows() == 1);
+
+  server.pause();
+  for (int i = 0; i < 5; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    CHECK(answered(slack.wait_for_ack(slack.send_slash_command(c, "/coach", ""), 5s)));
+    CHECK(std::chrono::steady_clock::now() - started < 2s);
+  }
+  std::this_thread::sleep_for(300ms);  // the scheduler polls into the outage
+  CHECK(bot.bot->scheduler().counters().store_errors > 0);
+
+  server.resume();
+  {
+    auto other = SqlStore::open(server.url(), {}, SystemClock::instance());
+    other->jobs().schedule(post_message_job("U0BACK", "back-again", SystemClock::instance().now()));
+  }
+  CHECK(wait_for_posts(slack, "back-again", 1, 10s));
+  // Answers are recorded again, and nothing written before the outage is lost.
+  bool recorded = false;
+  for (int i = 0; i < 50 && !recorded; ++i) {
+    slack.wait_for_ack(slack.send_slash_command(c, "/coach", ""), 5s);
+    recorded = history_rows() >= 2;
+    if (!recorded) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(recorded);
+}

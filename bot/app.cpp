@@ -14,6 +14,7 @@
 #include "platform_jobs.hpp"
 #include "prompts.hpp"
 #include "slack_bot.hpp"
+#include "store/migrations.hpp"
 #include "web_api.hpp"
 
 namespace ff {
@@ -153,16 +154,31 @@ int run_personal_data(const Config& config, PersonalDataAction action, const std
 }
 
 int check_config(const Config& config, std::ostream& out) {
+  PromptLibrary library;
   try {
-    const PromptLibrary library = PromptLibrary::load(config.prompt_files);
-    out << config.describe() << "prompts: " << library.all().size() << " questions in "
-        << library.categories().size() << " categories\n"
-        << "configuration OK\n";
-    return kExitOk;
+    library = PromptLibrary::load(config.prompt_files);
   } catch (const PromptFileError& error) {
     out << "prompt library: " << error.what() << "\n";
     return kExitConfig;
   }
+  out << config.describe() << "prompts: " << library.all().size() << " questions in "
+      << library.categories().size() << " categories\n";
+  // Looks at the database without upgrading it.
+  try {
+    const auto database = store::open_database(config.database, database_options(config));
+    const int version = store::schema_version(*database);
+    out << "database: " << database->describe() << ", schema version " << version
+        << " (this build upgrades to " << store::latest_schema_version() << " at start)\n";
+    if (version > store::latest_schema_version()) {
+      out << "database: written by a newer firstfollower; this one would refuse it\n";
+      return kExitDatabase;
+    }
+  } catch (const store::StoreError& error) {
+    out << "database: " << error.what() << "\n";
+    return kExitDatabase;
+  }
+  out << "configuration OK\n";
+  return kExitOk;
 }
 
 }  // namespace ff

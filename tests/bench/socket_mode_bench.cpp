@@ -2,7 +2,10 @@
 // envelopes at a fixed rate and prints ack latency percentiles, throughput,
 // replies counted and the bot's resident memory.
 //
-//   socket_mode_bench [--count K] [--rate R] [--rounds N]
+//   socket_mode_bench [--count K] [--rate R] [--rounds N] [--db URL]
+//
+// The bot keeps its state (durable dedupe among it) in a SQLite file in its
+// own folder, or in the database --db names.
 //
 // Latency is measured by the fake Slack server: from handing the envelope to
 // its socket to reading the ack, so it includes both ends' socket work.
@@ -16,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "integration/support.hpp"
 
 using namespace ff;
@@ -23,22 +27,6 @@ using namespace ff::testing;
 using Steady = std::chrono::steady_clock;
 
 namespace {
-
-long resident_kib(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
 
 struct RoundResult {
   std::size_t sent = 0;
@@ -88,7 +76,9 @@ int main(int argc, char** argv) {
   std::size_t count = 20000;
   double rate = 2000;
   int rounds = 1;
+  std::string database;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--db") == 0) database = argv[i + 1];
     if (std::strcmp(argv[i], "--count") == 0) count = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--rate") == 0) rate = std::stod(argv[i + 1]);
     if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::stoi(argv[i + 1]);
@@ -96,10 +86,10 @@ int main(int argc, char** argv) {
 
   FakeSlack slack;
   const auto spawned = Steady::now();
-  ChildProcess bot({}, {{"SLACK_APP_TOKEN", slack.options().app_token},
-                        {"SLACK_BOT_TOKEN", slack.options().bot_token},
-                        {"SLACK_API_URL", slack.api_url()},
-                        {"FIRSTFOLLOWER_BOT_LOG_LEVEL", "warn"}});
+  auto environment = slack_environment(slack);
+  environment["FIRSTFOLLOWER_BOT_LOG_LEVEL"] = "warn";
+  if (!database.empty()) environment["FIRSTFOLLOWER_DB"] = database;
+  ChildProcess bot({}, environment);
   if (!slack.wait_for_open_connections(1, 10s)) {
     std::fprintf(stderr, "the bot did not connect\n%s", bot.err().c_str());
     return 1;
@@ -108,8 +98,9 @@ int main(int argc, char** argv) {
       std::chrono::duration<double, std::milli>(Steady::now() - spawned).count();
   const int connection = slack.open_connections().front();
   std::this_thread::sleep_for(500ms);
-  const long idle_kib = resident_kib(bot.pid());
+  const long idle_kib = resident_kib(std::to_string(bot.pid()));
 
+  std::printf("state: %s\n", database.empty() ? "SQLite file" : "--db");
   std::printf("start to connected: %.1f ms\n", connect_ms);
   std::printf("resident memory idle: %.1f MiB\n", idle_kib / 1024.0);
   for (int round = 1; round <= rounds; ++round) {
@@ -119,7 +110,7 @@ int main(int argc, char** argv) {
         "ack latency p50 %.3f ms, p99 %.3f ms, max %.3f ms, resident memory %.1f MiB\n",
         round, r.sent, rate, r.acked, r.replies, static_cast<double>(r.acked) / r.seconds,
         percentile(r.latencies_ms, 0.50), percentile(r.latencies_ms, 0.99),
-        percentile(r.latencies_ms, 1.0), resident_kib(bot.pid()) / 1024.0);
+        percentile(r.latencies_ms, 1.0), resident_kib(std::to_string(bot.pid())) / 1024.0);
   }
   bot.signal(SIGTERM);
   const int code = bot.wait(5s);

@@ -39,6 +39,10 @@ std::string expand_dialect(const std::string& sql, Dialect dialect) {
   return out;
 }
 
+SqlResult Database::run_statement(const std::string& sql, const std::vector<SqlValue>& params) {
+  return read([&](SqlSession& session) { return session.run(sql, params); });
+}
+
 std::int64_t to_millis(std::chrono::system_clock::time_point at) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
 }

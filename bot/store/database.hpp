@@ -92,6 +92,10 @@ class Database {
   // database. Other exceptions roll back and propagate.
   virtual void transact(const std::function<void(SqlSession&)>& work) = 0;
 
+  // One statement, atomic on its own. PostgreSQL runs it without BEGIN and
+  // COMMIT, a third of the round trips; retried like a transaction.
+  virtual SqlResult run_statement(const std::string& sql, const std::vector<SqlValue>& params = {});
+
   template <typename Work>
   auto read(Work&& work) -> decltype(work(std::declval<SqlSession&>())) {
     std::optional<decltype(work(std::declval<SqlSession&>()))> result;

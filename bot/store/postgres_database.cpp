@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -161,15 +162,26 @@ class PostgresDatabase final : public Database {
   Dialect dialect() const override { return Dialect::kPostgres; }
   std::string describe() const override { return redact_url(url_); }
 
-  void transact(const std::function<void(SqlSession&)>& work) override {
+  void transact(const std::function<void(SqlSession&)>& work) override { attempt(true, work); }
+
+  SqlResult run_statement(const std::string& sql, const std::vector<SqlValue>& params) override {
+    std::optional<SqlResult> result;
+    attempt(false, [&](SqlSession& session) { result = session.run(sql, params); });
+    return std::move(*result);
+  }
+
+ private:
+  // Runs `work` on a pooled connection, in a transaction or not, retrying
+  // transient failures within the retry budget.
+  void attempt(bool in_transaction, const std::function<void(SqlSession&)>& work) {
     const auto give_up_at = std::chrono::steady_clock::now() + options_.retry_budget;
     auto pause = std::chrono::milliseconds{10};
     for (;;) {
       std::unique_ptr<PostgresConnection> connection = acquire();
       try {
-        connection->execute("BEGIN");
+        if (in_transaction) connection->execute("BEGIN");
         work(*connection);
-        connection->execute("COMMIT");
+        if (in_transaction) connection->execute("COMMIT");
         release(std::move(connection));
         return;
       } catch (const TransientFailure& error) {
@@ -188,7 +200,6 @@ class PostgresDatabase final : public Database {
     }
   }
 
- private:
   // A connection and an empty string, or nullptr and the reason.
   std::pair<std::unique_ptr<PostgresConnection>, std::string> connect() {
     std::vector<const char*> keys{"dbname", "application_name"};

@@ -98,21 +98,19 @@ void SqlStore::record_draw(const std::string& channel, const std::string& catego
 
 std::vector<std::string> SqlStore::recent_draws(const std::string& channel,
                                                 const std::string& category, int limit) {
-  return database_->read([&](SqlSession& s) {
-    const SqlResult result =
-        category.empty()
-            ? s.run(
-                  "SELECT prompt_id FROM prompt_history WHERE channel_id = $1 "
-                  "ORDER BY drawn_at DESC, id DESC LIMIT $2",
-                  {channel, std::int64_t{limit}})
-            : s.run(
-                  "SELECT prompt_id FROM prompt_history WHERE channel_id = $1 AND category = $2 "
-                  "ORDER BY drawn_at DESC, id DESC LIMIT $3",
-                  {channel, category, std::int64_t{limit}});
-    std::vector<std::string> ids;
-    for (const auto& row : result.rows) ids.push_back(row.text(0));
-    return ids;
-  });
+  const SqlResult result =
+      category.empty()
+          ? database_->run_statement(
+                "SELECT prompt_id FROM prompt_history WHERE channel_id = $1 "
+                "ORDER BY drawn_at DESC, id DESC LIMIT $2",
+                {channel, std::int64_t{limit}})
+          : database_->run_statement(
+                "SELECT prompt_id FROM prompt_history WHERE channel_id = $1 AND category = $2 "
+                "ORDER BY drawn_at DESC, id DESC LIMIT $3",
+                {channel, category, std::int64_t{limit}});
+  std::vector<std::string> ids;
+  for (const auto& row : result.rows) ids.push_back(row.text(0));
+  return ids;
 }
 
 // ---- people ----

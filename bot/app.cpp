@@ -120,7 +120,7 @@ int run_bot(const Config& config) {
   EnvelopeRouter router;
   commands::register_all(router, services);
   JobScheduler scheduler(store->jobs(), clock, SchedulerOptions{});
-  register_platform_jobs(scheduler, workspace, store->jobs(), *store, clock,
+  register_platform_jobs(scheduler, workspace, store->jobs(), *store, *store, clock,
                          MaintenancePolicy{config.dedupe_retention});
   scheduler.start();
   const int exit_code =

@@ -36,7 +36,8 @@ store::NewJob post_message_job(const std::string& channel, const std::string& te
 }
 
 void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::JobStore& jobs,
-                            store::ProcessedIdStore& processed_ids, const Clock& clock,
+                            store::ProcessedIdStore& processed_ids,
+                            store::PromptHistoryStore& prompt_history, const Clock& clock,
                             MaintenancePolicy policy) {
   scheduler.handle(kPostMessageJob, [&slack](const store::Job& job, JobControl& control) {
     const std::string channel = job.payload.value("channel", "");
@@ -48,12 +49,14 @@ void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::Job
     return result.ok ? JobOutcome::done() : JobOutcome::failed("chat.postMessage: " + result.error);
   });
 
-  scheduler.handle(kMaintenanceJob, [&jobs, &processed_ids, &clock, policy](const store::Job&,
-                                                                            JobControl&) {
+  scheduler.handle(kMaintenanceJob, [&jobs, &processed_ids, &prompt_history, &clock, policy](
+                                        const store::Job&, JobControl&) {
     const auto now = clock.now();
     const auto ids = processed_ids.expire(now - policy.dedupe_retention);
     const auto finished = jobs.purge_finished(now - policy.finished_job_retention);
-    spdlog::debug("maintenance: {} old envelope ids and {} finished jobs removed", ids, finished);
+    const auto draws = prompt_history.forget_draws_before(now - policy.prompt_history_retention);
+    spdlog::debug("maintenance: removed {} old envelope ids, {} finished jobs, {} old draws", ids,
+                  finished, draws);
     schedule_maintenance_at(jobs, next_slot(now, policy.every), policy.every);
     return JobOutcome::done();
   });

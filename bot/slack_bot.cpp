@@ -69,7 +69,7 @@ struct SlackBot::Parts {
         client(
             socket_options(config), [this] { return open_ticket(); }, dispatcher) {
     commands::register_all(router, services);
-    register_platform_jobs(scheduler, slack, store.jobs(), store, clock, maintenance);
+    register_platform_jobs(scheduler, slack, store.jobs(), store, store, clock, maintenance);
   }
 
   ConnectionTicket open_ticket() {

@@ -54,7 +54,9 @@ CREATE TABLE prompt_history (
   prompt_id TEXT NOT NULL,
   drawn_at BIGINT NOT NULL
 );
-CREATE INDEX prompt_history_channel ON prompt_history (channel_id, category, drawn_at);
+CREATE INDEX prompt_history_channel ON prompt_history (channel_id, drawn_at, id);
+CREATE INDEX prompt_history_category ON prompt_history (channel_id, category, drawn_at, id);
+CREATE INDEX prompt_history_drawn_at ON prompt_history (drawn_at);
 
 -- What users.info said about a person, for time zones.
 CREATE TABLE user_profiles (

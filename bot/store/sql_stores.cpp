@@ -113,6 +113,12 @@ std::vector<std::string> SqlStore::recent_draws(const std::string& channel,
   return ids;
 }
 
+std::int64_t SqlStore::forget_draws_before(TimePoint before) {
+  return database_
+      ->run_statement("DELETE FROM prompt_history WHERE drawn_at < $1", {to_millis(before)})
+      .affected;
+}
+
 // ---- people ----
 
 void SqlStore::put_profile(const UserProfile& p) {

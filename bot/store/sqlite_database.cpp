@@ -53,12 +53,26 @@ class SqliteDatabase final : public Database, private SqlSession {
                               "). It was left untouched; restore it from a backup or point "
                               "--db at another file.");
     }
-    try {
-      run_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" +
-                 checked_synchronous(options_.sqlite_synchronous) + ";");
-    } catch (const StoreError& error) {
-      close();
-      throw DatabaseOpenError("cannot prepare the database file " + path_ + ": " + error.what());
+    // Switching to WAL needs the file to itself for a moment; another
+    // instance starting at the same time makes it report "locked" at once
+    // rather than wait, so it is retried within the budget.
+    const auto give_up_at = std::chrono::steady_clock::now() + options_.retry_budget;
+    for (;;) {
+      try {
+        run_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" +
+                   checked_synchronous(options_.sqlite_synchronous) + ";");
+        break;
+      } catch (const TransientFailure& error) {
+        if (std::chrono::steady_clock::now() < give_up_at) {
+          std::this_thread::sleep_for(std::chrono::milliseconds{10});
+          continue;
+        }
+        close();
+        throw DatabaseOpenError("cannot prepare the database file " + path_ + ": " + error.what());
+      } catch (const StoreError& error) {
+        close();
+        throw DatabaseOpenError("cannot prepare the database file " + path_ + ": " + error.what());
+      }
     }
   }
 

@@ -116,6 +116,7 @@ class PromptHistoryStore {
   // Prompt ids drawn in the channel (and category, when given), newest first.
   virtual std::vector<std::string> recent_draws(const std::string& channel,
                                                 const std::string& category, int limit) = 0;
+  virtual std::int64_t forget_draws_before(TimePoint before) = 0;
 };
 
 // ---- people -----------------------------------------------------------------
@@ -298,6 +299,7 @@ class SqlStore final : public ProcessedIdStore,
                    const std::string& prompt_id, TimePoint at) override;
   std::vector<std::string> recent_draws(const std::string& channel, const std::string& category,
                                         int limit) override;
+  std::int64_t forget_draws_before(TimePoint before) override;
 
   void put_profile(const UserProfile& profile) override;
   std::optional<UserProfile> profile(const std::string& user_id) override;

@@ -217,7 +217,7 @@ TEST_CASE("maintenance expires old dedupe ids and finished jobs, and schedules i
     }
     ApiResult respond(std::string_view, const Message&) override { return {}; }
   } slack;
-  register_platform_jobs(scheduler, slack, store->jobs(), *store, clock, policy);
+  register_platform_jobs(scheduler, slack, store->jobs(), *store, *store, clock, policy);
   CHECK(scheduler.run_due() == 1);
   CHECK(store->first_time("E-old"));        // expired, so new again
   CHECK_FALSE(store->first_time("E-new"));  // kept

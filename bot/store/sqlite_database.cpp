@@ -3,6 +3,7 @@
 // microseconds, so a pool would add nothing but lock contention.
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -74,12 +75,28 @@ class SqliteDatabase final : public Database, private SqlSession {
         throw DatabaseOpenError("cannot prepare the database file " + path_ + ": " + error.what());
       }
     }
+    start_checkpointer();
   }
 
-  ~SqliteDatabase() override { close(); }
+  ~SqliteDatabase() override {
+    stop_checkpointer();
+    close();
+  }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string describe() const override { return "sqlite:" + path_; }
+
+  // A statement on its own commits by itself: no BEGIN, no COMMIT, and a
+  // read takes no write lock. Another process holding the file is waited
+  // for by the busy timeout.
+  SqlResult run_statement(const std::string& sql, const std::vector<SqlValue>& params) override {
+    std::lock_guard lock(mutex_);
+    try {
+      return run(sql, params);
+    } catch (const TransientFailure& error) {
+      throw StoreUnavailable("the database file " + path_ + " stayed locked: " + error.what());
+    }
+  }
 
   void transact(const std::function<void(SqlSession&)>& work) override {
     std::lock_guard lock(mutex_);
@@ -221,6 +238,53 @@ class SqliteDatabase final : public Database, private SqlSession {
     if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
 
+  // Checkpoints (copying the WAL back into the database file, with an fsync)
+  // would otherwise run inside whichever commit crosses the threshold and
+  // stall that handler for milliseconds. A second connection does them on
+  // its own thread; in WAL mode that blocks no reader and no writer.
+  void start_checkpointer() {
+    if (path_ == ":memory:" || path_.empty()) return;
+    sqlite3* checkpoint_db = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      sqlite3_close_v2(checkpoint_db);
+      return;  // automatic checkpoints stay on
+    }
+    sqlite3_busy_timeout(checkpoint_db, 1000);
+    sqlite3_wal_autocheckpoint(db_, 0);
+    sqlite3_wal_hook(
+        db_,
+        [](void* self, sqlite3*, const char*, int pages) {
+          if (pages >= kCheckpointPages)
+            static_cast<SqliteDatabase*>(self)->checkpoint_due_.notify_one();
+          return SQLITE_OK;
+        },
+        this);
+    checkpointer_ = std::thread([this, checkpoint_db] {
+      std::unique_lock lock(checkpoint_mutex_);
+      while (!stopping_) {
+        checkpoint_due_.wait_for(lock, std::chrono::seconds{1});
+        lock.unlock();
+        sqlite3_wal_checkpoint_v2(checkpoint_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr);
+        // At most ten a second, however busy the writers are.
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+        lock.lock();
+      }
+      lock.unlock();
+      sqlite3_close_v2(checkpoint_db);
+    });
+  }
+
+  void stop_checkpointer() {
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      stopping_ = true;
+    }
+    checkpoint_due_.notify_one();
+    if (checkpointer_.joinable()) checkpointer_.join();
+  }
+
   void close() {
     for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
     statements_.clear();
@@ -233,6 +297,13 @@ class SqliteDatabase final : public Database, private SqlSession {
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+
+  // SQLite's own default threshold for an automatic checkpoint.
+  static constexpr int kCheckpointPages = 1000;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_due_;
+  bool stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace

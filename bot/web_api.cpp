@@ -118,7 +118,6 @@ WebApiClient::WebApiClient(std::string base_url, std::string token, const Clock&
                            WebApiOptions options)
     : base_url_(std::move(base_url)),
       authorization_("Authorization: Bearer " + token),
-      clock_(clock),
       options_(std::move(options)),
       limiter_(clock),
       handles_(std::make_unique<HandlePool>()) {

@@ -50,7 +50,6 @@ class WebApiClient {
   class HandlePool;
   std::string base_url_;
   std::string authorization_;
-  const Clock& clock_;
   WebApiOptions options_;
   RateLimiter limiter_;
   std::unique_ptr<HandlePool> handles_;

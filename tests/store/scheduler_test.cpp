@@ -226,3 +226,21 @@ TEST_CASE("maintenance expires old dedupe ids and finished jobs, and schedules i
   CHECK(states.at("pending") == 1);  // the next run
   CHECK(store->jobs().next_due() > clock.now());
 }
+
+TEST_CASE("the background scheduler runs a job as soon as it is woken") {
+  Sqlite backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  Recorder recorder;
+  SchedulerOptions slow = options("a");
+  slow.poll_interval = 1h;  // only wake() can make it look before the test ends
+  JobScheduler scheduler(store->jobs(), clock, slow);
+  scheduler.handle("test.nudge", sender(recorder));
+  scheduler.start();
+  std::this_thread::sleep_for(50ms);  // the first pass finds nothing
+  const auto id = store->jobs().schedule(nudge_at(clock.now()));
+  scheduler.wake();
+  for (int i = 0; i < 200 && recorder.size() == 0; ++i) std::this_thread::sleep_for(10ms);
+  scheduler.stop();
+  CHECK(recorder.sent == std::vector<std::int64_t>{*id});
+}

@@ -121,3 +121,27 @@ TEST_CASE("bad configuration files and values are named precisely") {
   std::remove(range.c_str());
   std::remove(broken.c_str());
 }
+
+TEST_CASE("the database comes from the file, then FIRSTFOLLOWER_DB, then --db") {
+  FakeEnvironment env;
+  CommandLineOverrides flags;
+  CHECK(load_config(flags, env.lookup(), kDefault).database == "firstfollower.db");
+  env.values = {{"FIRSTFOLLOWER_DB", "postgresql://ff:secret@db.internal/ff"}};
+  Config c = load_config(flags, env.lookup(), kDefault);
+  CHECK(c.database == "postgresql://ff:secret@db.internal/ff");
+  // The password never reaches what --check-config prints.
+  CHECK(c.describe().find("secret") == std::string::npos);
+  CHECK(c.describe().find("postgresql://ff:***@db.internal/ff") != std::string::npos);
+  flags.database = "/var/lib/firstfollower/state.db";
+  CHECK(load_config(flags, env.lookup(), kDefault).database == "/var/lib/firstfollower/state.db");
+  flags.assignments = {"store.sqlite_synchronous=fast"};
+  CHECK(error_of(flags, env).find("NORMAL") != std::string::npos);
+}
+
+TEST_CASE("passwords are cut out of database URLs, in the user part and in the query") {
+  CHECK(redact_url("postgresql://ff:s3cr%40t@host:5432/db") == "postgresql://ff:***@host:5432/db");
+  CHECK(redact_url("postgres://host/db?user=ff&password=hunter2&sslmode=require") ==
+        "postgres://host/db?user=ff&password=***&sslmode=require");
+  CHECK(redact_url("postgresql://ff@host/db") == "postgresql://ff@host/db");
+  CHECK(redact_url("state.db") == "state.db");
+}

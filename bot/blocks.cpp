@@ -84,6 +84,7 @@ nlohmann::json Message::to_post_json(std::string_view channel) const {
   nlohmann::json j = {{"channel", std::string(channel)},
                       {"text", mrkdwn::truncate(text, blocks::Limits::kMessageText)}};
   if (!blocks.empty()) j["blocks"] = blocks;
+  if (!thread_ts.empty()) j["thread_ts"] = thread_ts;
   return j;
 }
 

@@ -48,6 +48,7 @@ struct Message {
   nlohmann::json blocks = nlohmann::json::array();
   ResponseType response_type = ResponseType::kEphemeral;
   bool replace_original = false;
+  std::string thread_ts;  // posts as a reply in that message's thread
 
   Message& add(nlohmann::json block);
   static Message plain(std::string_view mrkdwn_text, ResponseType type = ResponseType::kEphemeral);

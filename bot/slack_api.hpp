@@ -34,6 +34,11 @@ class SlackApi {
                                    const Message& message) = 0;
   // A post to a slash command's or a button's response_url.
   virtual ApiResult respond(std::string_view response_url, const Message& message) = 0;
+  // users.info: the answer's "user" object (id, name, tz, is_bot, deleted),
+  // or the error user_not_found.
+  virtual ApiResult user_info(std::string_view user_id) = 0;
+  // views.open with a trigger_id from a command, a button or a shortcut.
+  virtual ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) = 0;
 };
 
 }  // namespace ff

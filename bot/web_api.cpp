@@ -270,4 +270,12 @@ ApiResult WebSlackApi::respond(std::string_view response_url, const Message& mes
   return client_.post_to_response_url(response_url, message.to_response_json());
 }
 
+ApiResult WebSlackApi::user_info(std::string_view user_id) {
+  return client_.call_form("users.info", {{"user", std::string(user_id)}});
+}
+
+ApiResult WebSlackApi::open_view(std::string_view trigger_id, const nlohmann::json& view) {
+  return client_.call("views.open", {{"trigger_id", std::string(trigger_id)}, {"view", view}});
+}
+
 }  // namespace ff

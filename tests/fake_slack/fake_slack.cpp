@@ -36,6 +36,40 @@ std::string query_value(const std::string& resource, const std::string& key) {
   return {};
 }
 
+// The fake workspace's people, as users.info describes them.
+const nlohmann::json& people() {
+  static const nlohmann::json all = {
+      {"U0ALICE", {{"name", "alice"}, {"tz", "Europe/Paris"}, {"tz_offset", 3600}}},
+      {"U0BOB", {{"name", "bob"}, {"tz", "America/New_York"}, {"tz_offset", -18000}}},
+      {"U0CAROL", {{"name", "carol"}, {"tz", "Asia/Tokyo"}, {"tz_offset", 32400}}},
+      {"U0BOT", {{"name", "firstfollower"}, {"tz", "UTC"}, {"tz_offset", 0}, {"is_bot", true}}},
+      {"U0GONE", {{"name", "gone"}, {"tz", "UTC"}, {"tz_offset", 0}, {"deleted", true}}},
+  };
+  return all;
+}
+
+std::string name_of(const std::string& user) {
+  return people().contains(user) ? people()[user].value("name", "") : "someone";
+}
+
+nlohmann::json user_object(const std::string& user) {
+  return {
+      {"id", user}, {"username", name_of(user)}, {"name", name_of(user)}, {"team_id", "T0FAKE"}};
+}
+
+// The value of one field of a form-encoded body (only what the bot sends:
+// ids, no percent-escapes needed).
+std::string form_field(const std::string& body, const std::string& field) {
+  const std::string key = field + "=";
+  for (std::size_t at = 0; at < body.size();) {
+    const auto end = std::min(body.find('&', at), body.size());
+    if (body.compare(at, key.size(), key) == 0)
+      return body.substr(at + key.size(), end - at - key.size());
+    at = end + 1;
+  }
+  return {};
+}
+
 }  // namespace
 
 class FakeSlack::Impl {
@@ -429,6 +463,35 @@ class FakeSlack::Impl {
                    {"message",
                     {{"type", "message"}, {"text", call.json.value("text", "")}, {"ts", ts}}}}};
     }
+    if (call.method == "users.info") {
+      const std::string user = form_field(call.body, "user");
+      if (!people().contains(user))
+        return {200, 0, json{{"ok", false}, {"error", "user_not_found"}}};
+      const json& person = people()[user];
+      return {200, 0,
+              json{{"ok", true},
+                   {"user",
+                    {{"id", user},
+                     {"team_id", "T0FAKE"},
+                     {"name", person.value("name", "")},
+                     {"real_name", person.value("name", "")},
+                     {"deleted", person.value("deleted", false)},
+                     {"is_bot", person.value("is_bot", false)},
+                     {"tz", person.value("tz", "UTC")},
+                     {"tz_label", person.value("tz", "UTC")},
+                     {"tz_offset", person.value("tz_offset", 0)}}}}};
+    }
+    if (call.method == "views.open") {
+      // What Slack checks before it shows a modal.
+      const json view = call.json.value("view", json::object());
+      const bool valid = call.json.value("trigger_id", "") != "" &&
+                         view.value("type", "") == "modal" && view.contains("title") &&
+                         view.value("blocks", json::array()).size() <= 100 &&
+                         view.value("private_metadata", "").size() <= 3000 &&
+                         view["title"].value("text", "").size() <= 24;
+      if (!valid) return {200, 0, json{{"ok", false}, {"error", "invalid_arguments"}}};
+      return {200, 0, json{{"ok", true}, {"view", {{"id", "V0FAKE1"}, {"type", "modal"}}}}};
+    }
     return {200, 0, json{{"ok", true}}};
   }
 
@@ -473,7 +536,8 @@ namespace {
 // A slash_commands envelope exactly as Slack sends one.
 nlohmann::json slash_command_frame(const std::string& envelope_id, const std::string& command,
                                    const std::string& text, bool accepts_response_payload,
-                                   const std::string& response_url) {
+                                   const std::string& response_url,
+                                   const std::string& user = "U0ALICE") {
   return {{"envelope_id", envelope_id},
           {"type", "slash_commands"},
           {"accepts_response_payload", accepts_response_payload},
@@ -483,8 +547,8 @@ nlohmann::json slash_command_frame(const std::string& envelope_id, const std::st
             {"team_domain", "fake"},
             {"channel_id", "C0GENERAL"},
             {"channel_name", "general"},
-            {"user_id", "U0ALICE"},
-            {"user_name", "alice"},
+            {"user_id", user},
+            {"user_name", name_of(user)},
             {"command", command},
             {"text", text},
             {"api_app_id", "A0FAKE"},
@@ -497,10 +561,10 @@ nlohmann::json slash_command_frame(const std::string& envelope_id, const std::st
 
 std::string FakeSlack::send_slash_command(int connection, const std::string& command,
                                           const std::string& text, bool accepts_response_payload,
-                                          std::string envelope_id) {
+                                          std::string envelope_id, const std::string& user) {
   if (envelope_id.empty()) envelope_id = impl_->next_envelope_id();
   const auto frame = slash_command_frame(envelope_id, command, text, accepts_response_payload,
-                                         impl_->next_response_url());
+                                         impl_->next_response_url(), user);
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }
@@ -520,7 +584,8 @@ std::vector<std::string> FakeSlack::send_slash_commands(int connection, std::siz
 }
 
 std::string FakeSlack::send_block_action(int connection, const std::string& action_id,
-                                         const std::string& value) {
+                                         const std::string& value, const std::string& user,
+                                         const std::string& channel) {
   const std::string envelope_id = impl_->next_envelope_id();
   const nlohmann::json frame = {
       {"envelope_id", envelope_id},
@@ -528,18 +593,18 @@ std::string FakeSlack::send_block_action(int connection, const std::string& acti
       {"accepts_response_payload", false},
       {"payload",
        {{"type", "block_actions"},
-        {"user",
-         {{"id", "U0ALICE"}, {"username", "alice"}, {"name", "alice"}, {"team_id", "T0FAKE"}}},
+        {"user", user_object(user)},
         {"api_app_id", "A0FAKE"},
         {"token", "deprecated-verification-token"},
         {"container",
          {{"type", "message"},
           {"message_ts", "1700000000.000100"},
-          {"channel_id", "C0GENERAL"},
+          {"channel_id", channel},
           {"is_ephemeral", false}}},
         {"trigger_id", "1337.43.abcdef"},
         {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
-        {"channel", {{"id", "C0GENERAL"}, {"name", "general"}}},
+        {"channel",
+         {{"id", channel}, {"name", channel == "C0GENERAL" ? "general" : "directmessage"}}},
         {"response_url", impl_->next_response_url()},
         {"actions",
          {{{"action_id", action_id},
@@ -548,6 +613,63 @@ std::string FakeSlack::send_block_action(int connection, const std::string& acti
            {"value", value},
            {"type", "button"},
            {"action_ts", "1700000001.000200"}}}}}}};
+  impl_->send_envelope(connection, envelope_id, frame.dump());
+  return envelope_id;
+}
+
+std::string FakeSlack::send_message_shortcut(int connection, const std::string& callback_id,
+                                             const std::string& message_text,
+                                             const std::string& author, const std::string& user) {
+  const std::string envelope_id = impl_->next_envelope_id();
+  const nlohmann::json frame = {{"envelope_id", envelope_id},
+                                {"type", "interactive"},
+                                {"accepts_response_payload", false},
+                                {"payload",
+                                 {{"type", "message_action"},
+                                  {"token", "deprecated-verification-token"},
+                                  {"action_ts", "1700000002.000300"},
+                                  {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
+                                  {"user", user_object(user)},
+                                  {"channel", {{"id", "C0GENERAL"}, {"name", "general"}}},
+                                  {"is_enterprise_install", false},
+                                  {"callback_id", callback_id},
+                                  {"trigger_id", "1337.44.abcdef"},
+                                  {"response_url", impl_->next_response_url()},
+                                  {"message_ts", "1700000000.000500"},
+                                  {"message",
+                                   {{"type", "message"},
+                                    {"user", author},
+                                    {"ts", "1700000000.000500"},
+                                    {"text", message_text}}}}}};
+  impl_->send_envelope(connection, envelope_id, frame.dump());
+  return envelope_id;
+}
+
+std::string FakeSlack::send_view_submission(int connection, const std::string& callback_id,
+                                            const std::string& private_metadata,
+                                            const nlohmann::json& values, const std::string& user) {
+  const std::string envelope_id = impl_->next_envelope_id();
+  const nlohmann::json frame = {{"envelope_id", envelope_id},
+                                {"type", "interactive"},
+                                {"accepts_response_payload", true},
+                                {"payload",
+                                 {{"type", "view_submission"},
+                                  {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
+                                  {"user", user_object(user)},
+                                  {"api_app_id", "A0FAKE"},
+                                  {"token", "deprecated-verification-token"},
+                                  {"trigger_id", "1337.45.abcdef"},
+                                  {"view",
+                                   {{"id", "V0FAKE1"},
+                                    {"team_id", "T0FAKE"},
+                                    {"type", "modal"},
+                                    {"callback_id", callback_id},
+                                    {"private_metadata", private_metadata},
+                                    {"state", {{"values", values}}},
+                                    {"hash", "1700000003.abcdef"},
+                                    {"app_id", "A0FAKE"},
+                                    {"bot_id", "B0BOT"}}},
+                                  {"response_urls", nlohmann::json::array()}}}};
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }

@@ -57,13 +57,25 @@ class FakeSlack {
   std::size_t max_open_connections() const;
 
   // Envelopes. Each returns the envelope_id it used.
+  // Commands, presses, shortcuts and submissions come from `user`: one of
+  // the fake's people (U0ALICE, U0BOB, U0CAROL), or any other id.
   std::string send_slash_command(int connection, const std::string& command,
                                  const std::string& text, bool accepts_response_payload = true,
-                                 std::string envelope_id = {});
+                                 std::string envelope_id = {}, const std::string& user = "U0ALICE");
   // Sends `count` /coach envelopes in one go; returns their ids. For load.
   std::vector<std::string> send_slash_commands(int connection, std::size_t count);
   std::string send_block_action(int connection, const std::string& action_id,
-                                const std::string& value);
+                                const std::string& value, const std::string& user = "U0ALICE",
+                                const std::string& channel = "C0GENERAL");
+  // A message shortcut ("message_action") on a message `author` wrote.
+  std::string send_message_shortcut(int connection, const std::string& callback_id,
+                                    const std::string& message_text, const std::string& author,
+                                    const std::string& user = "U0ALICE");
+  // A view_submission of a modal the bot opened; `values` is view.state.values.
+  std::string send_view_submission(int connection, const std::string& callback_id,
+                                   const std::string& private_metadata,
+                                   const nlohmann::json& values,
+                                   const std::string& user = "U0ALICE");
   std::string send_direct_message(int connection, const std::string& text,
                                   const std::string& event_id, int retry_attempt = 0);
   void send_raw(int connection, const std::string& frame);

@@ -7,6 +7,9 @@
 #include <set>
 #include <thread>
 
+#include <sstream>
+
+#include "bot/console.hpp"
 #include "bot/platform_jobs.hpp"
 #include "bot/scheduler.hpp"
 #include "store/store_support.hpp"
@@ -210,13 +213,8 @@ TEST_CASE("maintenance expires old dedupe ids and finished jobs, and schedules i
   clock.advance(61min);
   CHECK(store->first_time("E-new"));
   JobScheduler scheduler(store->jobs(), clock, options("a"));
-  struct NoSlack final : SlackApi {
-    ApiResult post_message(std::string_view, const Message&) override { return {}; }
-    ApiResult post_ephemeral(std::string_view, std::string_view, const Message&) override {
-      return {};
-    }
-    ApiResult respond(std::string_view, const Message&) override { return {}; }
-  } slack;
+  std::ostringstream console_output;
+  ConsoleWorkspace slack(console_output);  // a stand-in Slack; nothing is posted here
   register_platform_jobs(scheduler, slack, store->jobs(), *store, *store, clock, policy);
   CHECK(scheduler.run_due() == 1);
   CHECK(store->first_time("E-old"));        // expired, so new again

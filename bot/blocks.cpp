@@ -2,6 +2,9 @@
 
 #include "mrkdwn.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace ff::blocks {
 
 using nlohmann::json;
@@ -52,6 +55,60 @@ json actions(std::string_view block_id, std::vector<json> buttons) {
   if (buttons.size() > Limits::kElementsPerActions) buttons.resize(Limits::kElementsPerActions);
   return {
       {"type", "actions"}, {"block_id", std::string(block_id)}, {"elements", std::move(buttons)}};
+}
+
+namespace {
+json plain(std::string_view text, std::size_t limit) {
+  return {{"type", "plain_text"}, {"text", mrkdwn::truncate(text, limit)}};
+}
+}  // namespace
+
+json text_input(std::string_view block_id, std::string_view action_id, std::string_view label,
+                std::string_view placeholder, std::size_t max_length) {
+  return {{"type", "input"},
+          {"block_id", std::string(block_id)},
+          {"label", plain(label, Limits::kInputLabel)},
+          {"element",
+           {{"type", "plain_text_input"},
+            {"action_id", std::string(action_id)},
+            {"multiline", true},
+            {"max_length", std::min(max_length, Limits::kInputMaxLength)},
+            {"placeholder", plain(placeholder, 150)}}}};
+}
+
+json user_select(std::string_view block_id, std::string_view action_id, std::string_view label) {
+  return {{"type", "input"},
+          {"block_id", std::string(block_id)},
+          {"label", plain(label, Limits::kInputLabel)},
+          {"element", {{"type", "users_select"}, {"action_id", std::string(action_id)}}}};
+}
+
+json checkbox(std::string_view block_id, std::string_view action_id, std::string_view label,
+              std::string_view option_text, std::string_view option_value) {
+  return {
+      {"type", "input"},
+      {"block_id", std::string(block_id)},
+      {"optional", true},
+      {"label", plain(label, Limits::kInputLabel)},
+      {"element",
+       {{"type", "checkboxes"},
+        {"action_id", std::string(action_id)},
+        {"options", {{{"text", plain(option_text, 75)}, {"value", std::string(option_value)}}}}}}};
+}
+
+json modal(std::string_view callback_id, std::string_view title, std::string_view submit,
+           std::vector<json> blocks, std::string_view private_metadata) {
+  if (private_metadata.size() > Limits::kPrivateMetadata) {
+    throw std::length_error("private_metadata over Slack's 3,000 characters");
+  }
+  if (blocks.size() > Limits::kBlocksPerView) blocks.resize(Limits::kBlocksPerView);
+  return {{"type", "modal"},
+          {"callback_id", std::string(callback_id)},
+          {"title", plain(title, Limits::kViewTitle)},
+          {"submit", plain(submit, Limits::kViewTitle)},
+          {"close", plain("Cancel", Limits::kViewTitle)},
+          {"private_metadata", std::string(private_metadata)},
+          {"blocks", std::move(blocks)}};
 }
 
 }  // namespace ff::blocks

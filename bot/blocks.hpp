@@ -23,6 +23,10 @@ struct Limits {
   static constexpr std::size_t kElementsPerActions = 25;
   static constexpr std::size_t kElementsPerContext = 10;
   static constexpr std::size_t kMessageText = 40000;
+  static constexpr std::size_t kViewTitle = 24;
+  static constexpr std::size_t kPrivateMetadata = 3000;
+  static constexpr std::size_t kInputLabel = 2000;
+  static constexpr std::size_t kInputMaxLength = 3000;
 };
 
 enum class ButtonStyle { kDefault, kPrimary, kDanger };
@@ -34,6 +38,19 @@ nlohmann::json divider();
 nlohmann::json button(std::string_view plain_text, std::string_view action_id,
                       std::string_view value, ButtonStyle style = ButtonStyle::kDefault);
 nlohmann::json actions(std::string_view block_id, std::vector<nlohmann::json> buttons);
+
+// Modal pieces. Titles and submit labels are cut to Slack's 24 characters,
+// private_metadata is refused past its 3,000 (the caller must keep it small).
+nlohmann::json text_input(std::string_view block_id, std::string_view action_id,
+                          std::string_view label, std::string_view placeholder,
+                          std::size_t max_length);
+nlohmann::json user_select(std::string_view block_id, std::string_view action_id,
+                           std::string_view label);
+nlohmann::json checkbox(std::string_view block_id, std::string_view action_id,
+                        std::string_view label, std::string_view option_text,
+                        std::string_view option_value);
+nlohmann::json modal(std::string_view callback_id, std::string_view title, std::string_view submit,
+                     std::vector<nlohmann::json> blocks, std::string_view private_metadata);
 
 }  // namespace ff::blocks
 

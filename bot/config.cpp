@@ -10,6 +10,8 @@
 #include <spdlog/fmt/fmt.h>
 #include <toml++/toml.h>
 
+#include "mrkdwn.hpp"
+
 namespace ff {
 namespace {
 
@@ -84,6 +86,19 @@ const std::vector<Setting>& settings() {
          for (const auto& item : *list) c.prompt_files.push_back(text_of(item, where));
        }},
       milliseconds("bot", "shutdown_grace_ms", &Config::shutdown_grace, 0, 4000),
+      {"bot", "admins",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         const auto* list = n.as_array();
+         if (list == nullptr) throw ConfigError(where + ": expected a list of Slack user ids");
+         c.admins.clear();
+         for (const auto& item : *list) {
+           const std::string id = text_of(item, where);
+           if (!mrkdwn::is_user_id(id)) {
+             throw ConfigError(where + ": '" + id + "' is not a Slack user id (like U0123ABCD)");
+           }
+           c.admins.push_back(id);
+         }
+       }},
       {"store", "database",
        [](Config& c, const toml::node& n, const std::string& where) {
          c.database = text_of(n, where);
@@ -321,6 +336,7 @@ std::string Config::describe() const {
       << "scheduler.poll_interval_ms: " << scheduler_poll_interval.count() << "\n"
       << "scheduler.lease_ms: " << scheduler_lease.count() << "\n";
   for (const auto& file : prompt_files) out << "bot.prompt_files: " << file << "\n";
+  for (const auto& admin : admins) out << "bot.admins: " << admin << "\n";
   return out.str();
 }
 

@@ -36,7 +36,8 @@ struct Config {
   std::string log_level = "info";
   std::vector<std::string> prompt_files;
   std::chrono::milliseconds shutdown_grace{3000};
-  std::uint64_t random_seed = 0;  // 0: seeded from the system
+  std::uint64_t random_seed = 0;    // 0: seeded from the system
+  std::vector<std::string> admins;  // user ids who see everyone's figures
 
   // Where state lives: a SQLite file path, or postgresql://… shared by
   // several instances. A relative path is taken from the working directory.

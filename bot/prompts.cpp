@@ -169,23 +169,30 @@ PromptPicker::PromptPicker(const PromptLibrary& library, std::uint64_t seed,
                            store::PromptHistoryStore& history, const Clock& clock)
     : library_(library), history_(history), clock_(clock), random_(seed) {}
 
-std::optional<Prompt> PromptPicker::draw(const std::string& channel, const std::string& category) {
+std::optional<Prompt> PromptPicker::draw(const std::string& channel, const std::string& category,
+                                         const std::string& user_id) {
   auto candidates = library_.in_category(category);
-  // The history is in the database, so the rule holds across restarts and
+  if (candidates.empty()) return std::nullopt;
+  // A channel does not see a question again until most of the pool (three
+  // quarters of it) has been drawn there: the most recent draws are left
+  // out. The history is in the database, so this holds across restarts and
   // instances. Without the database a question may repeat; that is all.
-  std::string last;
+  const std::size_t pool = candidates.size();
+  const std::size_t left_out = pool - std::max<std::size_t>(1, pool / 4);
+  std::set<std::string> recent;
   try {
-    const auto recent = history_.recent_draws(channel, {}, 1);
-    if (!recent.empty()) last = recent.front();
+    for (const auto& id : history_.recent_draws(channel, category, static_cast<int>(pool))) {
+      if (recent.size() == left_out) break;
+      recent.insert(id);
+    }
   } catch (const store::StoreError& error) {
     spdlog::warn("prompt rotation: history unavailable ({})", error.what());
   }
-  if (candidates.size() > 1) {
-    candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-                                    [&](const Prompt* p) { return p->id == last; }),
-                     candidates.end());
+  std::vector<const Prompt*> fresh;
+  for (const Prompt* p : candidates) {
+    if (recent.count(p->id) == 0) fresh.push_back(p);
   }
-  if (candidates.empty()) return std::nullopt;
+  if (!fresh.empty()) candidates = std::move(fresh);
   const Prompt* chosen = nullptr;
   {
     std::lock_guard lock(mutex_);
@@ -193,7 +200,7 @@ std::optional<Prompt> PromptPicker::draw(const std::string& channel, const std::
     chosen = candidates[pick(random_)];
   }
   try {
-    history_.record_draw(channel, chosen->category, chosen->id, clock_.now());
+    history_.record_draw(channel, chosen->category, chosen->id, user_id, clock_.now());
   } catch (const store::StoreError& error) {
     spdlog::warn("prompt rotation: could not record a draw ({})", error.what());
   }

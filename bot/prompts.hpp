@@ -55,14 +55,16 @@ class PromptLibrary {
   std::vector<Prompt> prompts_;
 };
 
-// Draws questions for a channel without repeating the previous one there.
+// Draws questions for a channel so that it sees most of a category before a
+// question comes back, and never the same one twice in a row.
 class PromptPicker {
  public:
   PromptPicker(const PromptLibrary& library, std::uint64_t seed, store::PromptHistoryStore& history,
                const Clock& clock);
   // A random prompt, from one category when given; nullopt if the category
-  // has no prompts.
-  std::optional<Prompt> draw(const std::string& channel, const std::string& category = {});
+  // has no prompts. `user_id`, who asked, is recorded for the figures.
+  std::optional<Prompt> draw(const std::string& channel, const std::string& category = {},
+                             const std::string& user_id = {});
 
  private:
   const PromptLibrary& library_;

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "clock.hpp"
 #include "prompts.hpp"
 #include "slack_api.hpp"
@@ -16,6 +20,17 @@ struct Services {
   const Clock& clock;
   store::PersonalDataStore& personal_data;
   store::JobStore& jobs;
+  store::FeedbackStore& feedback;
+  store::DecisionStore& decisions;
+  store::FiguresStore& figures;
+  // Who may see everyone's figures (bot.admins).
+  std::vector<std::string> admins;
+  // The bot's own user id (auth.test), so nobody sends feedback to the bot.
+  std::string bot_user_id;
+
+  bool is_admin(const std::string& user_id) const {
+    return std::find(admins.begin(), admins.end(), user_id) != admins.end();
+  }
 };
 
 }  // namespace ff

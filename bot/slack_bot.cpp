@@ -59,7 +59,8 @@ struct SlackBot::Parts {
         store(store),
         picker(library, config.random_seed != 0 ? config.random_seed : std::random_device{}(),
                store, clock),
-        services{slack, library, picker, clock, store, store.jobs()},
+        services{slack, library, picker, clock,         store, store.jobs(),
+                 store, store,   store,  config.admins, {}},
         recent_ids(clock, std::chrono::minutes{15}, 100'000),
         dedupe(recent_ids, store),
         scheduler(store.jobs(), clock, scheduler_options(config)),
@@ -117,6 +118,7 @@ SlackBot::~SlackBot() {
 std::optional<std::string> SlackBot::verify_bot_token() {
   const ApiResult who = parts_->bot_api.call("auth.test", nlohmann::json::object());
   if (who.ok) {
+    parts_->services.bot_user_id = who.body.value("user_id", "");
     spdlog::info("bot user {} in team {}", who.body.value("user_id", "?"),
                  who.body.value("team_id", "?"));
     return std::nullopt;

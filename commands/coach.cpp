@@ -5,14 +5,12 @@
 #include "bot/mrkdwn.hpp"
 #include "commands/help.hpp"
 #include "commands/my_data.hpp"
+#include "commands/people.hpp"
 
 namespace ff::commands {
 namespace {
 
-std::string normalized(std::string text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  text = text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
@@ -30,19 +28,117 @@ Message category_list(const PromptLibrary& library, const std::string& preface) 
   return Message::plain(text);
 }
 
-Reply draw_for(Services& services, const std::string& channel, const std::string& category) {
-  const auto prompt = services.picker.draw(channel, category);
-  if (!prompt)
-    return Reply::with(
-        category_list(services.prompts, "That category has no questions yet. Try one of these:"));
-  Message card = question_card(*prompt, services.prompts);
+Reply no_questions(const PromptLibrary& library) {
+  return Reply::with(
+      category_list(library, "That category has no questions yet. Try one of these:"));
+}
+
+Reply draw_for_channel(Services& services, const std::string& channel, const std::string& category,
+                       const std::string& user) {
+  const auto prompt = services.picker.draw(channel, category, user);
+  if (!prompt) return no_questions(services.prompts);
+  Message card = question_card(*prompt, services.prompts, CardKind::kChannel);
   card.response_type = ResponseType::kInChannel;
   return Reply::with(std::move(card));
 }
 
+// `/coach me [category]`: a question only the caller sees.
+Reply draw_for_caller(Services& services, const SlashCommand& command,
+                      const std::string& category) {
+  if (!category.empty() && services.prompts.category(category) == nullptr) {
+    return Reply::with(
+        category_list(services.prompts, "I don't know the category `" +
+                                            mrkdwn::escape(mrkdwn::truncate(category, 40)) +
+                                            "`. Try one of these:"));
+  }
+  // Rotation is kept per person for private questions.
+  const auto prompt = services.picker.draw(command.user_id, category, command.user_id);
+  if (!prompt) return no_questions(services.prompts);
+  Message card = question_card(*prompt, services.prompts, CardKind::kPrivate);
+  return Reply::with(std::move(card));
+}
+
+// `/coach @someone [context]`: a question instead of an answer, by DM.
+Reply send_to_person(Services& services, const SlashCommand& command, const Mention& mention) {
+  if (const auto why = why_not_reachable(services, mention.user_id, command.user_id)) {
+    return Reply::with(Message::plain(
+        *why +
+        " Type `/coach @someone what they asked about` to send a colleague a question, "
+        "or `/coach me` for one only you see."));
+  }
+  if (mrkdwn::char_count(mention.rest) > kContextLimit) {
+    return Reply::with(Message::plain("That context is a bit long. Keep it under " +
+                                      std::to_string(kContextLimit) +
+                                      " characters: a line about what they asked is enough."));
+  }
+  const auto prompt = services.picker.draw(mention.user_id, {}, command.user_id);
+  if (!prompt) return no_questions(services.prompts);
+
+  Message dm = question_card(*prompt, services.prompts, CardKind::kSent);
+  std::string intro = mrkdwn::mention(command.user_id) +
+                      " would rather ask you a question than hand you an answer:";
+  if (!mention.rest.empty()) intro += "\n" + quoted(mention.rest, kContextLimit);
+  dm.blocks.insert(dm.blocks.begin(), blocks::section(intro));
+  dm.text = mrkdwn::escape(command.user_name) +
+            " sent you a coaching question: " + mrkdwn::escape(prompt->text);
+  const ApiResult sent = services.slack.post_message(mention.user_id, dm);
+  if (!sent.ok) {
+    return Reply::with(Message::plain("I couldn't deliver that (" + mrkdwn::escape(sent.error) +
+                                      "). Please try again in a minute."));
+  }
+  return Reply::with(Message::plain(":incoming_envelope: Sent " + mrkdwn::mention(mention.user_id) +
+                                    " a question instead of an answer: _" +
+                                    mrkdwn::escape(prompt->text) + "_"));
+}
+
+std::string share(std::int64_t part, std::int64_t whole) {
+  if (whole == 0) return "none yet";
+  return std::to_string(part * 100 / whole) + "%";
+}
+
+std::string figures_text(const store::CoachingFigures& f) {
+  const auto decided = f.sixmonth_led + f.sixmonth_followed;
+  return "• Questions drawn: " + std::to_string(f.questions_drawn) +
+         "\n• Feedback given: " + std::to_string(f.feedback_given) +
+         ", non-blocking: " + std::to_string(f.feedback_non_blocking) + " (" +
+         share(f.feedback_non_blocking, f.feedback_given) + ")" + "\n• Six-month test: followed " +
+         std::to_string(f.sixmonth_followed) + ", led " + std::to_string(f.sixmonth_led) +
+         ", not sure " + std::to_string(f.sixmonth_unsure) + " (followed " +
+         share(f.sixmonth_followed, decided) + " of decisions)";
+}
+
+// `/coach stats`: the caller's own figures; admins also see the team's.
+Reply show_figures(Services& services, const std::string& user_id) {
+  Message m;
+  m.text = "Your coaching figures";
+  try {
+    m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id))));
+    if (services.is_admin(user_id)) {
+      m.add(blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
+      std::string people = "*By person* (most active first)";
+      for (const auto& [person, f] : services.figures.figures_by_person(20)) {
+        if (!mrkdwn::is_user_id(person)) continue;
+        people += "\n" + mrkdwn::mention(person) + ": " + std::to_string(f.questions_drawn) +
+                  " questions, " + std::to_string(f.feedback_non_blocking) + "/" +
+                  std::to_string(f.feedback_given) + " feedback non-blocking, followed " +
+                  std::to_string(f.sixmonth_followed) + " / led " + std::to_string(f.sixmonth_led);
+      }
+      m.add(blocks::section(people));
+    }
+  } catch (const store::StoreError&) {
+    return Reply::with(Message::plain(
+        ":warning: I can't reach my database right now. Please try `/coach stats` again in a "
+        "minute."));
+  }
+  m.add(
+      blocks::context({"Only you see this. Following is leading too: backing someone else's "
+                       "decision early is a choice, not a loss."}));
+  return Reply::with(std::move(m));
+}
+
 }  // namespace
 
-Message question_card(const Prompt& prompt, const PromptLibrary& library) {
+Message question_card(const Prompt& prompt, const PromptLibrary& library, CardKind kind) {
   Message m;
   m.text = "A coaching question: " + mrkdwn::escape(prompt.text);
   m.add(blocks::section(":thought_balloon: *" + mrkdwn::escape(prompt.text) + "*"));
@@ -53,28 +149,47 @@ Message question_card(const Prompt& prompt, const PromptLibrary& library) {
   if (!prompt.follow_ups.empty()) {
     context.push_back("Then ask: " + mrkdwn::escape(prompt.follow_ups.front()));
   }
+  if (kind == CardKind::kPrivate) context.push_back("Only you see this question.");
   m.add(blocks::context(context));
-  m.add(blocks::actions(
-      "coach_actions", {blocks::button("Another question", kCoachAnotherAction, prompt.category)}));
+  if (kind == CardKind::kChannel) {
+    m.add(blocks::actions("coach_actions",
+                          {blocks::button("Another question", kCoachAnotherAction, prompt.category),
+                           blocks::button("Discuss in a thread", kCoachDiscussAction, prompt.id)}));
+  }
   return m;
 }
 
 void register_coach(EnvelopeRouter& router, Services& services) {
   router.command("/coach", [&services](const SlashCommand& command) {
-    const std::string argument = normalized(command.text);
-    if (argument.empty()) return draw_for(services, command.channel_id, {});
-    if (argument == "help") return Reply::with(overview_help());
+    const std::string text = trimmed(command.text);
+    if (const auto mention = leading_mention(text)) {
+      return send_to_person(services, command, *mention);
+    }
+    const std::string argument = lower(text);
+    if (argument.empty())
+      return draw_for_channel(services, command.channel_id, {}, command.user_id);
+    if (argument == "help") return Reply::with(coach_help());
     if (argument == "my-data") return show_my_data(services, command.user_id);
     if (argument == "forget-me") return offer_to_forget(command.user_id);
+    if (argument == "stats") return show_figures(services, command.user_id);
+    if (argument == "me" || argument.rfind("me ", 0) == 0) {
+      return draw_for_caller(services, command, trimmed(argument.substr(2)));
+    }
     if (argument == "categories" || argument == "list") {
       return Reply::with(category_list(services.prompts, "*Question categories*"));
     }
     if (services.prompts.category(argument) != nullptr) {
-      return draw_for(services, command.channel_id, argument);
+      return draw_for_channel(services, command.channel_id, argument, command.user_id);
+    }
+    if (argument.front() == '@') {
+      return Reply::with(Message::plain(
+          "I couldn't tell who `" + mrkdwn::escape(mrkdwn::truncate(text, 40)) +
+          "` is. Pick the person from Slack's list as you type their name, so the mention turns "
+          "blue, then send `/coach @them what they asked about`."));
     }
     return Reply::with(
         category_list(services.prompts, "I don't know the category `" +
-                                            mrkdwn::escape(mrkdwn::truncate(argument, 40)) +
+                                            mrkdwn::escape(mrkdwn::truncate(text, 40)) +
                                             "`. These are the ones I have:"));
   });
 
@@ -85,9 +200,32 @@ void register_coach(EnvelopeRouter& router, Services& services) {
       return Reply::with(Message::plain(
           "That button looks altered, so I ignored it. Type `/coach` for a new question."));
     }
-    Reply reply = draw_for(services, action.channel_id, action.value);
+    Reply reply = draw_for_channel(services, action.channel_id, action.value, action.user_id);
     if (reply.message) reply.message->replace_original = true;
     return reply;
+  });
+
+  router.action(kCoachDiscussAction, [&services](const BlockAction& action) {
+    const Prompt* prompt = services.prompts.by_id(action.value);
+    if (prompt == nullptr || action.channel_id.empty() || action.message_ts.empty()) {
+      return Reply::with(Message::plain(
+          "That button looks altered, so I ignored it. Type `/coach` for a new question."));
+    }
+    Message opener;
+    opener.thread_ts = action.message_ts;
+    opener.text = "Discussion: " + mrkdwn::escape(prompt->text);
+    std::string text = mrkdwn::mention(action.user_id) + " opened the discussion of *" +
+                       mrkdwn::escape(prompt->text) + "*\nReply in this thread.";
+    if (!prompt->follow_ups.empty()) {
+      text += " When it settles, ask: _" + mrkdwn::escape(prompt->follow_ups.front()) + "_";
+    }
+    opener.add(blocks::section(text));
+    const ApiResult posted = services.slack.post_message(action.channel_id, opener);
+    if (!posted.ok) {
+      return Reply::with(Message::plain("I couldn't start the thread (" +
+                                        mrkdwn::escape(posted.error) + "). Please try again."));
+    }
+    return Reply::none();
   });
 }
 

@@ -3,6 +3,8 @@
 #include "commands/coach.hpp"
 #include "commands/help.hpp"
 #include "commands/my_data.hpp"
+#include "commands/nit.hpp"
+#include "commands/sixmonths.hpp"
 
 namespace ff::commands {
 
@@ -10,6 +12,8 @@ void register_all(EnvelopeRouter& router, Services& services) {
   register_coach(router, services);
   register_help(router, services);
   register_my_data(router, services);
+  register_nit(router, services);
+  register_sixmonths(router, services);
 }
 
 }  // namespace ff::commands

@@ -16,6 +16,16 @@ bool is_help_request(std::string text) {
   return text == "help" || text == "hi" || text == "hello" || text == "what can you do";
 }
 
+// A help card: a fallback line for notifications, the help itself, and an
+// optional note under it.
+Message help_card(std::string_view fallback, std::string_view body, std::string_view note = {}) {
+  Message m;
+  m.text = std::string(fallback);
+  m.add(blocks::section(body));
+  if (!note.empty()) m.add(blocks::context({std::string(note)}));
+  return m;
+}
+
 }  // namespace
 
 Message overview_help() {
@@ -23,16 +33,53 @@ Message overview_help() {
   m.text = "firstfollower helps you lead leaders: questions instead of answers.";
   m.add(blocks::section(
       "*firstfollower* helps you lead leaders: it hands out the question a leader of leaders "
-      "would ask, instead of the answer."));
+      "would ask, instead of the answer, makes feedback explicitly non-blocking, and helps you "
+      "decide when to follow rather than lead."));
   m.add(blocks::section(
-      "*`/coach`* posts a coaching question to the channel for discussion\n"
-      "*`/coach <category>`* draws from one category, such as `strategy` or `customers`\n"
-      "*`/coach categories`* lists the categories\n"
-      "*`/coach my-data`* shows, only to you, everything I store about you; "
-      "*`/coach forget-me`* deletes it\n"
-      "*`/coach help`* shows this help"));
+      "*`/coach`* a coaching question for the channel (`/coach help` for more)\n"
+      "*`/coach @someone`* sends a colleague a question instead of an answer\n"
+      "*`/nit @someone <feedback>`* non-blocking feedback: they decide (`/nit help`)\n"
+      "*`/sixmonths <decision>`* will it matter to you in six months? (`/sixmonths help`)\n"
+      "*`/coach stats`* your figures; *`/coach my-data`* what I store about you"));
   m.add(blocks::context({"Write `help` to me in a direct message at any time."}));
   return m;
+}
+
+Message coach_help() {
+  return help_card(
+      "How to use /coach",
+      "*`/coach`* posts a coaching question to the channel for discussion, with buttons for "
+      "another question and for a thread to discuss it in\n"
+      "*`/coach <category>`* draws from one category, such as `strategy` or `customers`\n"
+      "*`/coach categories`* lists the categories\n"
+      "*`/coach me`* (or `/coach me <category>`) shows a question only to you\n"
+      "*`/coach @someone <what they asked>`* sends them a question by DM instead of an "
+      "answer\n"
+      "*`/coach stats`* your figures: questions, non-blocking feedback, followed versus led\n"
+      "*`/coach my-data`* shows, only to you, everything I store about you; "
+      "*`/coach forget-me`* deletes it",
+      "A channel sees most of a category before any question comes back.");
+}
+
+Message nit_help() {
+  return help_card(
+      "How to use /nit",
+      "*`/nit @someone <feedback>`* sends your feedback to them by DM, framed as non-blocking: "
+      "they decide what to do with it, and nothing waits on their answer. They can acknowledge "
+      "it or ask to discuss, and I tell you which.\n"
+      "*`/nit @someone blocking: <feedback>`* when you do need a change before it goes ahead: "
+      "say so openly, so everything else can stay optional.\n"
+      "On any message, *More actions → Give non-blocking feedback* does the same for that "
+      "message.");
+}
+
+Message sixmonths_help() {
+  return help_card(
+      "How to use /sixmonths",
+      "*`/sixmonths <decision>`* asks you, privately, whether the decision will matter to you "
+      "in six months. *Yes*: lead it, and I give you the questions to lead with. *No*: follow "
+      "whoever leads it, and back them early. *Not sure*: a question that helps you decide.\n"
+      "For example: `/sixmonths which CI provider we move to`");
 }
 
 void register_help(EnvelopeRouter& router, Services& services) {

@@ -9,5 +9,8 @@ namespace ff::commands {
 void register_help(EnvelopeRouter& router, Services& services);
 
 Message overview_help();
+Message coach_help();
+Message nit_help();
+Message sixmonths_help();
 
 }  // namespace ff::commands

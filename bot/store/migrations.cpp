@@ -145,6 +145,12 @@ CREATE TABLE dialog_sessions (
 );
 )sql";
 
+const char* const kFiguresSchema = R"sql(
+-- Who asked for each question, for the figures of /coach stats.
+ALTER TABLE prompt_history ADD COLUMN drawn_by TEXT NOT NULL DEFAULT '';
+CREATE INDEX prompt_history_drawn_by ON prompt_history (drawn_by);
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -171,6 +177,7 @@ const std::vector<Migration>& migrations() {
       {1, "dedupe, jobs, prompt rotation, user profiles", kPlatformSchema},
       {2, "initiatives, endorsements, feedback, six-month decisions, nudges, dialogs",
        kFeatureSchema},
+      {3, "who drew each question", kFiguresSchema},
   };
   return all;
 }

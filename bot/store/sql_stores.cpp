@@ -69,13 +69,11 @@ std::unique_ptr<SqlStore> SqlStore::open(const std::string& url, const DatabaseO
 
 bool SqlStore::first_time(std::string_view key) {
   const std::int64_t now = to_millis(clock_.now());
-  return database_->read([&](SqlSession& s) {
-    return !s.run(
-                 "INSERT INTO processed_ids (id, seen_at) VALUES ($1, $2) "
-                 "ON CONFLICT (id) DO NOTHING RETURNING id",
-                 {std::string(key), now})
-                .rows.empty();
-  });
+  return !database_
+              ->run_statement("INSERT INTO processed_ids (id, seen_at) VALUES ($1, $2) "
+                              "ON CONFLICT (id) DO NOTHING RETURNING id",
+                              {std::string(key), now})
+              .rows.empty();
 }
 
 std::int64_t SqlStore::expire(TimePoint before) {
@@ -87,13 +85,12 @@ std::int64_t SqlStore::expire(TimePoint before) {
 // ---- prompt rotation ----
 
 void SqlStore::record_draw(const std::string& channel, const std::string& category,
-                           const std::string& prompt_id, TimePoint at) {
-  database_->transact([&](SqlSession& s) {
-    s.run(
-        "INSERT INTO prompt_history (channel_id, category, prompt_id, drawn_at) "
-        "VALUES ($1, $2, $3, $4)",
-        {channel, category, prompt_id, to_millis(at)});
-  });
+                           const std::string& prompt_id, const std::string& user_id,
+                           TimePoint at) {
+  database_->run_statement(
+      "INSERT INTO prompt_history (channel_id, category, prompt_id, drawn_by, drawn_at) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      {channel, category, prompt_id, user_id, to_millis(at)});
 }
 
 std::vector<std::string> SqlStore::recent_draws(const std::string& channel,
@@ -302,6 +299,64 @@ std::vector<SixMonthDecision> SqlStore::decisions_of(const std::string& user_id)
       found.push_back({row.integer(0), row.text(1), row.text(2), row.text(3), row.text(4),
                        from_millis(row.integer(5))});
     }
+    return found;
+  });
+}
+
+// ---- figures ----
+
+namespace {
+
+// One query for one person or everyone: each kind of record counted per
+// person, then summed.
+constexpr const char* kFiguresByPerson = R"sql(
+  SELECT person,
+         sum(drawn) AS drawn, sum(given) AS given, sum(non_blocking) AS non_blocking,
+         sum(led) AS led, sum(followed) AS followed, sum(unsure) AS unsure
+  FROM (
+    SELECT drawn_by AS person, 1 AS drawn, 0 AS given, 0 AS non_blocking,
+           0 AS led, 0 AS followed, 0 AS unsure
+      FROM prompt_history WHERE drawn_by <> ''
+    UNION ALL
+    SELECT from_user, 0, 1, non_blocking, 0, 0, 0 FROM feedback
+    UNION ALL
+    SELECT user_id, 0, 0, 0,
+           CASE WHEN answer = 'yes' THEN 1 ELSE 0 END,
+           CASE WHEN answer = 'no' THEN 1 ELSE 0 END,
+           CASE WHEN answer = 'unsure' THEN 1 ELSE 0 END
+      FROM sixmonth_decisions
+  ) AS activity
+  WHERE CAST($1 AS TEXT) = '' OR person = CAST($1 AS TEXT)
+  GROUP BY person
+)sql";
+
+CoachingFigures figures_from(const SqlRow& row, std::size_t first) {
+  return {row.integer(first),     row.integer(first + 1), row.integer(first + 2),
+          row.integer(first + 3), row.integer(first + 4), row.integer(first + 5)};
+}
+
+}  // namespace
+
+CoachingFigures SqlStore::figures(const std::string& user_id) {
+  return database_->read([&](SqlSession& s) {
+    const SqlResult r = s.run(
+        std::string("SELECT coalesce(sum(drawn), 0), coalesce(sum(given), 0), "
+                    "coalesce(sum(non_blocking), 0), coalesce(sum(led), 0), "
+                    "coalesce(sum(followed), 0), coalesce(sum(unsure), 0) FROM (") +
+            kFiguresByPerson + ") AS people",
+        {user_id});
+    return figures_from(r.rows.at(0), 0);
+  });
+}
+
+std::vector<std::pair<std::string, CoachingFigures>> SqlStore::figures_by_person(int limit) {
+  return database_->read([&](SqlSession& s) {
+    const SqlResult r = s.run(std::string("SELECT * FROM (") + kFiguresByPerson +
+                                  ") AS people ORDER BY drawn + given + led + followed + unsure "
+                                  "DESC, person LIMIT $2",
+                              {std::string(), std::int64_t{limit}});
+    std::vector<std::pair<std::string, CoachingFigures>> found;
+    for (const auto& row : r.rows) found.emplace_back(row.text(0), figures_from(row, 1));
     return found;
   });
 }

@@ -111,8 +111,10 @@ class ProcessedIdStore : public DedupeStore {
 class PromptHistoryStore {
  public:
   virtual ~PromptHistoryStore() = default;
+  // `user_id` is who asked for the question (for figures), may be empty.
   virtual void record_draw(const std::string& channel, const std::string& category,
-                           const std::string& prompt_id, TimePoint at) = 0;
+                           const std::string& prompt_id, const std::string& user_id,
+                           TimePoint at) = 0;
   // Prompt ids drawn in the channel (and category, when given), newest first.
   virtual std::vector<std::string> recent_draws(const std::string& channel,
                                                 const std::string& category, int limit) = 0;
@@ -221,6 +223,27 @@ class DecisionStore {
   virtual std::vector<SixMonthDecision> decisions_of(const std::string& user_id) = 0;
 };
 
+// ---- figures ------------------------------------------------------------------
+
+// What this way of leading is measured by, for one person or everyone.
+struct CoachingFigures {
+  std::int64_t questions_drawn = 0;
+  std::int64_t feedback_given = 0;
+  std::int64_t feedback_non_blocking = 0;
+  std::int64_t sixmonth_led = 0;       // "yes, it matters to me": lead it
+  std::int64_t sixmonth_followed = 0;  // "no": follow whoever leads it
+  std::int64_t sixmonth_unsure = 0;
+};
+
+class FiguresStore {
+ public:
+  virtual ~FiguresStore() = default;
+  // One person's figures; an empty id gives everyone's.
+  virtual CoachingFigures figures(const std::string& user_id) = 0;
+  // The people with the most activity, most active first.
+  virtual std::vector<std::pair<std::string, CoachingFigures>> figures_by_person(int limit) = 0;
+};
+
 // ---- nudges and dialogs -----------------------------------------------------
 
 struct NudgeSchedule {
@@ -282,6 +305,7 @@ class SqlStore final : public ProcessedIdStore,
                        public DecisionStore,
                        public NudgeScheduleStore,
                        public DialogStore,
+                       public FiguresStore,
                        public PersonalDataStore {
  public:
   SqlStore(std::unique_ptr<Database> database, const Clock& clock);
@@ -296,7 +320,8 @@ class SqlStore final : public ProcessedIdStore,
   std::int64_t expire(TimePoint before) override;
 
   void record_draw(const std::string& channel, const std::string& category,
-                   const std::string& prompt_id, TimePoint at) override;
+                   const std::string& prompt_id, const std::string& user_id,
+                   TimePoint at) override;
   std::vector<std::string> recent_draws(const std::string& channel, const std::string& category,
                                         int limit) override;
   std::int64_t forget_draws_before(TimePoint before) override;
@@ -328,6 +353,9 @@ class SqlStore final : public ProcessedIdStore,
   void put_dialog(const DialogSession& session) override;
   std::optional<DialogSession> dialog(const std::string& user_id) override;
   bool remove_dialog(const std::string& user_id) override;
+
+  CoachingFigures figures(const std::string& user_id) override;
+  std::vector<std::pair<std::string, CoachingFigures>> figures_by_person(int limit) override;
 
   nlohmann::json export_user(const std::string& user_id) override;
   std::map<std::string, std::int64_t> forget_user(const std::string& user_id) override;

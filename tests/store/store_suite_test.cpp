@@ -275,10 +275,10 @@ TEMPLATE_TEST_CASE("prompt history: newest first, per channel and category", "[s
   TestType backend;
   ManualClock clock;
   auto store = SqlStore::open(backend.url, {}, clock);
-  store->record_draw("C1", "gap", "g1", at_minute(1));
-  store->record_draw("C1", "gap", "g2", at_minute(2));
-  store->record_draw("C1", "follow", "f1", at_minute(3));
-  store->record_draw("C2", "gap", "g3", at_minute(4));
+  store->record_draw("C1", "gap", "g1", "U1", at_minute(1));
+  store->record_draw("C1", "gap", "g2", "U1", at_minute(2));
+  store->record_draw("C1", "follow", "f1", "U2", at_minute(3));
+  store->record_draw("C2", "gap", "g3", "", at_minute(4));
   CHECK(store->recent_draws("C1", "", 5) == std::vector<std::string>{"f1", "g2", "g1"});
   CHECK(store->recent_draws("C1", "gap", 1) == std::vector<std::string>{"g2"});
   CHECK(store->recent_draws("C3", "", 5).empty());

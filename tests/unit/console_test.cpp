@@ -16,7 +16,17 @@ struct ConsoleSession {
   std::unique_ptr<store::SqlStore> store =
       store::SqlStore::open(":memory:", {}, SystemClock::instance());
   PromptPicker picker{library, 42, *store, SystemClock::instance()};
-  Services services{workspace, library, picker, SystemClock::instance(), *store, store->jobs()};
+  Services services{workspace,
+                    library,
+                    picker,
+                    SystemClock::instance(),
+                    *store,
+                    store->jobs(),
+                    *store,
+                    *store,
+                    *store,
+                    {ConsoleWorkspace::kUser},
+                    ConsoleWorkspace::kBotUser};
   EnvelopeRouter router;
   ConsoleSession() { commands::register_all(router, services); }
 
@@ -48,7 +58,7 @@ TEST_CASE("console: pressing a button replaces the question with another of its 
   ConsoleSession s;
   const std::string out = s.run("/coach customers\n1\n");
   CHECK(out.find("replacing the previous message") != std::string::npos);
-  CHECK(out.find("[2] Another question") != std::string::npos);
+  CHECK(out.find("[3] Another question") != std::string::npos);
   const auto second = out.substr(out.find("replacing the previous message"));
   CHECK(is_question_of(s.library, second, "customers"));
 }

@@ -1,0 +1,264 @@
+#include "commands/nit.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "bot/mrkdwn.hpp"
+#include "commands/help.hpp"
+#include "commands/people.hpp"
+
+namespace ff::commands {
+namespace {
+
+constexpr std::size_t kExcerptLimit = 300;
+
+struct Feedback {
+  std::string from;
+  std::string to;
+  std::string channel;
+  std::string text;
+  bool non_blocking = true;
+  std::string excerpt;  // the message it is about, if any
+};
+
+// Records the feedback and delivers it to the receiver. A sentence for the
+// sender when it could not be delivered.
+std::optional<std::string> deliver(Services& services, const Feedback& f) {
+  std::int64_t id = 0;
+  try {
+    id = services.feedback.record_feedback({0, f.from, f.to, f.channel, f.text, f.non_blocking,
+                                            "sent", services.clock.now(), std::nullopt});
+  } catch (const store::StoreError& error) {
+    spdlog::warn("feedback not recorded: {}", error.what());
+    return std::string("I couldn't save it, so I didn't send it. Please try again in a minute.");
+  }
+  Message dm;
+  dm.text = "Non-blocking feedback from a colleague";
+  std::string heading = ":speech_balloon: *" +
+                        std::string(f.non_blocking ? "Non-blocking feedback" : "Feedback") +
+                        " from " + mrkdwn::mention(f.from) + "*";
+  if (!f.excerpt.empty()) heading += " about this message:\n" + quoted(f.excerpt, kExcerptLimit);
+  dm.add(blocks::section(heading));
+  dm.add(blocks::section(quoted(f.text, kFeedbackLimit)));
+  dm.add(blocks::context(
+      {f.non_blocking
+           ? "This is an optional nit: you decide what to do with it, and nothing waits on "
+             "your answer."
+           : mrkdwn::mention(f.from) +
+                 " marked this as blocking: they need a change before it goes ahead. How you "
+                 "make it is still yours to decide."}));
+  const std::string value = std::to_string(id);
+  dm.add(blocks::actions(
+      "nit_actions",
+      {blocks::button("Thanks, noted", kNitAcknowledgeAction, value, blocks::ButtonStyle::kPrimary),
+       blocks::button("Let's discuss", kNitDiscussAction, value)}));
+  const ApiResult sent = services.slack.post_message(f.to, dm);
+  if (!sent.ok) {
+    return "I couldn't deliver it (" + mrkdwn::escape(sent.error) + "). Please try again.";
+  }
+  return std::nullopt;
+}
+
+std::string sent_note(const Feedback& f) {
+  return ":white_check_mark: Sent to " + mrkdwn::mention(f.to) +
+         (f.non_blocking ? " as non-blocking feedback. They decide what to do with it;"
+                         : " as blocking feedback, said openly;") +
+         " I'll tell you when they respond.";
+}
+
+// "blocking:" at the start marks feedback that needs a change.
+bool take_blocking_prefix(std::string& text) {
+  static const std::string prefix = "blocking:";
+  if (text.size() < prefix.size()) return false;
+  std::string start = text.substr(0, prefix.size());
+  std::transform(start.begin(), start.end(), start.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (start != prefix) return false;
+  text = trimmed(text.substr(prefix.size()));
+  return true;
+}
+
+std::optional<std::string> feedback_problem(const std::string& text) {
+  if (text.empty()) {
+    return std::string(
+        "What would you like to tell them? For example: `/nit @sam the summary "
+        "could lead with the decision`.");
+  }
+  if (mrkdwn::char_count(text) > kFeedbackLimit) {
+    return "That is longer than " + std::to_string(kFeedbackLimit) +
+           " characters. Feedback lands best short: pick the one point that matters most.";
+  }
+  return std::nullopt;
+}
+
+Reply command(Services& services, const SlashCommand& command) {
+  const std::string text = trimmed(command.text);
+  if (text.empty() || text == "help") return Reply::with(nit_help());
+  const auto mention = leading_mention(text);
+  if (!mention) {
+    return Reply::with(Message::plain(
+        "Start with the person it is for, picked from Slack's list so the name turns blue: "
+        "`/nit @sam the summary could lead with the decision`."));
+  }
+  if (const auto why = why_not_reachable(services, mention->user_id, command.user_id)) {
+    return Reply::with(Message::plain(*why + " Type `/nit @someone <feedback>` for a colleague."));
+  }
+  Feedback f{command.user_id, mention->user_id, command.channel_id, mention->rest, true, {}};
+  f.non_blocking = !take_blocking_prefix(f.text);
+  if (const auto problem = feedback_problem(f.text)) return Reply::with(Message::plain(*problem));
+  if (const auto failed = deliver(services, f)) return Reply::with(Message::plain(*failed));
+  return Reply::with(Message::plain(sent_note(f)));
+}
+
+// The receiver's answer to a feedback DM.
+Reply answer(Services& services, const BlockAction& action, const std::string& status) {
+  const auto tampered = [] {
+    return Reply::with(Message::plain("That button looks altered, so I ignored it."));
+  };
+  if (action.value.empty() || action.value.size() > 18 ||
+      action.value.find_first_not_of("0123456789") != std::string::npos) {
+    return tampered();
+  }
+  const std::int64_t id = std::stoll(action.value);
+  std::optional<store::Feedback> feedback;
+  try {
+    feedback = services.feedback.feedback(id);
+    if (!feedback) return tampered();
+    if (feedback->to_user != action.user_id) {
+      return Reply::with(Message::plain("Only " + mrkdwn::mention(feedback->to_user) +
+                                        " can answer this feedback."));
+    }
+    if (!services.feedback.respond_to_feedback(id, action.user_id, status, services.clock.now())) {
+      return Reply::with(Message::plain("You already answered this one."));
+    }
+  } catch (const store::StoreError&) {
+    return Reply::with(Message::plain(
+        ":warning: I can't reach my database right now. Please press the button again in a "
+        "minute."));
+  }
+  const bool discuss = status == "discuss";
+  Message to_sender;
+  to_sender.text = "Your feedback got an answer";
+  to_sender.add(blocks::section(
+      mrkdwn::mention(feedback->to_user) +
+      (discuss ? " would like to discuss your feedback. Reach out when you have a moment:"
+               : " read your feedback and noted it. What happens next is theirs to decide:") +
+      "\n" + quoted(feedback->text, kExcerptLimit)));
+  services.slack.post_message(feedback->from_user, to_sender);
+
+  Message updated;
+  updated.replace_original = true;
+  updated.text = "Feedback answered";
+  updated.add(blocks::section(":speech_balloon: Feedback from " +
+                              mrkdwn::mention(feedback->from_user) + ":\n" +
+                              quoted(feedback->text, kFeedbackLimit)));
+  updated.add(blocks::context({discuss ? "You asked to discuss it; I let them know."
+                                       : "You noted it; I let them know. It's yours to decide."}));
+  return Reply::with(std::move(updated));
+}
+
+// What the modal carries from the shortcut to the submission.
+struct ModalContext {
+  std::string to;
+  std::string channel;
+  std::string excerpt;
+};
+
+std::optional<ModalContext> context_of(const std::string& metadata) {
+  const auto json = nlohmann::json::parse(metadata, nullptr, false);
+  if (!json.is_object()) return std::nullopt;
+  ModalContext c{json.value("to", ""), json.value("channel", ""), json.value("excerpt", "")};
+  if (!c.to.empty() && !mrkdwn::is_user_id(c.to)) return std::nullopt;
+  return c;
+}
+
+Reply field_error(const char* block_id, const std::string& message) {
+  Reply reply;
+  reply.view_response =
+      nlohmann::json{{"response_action", "errors"}, {"errors", {{block_id, message}}}};
+  return reply;
+}
+
+Reply submit(Services& services, const ViewSubmission& view) {
+  if (view.closed) return Reply::none();
+  const auto context = context_of(view.private_metadata);
+  if (!context)
+    return field_error("nit_text", "This form looks altered. Close it and start again.");
+  const auto& values = view.state_values;
+  Feedback f{view.user_id, context->to, context->channel, {}, true, context->excerpt};
+  if (f.to.empty()) {
+    f.to = values.value("nit_to", nlohmann::json::object())
+               .value("user", nlohmann::json::object())
+               .value("selected_user", "");
+    if (f.to.empty()) return field_error("nit_to", "Pick who the feedback is for.");
+  }
+  if (const auto why = why_not_reachable(services, f.to, view.user_id)) {
+    return field_error(context->to.empty() ? "nit_to" : "nit_text", *why);
+  }
+  f.text = trimmed(values.value("nit_text", nlohmann::json::object())
+                       .value("text", nlohmann::json::object())
+                       .value("value", ""));
+  if (const auto problem = feedback_problem(f.text)) return field_error("nit_text", *problem);
+  const auto selected = values.value("nit_blocking", nlohmann::json::object())
+                            .value("blocking", nlohmann::json::object())
+                            .value("selected_options", nlohmann::json::array());
+  f.non_blocking = selected.empty();
+  if (const auto failed = deliver(services, f)) return field_error("nit_text", *failed);
+  services.slack.post_message(f.from, Message::plain(sent_note(f)));
+  return Reply::none();  // an empty ack closes the modal
+}
+
+// Nothing to say when the form opened; otherwise why not, and the way round.
+Reply form_opened(const ApiResult& opened) {
+  if (opened.ok) return Reply::none();
+  return Reply::with(Message::plain("I couldn't open the feedback form (" +
+                                    mrkdwn::escape(opened.error) +
+                                    "). `/nit @someone <feedback>` works too."));
+}
+
+}  // namespace
+
+ApiResult open_nit_modal(Services& services, const std::string& trigger_id, const std::string& to,
+                         const std::string& channel, const std::string& excerpt) {
+  std::vector<nlohmann::json> parts;
+  if (!excerpt.empty()) {
+    parts.push_back(blocks::section("*About this message:*\n" + quoted(excerpt, kExcerptLimit)));
+  }
+  if (to.empty()) parts.push_back(blocks::user_select("nit_to", "user", "Who is it for?"));
+  parts.push_back(blocks::text_input("nit_text", "text", "Your feedback",
+                                     "One point, said kindly. They decide what to do with it.",
+                                     kFeedbackLimit));
+  parts.push_back(blocks::checkbox("nit_blocking", "blocking", "Blocking?",
+                                   "This one blocks: I need a change first", "blocking"));
+  const nlohmann::json metadata = {
+      {"to", to}, {"channel", channel}, {"excerpt", mrkdwn::truncate(excerpt, kExcerptLimit)}};
+  return services.slack.open_view(
+      trigger_id,
+      blocks::modal(kNitModal, "Non-blocking feedback", "Send", std::move(parts), metadata.dump()));
+}
+
+void register_nit(EnvelopeRouter& router, Services& services) {
+  router.command("/nit", [&services](const SlashCommand& c) { return command(services, c); });
+  router.action(kNitAcknowledgeAction,
+                [&services](const BlockAction& a) { return answer(services, a, "acknowledged"); });
+  router.action(kNitDiscussAction,
+                [&services](const BlockAction& a) { return answer(services, a, "discuss"); });
+  router.action(kNitOpenAction, [&services](const BlockAction& a) {
+    const ApiResult opened = open_nit_modal(services, a.trigger_id, {}, a.channel_id, {});
+    return form_opened(opened);
+  });
+  router.shortcut(kNitShortcut, [&services](const Shortcut& s) {
+    if (!mrkdwn::is_user_id(s.message_user)) {
+      return Reply::with(Message::plain(
+          "That message has no author I can send feedback to (it may come from an app)."));
+    }
+    if (s.message_user == s.user_id) {
+      return Reply::with(Message::plain("That's your own message. Feedback is for others' work."));
+    }
+    const ApiResult opened =
+        open_nit_modal(services, s.trigger_id, s.message_user, s.channel_id, s.message_text);
+    return form_opened(opened);
+  });
+  router.view(kNitModal, [&services](const ViewSubmission& v) { return submit(services, v); });
+}
+
+}  // namespace ff::commands

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "bot/router.hpp"
+#include "bot/services.hpp"
+
+namespace ff::commands {
+
+// /nit @someone <feedback>, the "Give non-blocking feedback" message
+// shortcut and its modal: feedback delivered by DM, framed so that the
+// receiver decides; they acknowledge or ask to discuss, and the sender hears
+// which.
+void register_nit(EnvelopeRouter& router, Services& services);
+
+// Opens the feedback modal; `to` empty lets the person pick who it is for.
+// `excerpt` is the message the feedback is about, if any.
+ApiResult open_nit_modal(Services& services, const std::string& trigger_id, const std::string& to,
+                         const std::string& channel, const std::string& excerpt);
+
+inline constexpr const char* kNitAcknowledgeAction = "nit_ack";
+inline constexpr const char* kNitDiscussAction = "nit_discuss";
+inline constexpr const char* kNitOpenAction = "nit_open";
+inline constexpr const char* kNitShortcut = "nit_on_message";
+inline constexpr const char* kNitModal = "nit_modal";
+inline constexpr std::size_t kFeedbackLimit = 2000;
+
+}  // namespace ff::commands

@@ -1,0 +1,53 @@
+#include "commands/people.hpp"
+
+#include "bot/mrkdwn.hpp"
+
+namespace ff::commands {
+
+std::string trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+std::optional<Mention> leading_mention(std::string_view text) {
+  const std::string t = trimmed(text);
+  if (t.rfind("<@", 0) != 0) return std::nullopt;
+  const auto close = t.find('>');
+  if (close == std::string::npos) return std::nullopt;
+  std::string id = t.substr(2, close - 2);
+  if (const auto bar = id.find('|'); bar != std::string::npos) id.resize(bar);
+  if (!mrkdwn::is_user_id(id)) return std::nullopt;
+  return Mention{id, trimmed(std::string_view(t).substr(close + 1))};
+}
+
+std::optional<std::string> why_not_reachable(Services& services, const std::string& user_id,
+                                             const std::string& sender_id) {
+  if (user_id == sender_id) return std::string("That's you.");
+  if (!services.bot_user_id.empty() && user_id == services.bot_user_id) {
+    return std::string("That's me, and I only hand out questions.");
+  }
+  const ApiResult who = services.slack.user_info(user_id);
+  if (!who.ok) {
+    if (who.error == "user_not_found") {
+      return std::string("I can't find that person in this workspace.");
+    }
+    return std::string("I can't reach Slack to look that person up right now (" + who.error +
+                       "). Please try again in a minute.");
+  }
+  const auto user = who.body.value("user", nlohmann::json::object());
+  if (user.value("deleted", false)) return std::string("That account is deactivated.");
+  if (user.value("is_bot", false)) return std::string("That's a bot, not a person.");
+  return std::nullopt;
+}
+
+std::string quoted(std::string_view text, std::size_t max_chars) {
+  std::string out = "> ";
+  for (char c : mrkdwn::escape(mrkdwn::truncate(text, max_chars))) {
+    out += c;
+    if (c == '\n') out += "> ";
+  }
+  return out;
+}
+
+}  // namespace ff::commands

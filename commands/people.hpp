@@ -1,0 +1,31 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bot/services.hpp"
+
+namespace ff::commands {
+
+// A person named at the start of a command's text. Slack sends mentions in
+// our commands escaped, as <@U123|name> (the manifest sets should_escape).
+struct Mention {
+  std::string user_id;
+  std::string rest;  // the text after the mention, trimmed
+};
+std::optional<Mention> leading_mention(std::string_view text);
+
+// Whether a message can be sent to this person on someone's behalf: they
+// exist, are not deactivated, are not a bot (this one included), and are
+// not the sender. A friendly sentence saying why not, or nullopt.
+std::optional<std::string> why_not_reachable(Services& services, const std::string& user_id,
+                                             const std::string& sender_id);
+
+// Text with surrounding blanks removed.
+std::string trimmed(std::string_view text);
+
+// The person's text as a mrkdwn quote, escaped and cut to `max_chars`.
+std::string quoted(std::string_view text, std::size_t max_chars);
+
+}  // namespace ff::commands

@@ -11,8 +11,17 @@
 namespace ff {
 namespace {
 
-// Undoes mrkdwn escaping for the terminal: a person reads text, not entities.
+// Undoes mrkdwn escaping for the terminal: a person reads text, not
+// entities, and "@alex" rather than <@U0ALEX>.
 std::string for_terminal(std::string text) {
+  for (auto at = text.find("<@"); at != std::string::npos; at = text.find("<@", at + 1)) {
+    const auto close = text.find('>', at);
+    if (close == std::string::npos) break;
+    std::string id = text.substr(at + 2, close - at - 2);
+    if (const auto bar = id.find('|'); bar != std::string::npos) id.resize(bar);
+    const auto* person = ConsoleWorkspace::person(id);
+    text.replace(at, close - at + 1, "@" + std::string(person ? person->name : id));
+  }
   const std::pair<const char*, const char*> entities[] = {
       {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
   for (const auto& [entity, plain] : entities) {
@@ -126,7 +135,11 @@ ApiResult ConsoleWorkspace::open_view(std::string_view, const nlohmann::json& vi
     } else if (type == "input") {
       const auto element = block.value("element", nlohmann::json::object());
       out_ << "│ " << text_of(block.value("label", nlohmann::json::object())) << "\n";
-      if (element.value("type", "") == "checkboxes") {
+      if (element.value("type", "") == "users_select") {
+        open.user_block_id = block.value("block_id", "");
+        open.user_action_id = element.value("action_id", "");
+        out_ << "│   (start your answer with @name: @alex or @sam)\n";
+      } else if (element.value("type", "") == "checkboxes") {
         const auto option = element.value("options", nlohmann::json::array()).at(0);
         open.checkbox_block_id = block.value("block_id", "");
         open.checkbox_action_id = element.value("action_id", "");
@@ -185,8 +198,11 @@ ApiResult ConsoleWorkspace::respond(std::string_view response_url, const Message
   const auto it = response_url_channels_.find(response_url);
   const std::string channel = it == response_url_channels_.end() ? kChannel : it->second;
   std::string where = channel_label(channel);
-  if (message.response_type == ResponseType::kEphemeral) where += ", only visible to you";
-  if (message.replace_original) where += ", replacing the previous message";
+  if (message.replace_original) {
+    where += ", replacing the previous message";
+  } else if (message.response_type == ResponseType::kEphemeral) {
+    where += ", only visible to you";
+  }
   render(where, channel, message);
   return ApiResult::success();
 }
@@ -280,6 +296,16 @@ void submit_view(const EnvelopeRouter& router, ConsoleWorkspace& workspace,
     }
     values[view.checkbox_block_id][view.checkbox_action_id] = {{"type", "checkboxes"},
                                                                {"selected_options", selected}};
+  }
+  if (!view.user_block_id.empty()) {
+    std::string selected;
+    if (!text.empty() && text.front() == '@') {
+      const auto end = std::min(text.find(' '), text.size());
+      if (const auto* p = ConsoleWorkspace::person_named(text.substr(1, end - 1))) selected = p->id;
+      text = end < text.size() ? text.substr(end + 1) : std::string();
+    }
+    values[view.user_block_id][view.user_action_id] = {{"type", "users_select"},
+                                                       {"selected_user", selected}};
   }
   if (!view.block_id.empty()) {
     values[view.block_id][view.action_id] = {{"type", "plain_text_input"}, {"value", text}};

@@ -62,8 +62,10 @@ class ConsoleWorkspace final : public SlackApi {
   struct OpenView {
     std::string callback_id;
     std::string private_metadata;
-    std::string block_id;   // of its text input
-    std::string action_id;  // of its text input
+    std::string block_id;       // of its text input
+    std::string action_id;      // of its text input
+    std::string user_block_id;  // of its person picker
+    std::string user_action_id;
     std::string checkbox_block_id;
     std::string checkbox_action_id;
     std::string checkbox_value;

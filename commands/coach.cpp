@@ -91,20 +91,25 @@ Reply send_to_person(Services& services, const SlashCommand& command, const Ment
                                     mrkdwn::escape(prompt->text) + "_"));
 }
 
-std::string share(std::int64_t part, std::int64_t whole) {
-  if (whole == 0) return "none yet";
-  return std::to_string(part * 100 / whole) + "%";
+std::string percent(std::int64_t part, std::int64_t whole) {
+  return std::to_string(whole == 0 ? 0 : part * 100 / whole) + "%";
 }
 
 std::string figures_text(const store::CoachingFigures& f) {
+  std::string text = "• Questions drawn: " + std::to_string(f.questions_drawn);
+  text += f.feedback_given == 0
+              ? "\n• Feedback given: none yet"
+              : "\n• Feedback given: " + std::to_string(f.feedback_given) +
+                    ", non-blocking: " + std::to_string(f.feedback_non_blocking) + " (" +
+                    percent(f.feedback_non_blocking, f.feedback_given) + ")";
+  const auto answered = f.sixmonth_led + f.sixmonth_followed + f.sixmonth_unsure;
   const auto decided = f.sixmonth_led + f.sixmonth_followed;
-  return "• Questions drawn: " + std::to_string(f.questions_drawn) +
-         "\n• Feedback given: " + std::to_string(f.feedback_given) +
-         ", non-blocking: " + std::to_string(f.feedback_non_blocking) + " (" +
-         share(f.feedback_non_blocking, f.feedback_given) + ")" + "\n• Six-month test: followed " +
-         std::to_string(f.sixmonth_followed) + ", led " + std::to_string(f.sixmonth_led) +
-         ", not sure " + std::to_string(f.sixmonth_unsure) + " (followed " +
-         share(f.sixmonth_followed, decided) + " of decisions)";
+  text += answered == 0 ? "\n• Six-month test: not used yet"
+                        : "\n• Six-month test: followed " + std::to_string(f.sixmonth_followed) +
+                              ", led " + std::to_string(f.sixmonth_led) + ", not sure " +
+                              std::to_string(f.sixmonth_unsure) + " (followed in " +
+                              percent(f.sixmonth_followed, decided) + " of decisions)";
+  return text;
 }
 
 // `/coach stats`: the caller's own figures; admins also see the team's.

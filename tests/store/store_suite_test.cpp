@@ -55,12 +55,17 @@ TEMPLATE_TEST_CASE("every earlier schema version upgrades to the latest with its
       // Version 1 already holds dedupe ids and jobs: they must survive.
       database->transact([](SqlSession& s) {
         s.run("INSERT INTO processed_ids (id, seen_at) VALUES ('E-old', 1)");
+        s.run(
+            "INSERT INTO prompt_history (channel_id, category, prompt_id, drawn_at) "
+            "VALUES ('C1', 'gap', 'gap-see', 1)");
       });
       migrate(*database);
       CHECK(schema_version(*database) == latest_schema_version());
       ManualClock clock;
       SqlStore store(std::move(database), clock);
       CHECK_FALSE(store.first_time("E-old"));
+      CHECK(store.recent_draws("C1", "gap", 5) == std::vector<std::string>{"gap-see"});
+      CHECK(store.figures({}).questions_drawn == 0);  // drawn before anyone was recorded
       CHECK(store.create_initiative(
                 {0, "T1", "C1", "U1", "title", "", "open", "", at_minute(0), std::nullopt}) > 0);
     }

@@ -91,3 +91,37 @@ TEST_CASE("console: a tampered button value is refused") {
   REQUIRE(r.message);
   CHECK(r.message->text.find("looks altered") != std::string::npos);
 }
+
+TEST_CASE("console: /coach @alex sends alex a question, /coach me shows one only to you") {
+  ConsoleSession s;
+  const std::string out = s.run("/coach @alex should we rewrite the importer?\n/coach me gap\n");
+  CHECK(out.find("(direct message to @alex)") != std::string::npos);
+  CHECK(out.find("@you would rather ask you a question") != std::string::npos);
+  CHECK(out.find("Sent @alex a question instead of an answer") != std::string::npos);
+  CHECK(out.find("Only you see this question.") != std::string::npos);
+  CHECK(s.run("/coach @nobody hello\n").find("couldn't tell who") != std::string::npos);
+}
+
+TEST_CASE("console: /nit reaches alex, who answers as themselves, and nobody else can") {
+  ConsoleSession s;
+  const std::string out =
+      s.run("/nit @alex the summary could lead with the decision\n1\nas alex: 2\nas alex: 1\n");
+  CHECK(out.find("Non-blocking feedback from @you") != std::string::npos);
+  CHECK(out.find("Only @alex can answer this feedback.") != std::string::npos);
+  CHECK(out.find("@alex would like to discuss your feedback") != std::string::npos);
+  CHECK(out.find("You already answered this one.") != std::string::npos);
+}
+
+TEST_CASE("console: /sixmonths, then feedback through the form, answered on the next line") {
+  ConsoleSession s;
+  const std::string out = s.run(
+      "/sixmonths which CI provider we move to\n2\n4\n@sam\n@sam the plan needs an owner\n"
+      "/coach stats\n");
+  CHECK(out.find("Will this matter to you in six months?") != std::string::npos);
+  CHECK(out.find("so let someone else lead it") != std::string::npos);
+  CHECK(out.find("Non-blocking feedback (a form)") != std::string::npos);
+  CHECK(out.find("! What would you like to tell them?") != std::string::npos);  // empty, kept open
+  CHECK(out.find("(direct message to @sam)") != std::string::npos);
+  CHECK(out.find("Feedback given: 1, non-blocking: 1 (100%)") != std::string::npos);
+  CHECK(out.find("followed 1, led 0") != std::string::npos);
+}

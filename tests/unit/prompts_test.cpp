@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "bot/prompts.hpp"
 
 using namespace ff;
@@ -99,4 +101,25 @@ TEST_CASE("the picker remembers a channel's last question in the store, not in i
     REQUIRE(next);
     CHECK(next->id != drawn->id);
   }
+}
+
+TEST_CASE("a channel sees three quarters of a category before any question comes back") {
+  const auto library = PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
+  ManualClock clock;
+  auto history = store::SqlStore::open(":memory:", {}, clock);
+  PromptPicker picker(library, 11, *history, clock);
+  const std::size_t pool = library.in_category("options").size();
+  const std::size_t window = pool - std::max<std::size_t>(1, pool / 4);
+  std::vector<std::string> drawn;
+  for (int i = 0; i < 300; ++i) {
+    drawn.push_back(picker.draw("C1", "options", "U1")->id);
+    clock.advance(std::chrono::seconds{1});
+  }
+  for (std::size_t i = 0; i < drawn.size(); ++i) {
+    for (std::size_t j = i + 1; j < drawn.size() && j <= i + window; ++j) {
+      INFO("draws " << i << " and " << j);
+      REQUIRE(drawn[i] != drawn[j]);
+    }
+  }
+  CHECK(std::set<std::string>(drawn.begin(), drawn.end()).size() == pool);  // all come round
 }

@@ -189,7 +189,7 @@ Reply submit(Services& services, const ViewSubmission& view) {
     f.to = values.value("nit_to", nlohmann::json::object())
                .value("user", nlohmann::json::object())
                .value("selected_user", "");
-    if (f.to.empty()) return field_error("nit_to", "Pick who the feedback is for.");
+    if (!mrkdwn::is_user_id(f.to)) return field_error("nit_to", "Pick who the feedback is for.");
   }
   if (const auto why = why_not_reachable(services, f.to, view.user_id)) {
     return field_error(context->to.empty() ? "nit_to" : "nit_text", *why);

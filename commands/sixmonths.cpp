@@ -94,6 +94,9 @@ Reply answer(Services& services, const BlockAction& action) {
   }
   const std::string user = value["u"];
   const std::string decision = value["d"];
+  if (!mrkdwn::is_user_id(user)) {
+    return Reply::with(Message::plain("That button looks altered, so I ignored it."));
+  }
   if (user != action.user_id) {
     return Reply::with(Message::plain("That question was for " + mrkdwn::mention(user) +
                                       ". Type `/sixmonths <decision>` for your own."));

@@ -216,6 +216,14 @@ TEST_CASE_METHOD(Workspace,
       slack.send_view_submission(c, "nit_modal", R"({"to":"<!channel>"})", {}), 5s);
   REQUIRE(tampered);
   CHECK(contains(*tampered, "looks altered"));
+  const auto picked_nobody = slack.wait_for_ack(
+      slack.send_view_submission(
+          c, "nit_modal", R"({"to":""})",
+          {{"nit_to", {{"user", {{"type", "users_select"}, {"selected_user", "<!here>"}}}}},
+           {"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "hi"}}}}}}),
+      5s);
+  REQUIRE(picked_nobody);
+  CHECK(contains(*picked_nobody, "Pick who the feedback is for"));
   slack.send_message_shortcut(c, "nit_on_message", "my own words", "U0ALICE");
   CHECK(response(1).find("your own message") != std::string::npos);
 }
@@ -239,6 +247,8 @@ TEST_CASE_METHOD(Workspace,
   CHECK(response(4).find("so lead it") != std::string::npos);
   slack.send_block_action(c, "sixmonths_yes", "{\"u\":1}");
   CHECK(response(5).find("looks altered") != std::string::npos);
+  slack.send_block_action(c, "sixmonths_yes", R"({"u":"<!channel>","d":"x"})");
+  CHECK(response(6).find("looks altered") != std::string::npos);
 
   const auto decisions = bot.store->decisions_of("U0ALICE");
   REQUIRE(decisions.size() == 3);

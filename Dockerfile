@@ -13,7 +13,7 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DFIRSTFOLLOWER_TES
 FROM debian:12-slim
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       ca-certificates libcurl4 libssl3 libspdlog1.10 libfmt9 libtomlplusplus3 \
-      libsqlite3-0 libpq5 tzdata \
+      libsqlite3-0 libpq5 libdate-tz3 tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/firstfollower --create-home firstfollower
 COPY --from=build /usr/bin/firstfollower /usr/bin/firstfollower

@@ -116,17 +116,8 @@ int run_bot(const Config& config) {
   const Clock& clock = SystemClock::instance();
   ConsoleWorkspace workspace(std::cout);
   PromptPicker picker(library, seed_of(config), *store, clock);
-  Services services{workspace,
-                    library,
-                    picker,
-                    clock,
-                    *store,
-                    store->jobs(),
-                    *store,
-                    *store,
-                    *store,
-                    config.admins,
-                    ConsoleWorkspace::kBotUser};
+  Services services{workspace, library, picker, clock,  *store,        store->jobs(),
+                    *store,    *store,  *store, *store, config.admins, ConsoleWorkspace::kBotUser};
   EnvelopeRouter router;
   commands::register_all(router, services);
   JobScheduler scheduler(store->jobs(), clock, SchedulerOptions{});

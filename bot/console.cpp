@@ -105,6 +105,13 @@ std::string ConsoleWorkspace::next_ts() {
   return "1700000000." + std::to_string(100000 + next_ts_++);
 }
 
+ApiResult ConsoleWorkspace::update_message(std::string_view channel, std::string_view,
+                                           const Message& message) {
+  std::lock_guard lock(mutex_);
+  render(channel_label(channel) + ", updating the card", std::string(channel), message);
+  return ApiResult::success();
+}
+
 ApiResult ConsoleWorkspace::user_info(std::string_view user_id) {
   const auto* p = person(user_id);
   if (p == nullptr) return ApiResult::failure("user_not_found");

@@ -23,6 +23,7 @@ struct Services {
   store::FeedbackStore& feedback;
   store::DecisionStore& decisions;
   store::FiguresStore& figures;
+  store::InitiativeStore& initiatives;
   // Who may see everyone's figures (bot.admins).
   std::vector<std::string> admins;
   // The bot's own user id (auth.test), so nobody sends feedback to the bot.

@@ -34,6 +34,10 @@ class SlackApi {
                                    const Message& message) = 0;
   // A post to a slash command's or a button's response_url.
   virtual ApiResult respond(std::string_view response_url, const Message& message) = 0;
+  // chat.update: replaces the message at `ts` in `channel` (a card kept
+  // current in place rather than reposted).
+  virtual ApiResult update_message(std::string_view channel, std::string_view ts,
+                                   const Message& message) = 0;
   // users.info: the answer's "user" object (id, name, tz, is_bot, deleted),
   // or the error user_not_found.
   virtual ApiResult user_info(std::string_view user_id) = 0;

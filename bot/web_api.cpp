@@ -270,6 +270,13 @@ ApiResult WebSlackApi::respond(std::string_view response_url, const Message& mes
   return client_.post_to_response_url(response_url, message.to_response_json());
 }
 
+ApiResult WebSlackApi::update_message(std::string_view channel, std::string_view ts,
+                                      const Message& message) {
+  auto body = message.to_post_json(channel);
+  body["ts"] = std::string(ts);
+  return client_.call("chat.update", body);
+}
+
 ApiResult WebSlackApi::user_info(std::string_view user_id) {
   return client_.call_form("users.info", {{"user", std::string(user_id)}});
 }

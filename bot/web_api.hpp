@@ -63,6 +63,8 @@ class WebSlackApi final : public SlackApi {
   ApiResult post_ephemeral(std::string_view channel, std::string_view user,
                            const Message& message) override;
   ApiResult respond(std::string_view response_url, const Message& message) override;
+  ApiResult update_message(std::string_view channel, std::string_view ts,
+                           const Message& message) override;
   ApiResult user_info(std::string_view user_id) override;
   ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) override;
 

@@ -2,6 +2,7 @@
 
 #include "commands/coach.hpp"
 #include "commands/help.hpp"
+#include "commands/initiative.hpp"
 #include "commands/my_data.hpp"
 #include "commands/nit.hpp"
 #include "commands/sixmonths.hpp"
@@ -14,6 +15,7 @@ void register_all(EnvelopeRouter& router, Services& services) {
   register_my_data(router, services);
   register_nit(router, services);
   register_sixmonths(router, services);
+  register_initiative(router, services);
 }
 
 }  // namespace ff::commands

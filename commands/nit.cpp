@@ -207,15 +207,14 @@ Reply submit(Services& services, const ViewSubmission& view) {
   return Reply::none();  // an empty ack closes the modal
 }
 
-// Nothing to say when the form opened; otherwise why not, and the way round.
+}  // namespace
+
 Reply form_opened(const ApiResult& opened) {
   if (opened.ok) return Reply::none();
   return Reply::with(Message::plain("I couldn't open the feedback form (" +
                                     mrkdwn::escape(opened.error) +
                                     "). `/nit @someone <feedback>` works too."));
 }
-
-}  // namespace
 
 ApiResult open_nit_modal(Services& services, const std::string& trigger_id, const std::string& to,
                          const std::string& channel, const std::string& excerpt) {

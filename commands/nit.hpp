@@ -16,6 +16,9 @@ void register_nit(EnvelopeRouter& router, Services& services);
 ApiResult open_nit_modal(Services& services, const std::string& trigger_id, const std::string& to,
                          const std::string& channel, const std::string& excerpt);
 
+// Nothing to say when the form opened; otherwise why not, and the way round.
+Reply form_opened(const ApiResult& opened);
+
 inline constexpr const char* kNitAcknowledgeAction = "nit_ack";
 inline constexpr const char* kNitDiscussAction = "nit_discuss";
 inline constexpr const char* kNitOpenAction = "nit_open";

@@ -463,6 +463,18 @@ class FakeSlack::Impl {
                    {"message",
                     {{"type", "message"}, {"text", call.json.value("text", "")}, {"ts", ts}}}}};
     }
+    if (call.method == "chat.update") {
+      const std::string channel = call.json.value("channel", "");
+      const std::string ts = call.json.value("ts", "");
+      if (channel.empty()) return {200, 0, json{{"ok", false}, {"error", "channel_not_found"}}};
+      if (ts.empty()) return {200, 0, json{{"ok", false}, {"error", "message_not_found"}}};
+      return {200, 0,
+              json{{"ok", true},
+                   {"channel", channel},
+                   {"ts", ts},
+                   {"text", call.json.value("text", "")},
+                   {"message", {{"type", "message"}, {"text", call.json.value("text", "")}}}}};
+    }
     if (call.method == "users.info") {
       const std::string user = form_field(call.body, "user");
       if (!people().contains(user))

@@ -25,6 +25,7 @@ struct ConsoleSession {
                     *store,
                     *store,
                     *store,
+                    *store,
                     {ConsoleWorkspace::kUser},
                     ConsoleWorkspace::kBotUser};
   EnvelopeRouter router;

@@ -12,23 +12,7 @@ using namespace ff::testing;
 
 namespace {
 
-struct Workspace {
-  FakeSlack slack;
-  RunningBot bot{slack, with_admin(test_config(slack))};
-  int c = -1;
-
-  static Config with_admin(Config config) {
-    config.admins = {"U0CAROL"};
-    return config;
-  }
-
-  Workspace() {
-    REQUIRE(slack.wait_for_open_connections(1, 5s));
-    REQUIRE(bot.bot->client().wait_until_live(1, 5s));
-    REQUIRE(bot.bot->verify_bot_token() == std::nullopt);  // learns its own user id
-    c = slack.open_connections().front();
-  }
-
+struct Workspace : ConnectedBot {
   // The ack payload of a slash command: its reply.
   nlohmann::json command(const std::string& name, const std::string& text,
                          const std::string& user = "U0ALICE") {

@@ -48,6 +48,21 @@ RunningBot::RunningBot(const FakeSlack&, Config c)
   bot->start();
 }
 
+namespace {
+Config with_admin(Config config) {
+  config.admins = {"U0CAROL"};
+  return config;
+}
+}  // namespace
+
+ConnectedBot::ConnectedBot() : bot(slack, with_admin(test_config(slack))) {
+  if (!slack.wait_for_open_connections(1, 5s) || !bot.bot->client().wait_until_live(1, 5s)) {
+    throw std::runtime_error("the bot did not connect to the fake");
+  }
+  if (const auto refused = bot.bot->verify_bot_token()) throw std::runtime_error(*refused);
+  c = slack.open_connections().front();
+}
+
 std::string make_temp_folder() {
   char name[] = "/tmp/ff-test-XXXXXX";
   if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");

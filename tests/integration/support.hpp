@@ -34,6 +34,15 @@ struct RunningBot {
 // The variables that point the real binary at the fake.
 std::map<std::string, std::string> slack_environment(const FakeSlack& slack);
 
+// The bot against the fake, connected and live, knowing its own user id,
+// with U0CAROL as its admin: what the feature tests start from.
+struct ConnectedBot {
+  ConnectedBot();
+  FakeSlack slack;
+  RunningBot bot;
+  int c = -1;  // the open connection
+};
+
 // A child process of the real binary (or of `program`), its output captured
 // to files, run in a folder of its own.
 class ChildProcess {

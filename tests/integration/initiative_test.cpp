@@ -1,0 +1,103 @@
+// Initiatives through the fake Slack: the card, endorsing and following, the
+// first follower, closing, and every refusal. Commands come from U0ALICE
+// unless a test says otherwise; U0CAROL is an admin.
+#include <catch2/catch.hpp>
+
+#include "integration/support.hpp"
+
+using namespace ff;
+using namespace ff::testing;
+
+namespace {
+
+struct Channel : ConnectedBot {
+  std::string command(const std::string& name, const std::string& text,
+                      const std::string& user = "U0ALICE") {
+    const auto ack =
+        slack.wait_for_ack(slack.send_slash_command(c, name, text, true, {}, user), 5s);
+    REQUIRE(ack);
+    return ack->dump();
+  }
+
+  std::string press(const std::string& action, const std::string& value, const std::string& user) {
+    const std::size_t before = slack.calls("response_url").size();
+    slack.send_block_action(c, action, value, user);
+    REQUIRE(slack.wait_for_calls("response_url", before + 1, 5s));
+    return slack.calls("response_url").at(before).body;
+  }
+
+  std::vector<ApiCall> calls_to(const std::string& method, const std::string& channel) {
+    std::vector<ApiCall> found;
+    for (const auto& call : slack.calls(method)) {
+      if (call.json.value("channel", "") == channel) found.push_back(call);
+    }
+    return found;
+  }
+};
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(Channel, "an initiative's life: card, first follower, updates in place, done") {
+  CHECK(has(command("/initiative", "Faster code reviews | two reviewers <!channel>"),
+            "Posted initiative #1"));
+  const auto posted = calls_to("chat.postMessage", "C0GENERAL");
+  REQUIRE(posted.size() == 1);
+  CHECK(has(posted[0].body, "Led by <@U0ALICE>"));
+  CHECK(has(posted[0].body, "&lt;!channel&gt;"));
+  CHECK_FALSE(has(posted[0].body, "<!channel>"));
+
+  CHECK(has(press("initiative_endorse", "1", "U0BOB"), "You are the first follower"));
+  auto updates = calls_to("chat.update", "C0GENERAL");
+  REQUIRE(updates.size() == 1);
+  CHECK(updates[0].json["ts"] == "1700000000.100001");  // the ts chat.postMessage returned
+  CHECK(has(updates[0].body, "First follower: <@U0BOB>"));
+  REQUIRE(slack.wait_for_calls("chat.postMessage", 2, 5s));
+  CHECK(has(calls_to("chat.postMessage", "U0ALICE").at(0).body, "*first follower*"));
+
+  CHECK(has(command("/endorse", "1", "U0CAROL"), "You endorsed #1"));
+  CHECK(has(command("/endorse", "#1", "U0CAROL"), "already endorsed"));  // harmless
+  CHECK(has(press("initiative_follow", "1", "U0CAROL"), "You follow #1"));
+  updates = calls_to("chat.update", "C0GENERAL");
+  REQUIRE(updates.size() == 3);
+  CHECK(has(updates.back().body, "Endorsed by <@U0BOB>, <@U0CAROL>"));
+  CHECK(has(updates.back().body, "Following: <@U0CAROL>"));
+  CHECK(has(command("/initiative", "list"),
+            "#1 Faster code reviews, led by <@U0ALICE> (2 endorsed)"));
+
+  CHECK(has(command("/initiative", "done 1"), "Marked #1 done"));
+  CHECK(has(calls_to("chat.update", "C0GENERAL").back().body, "Done"));
+  CHECK_FALSE(has(calls_to("chat.update", "C0GENERAL").back().body, "initiative_endorse"));
+  CHECK(has(press("initiative_endorse", "1", "U0BOB"), "already closed"));
+  CHECK(has(command("/initiative", "list"), "No open initiatives"));
+}
+
+TEST_CASE_METHOD(Channel, "initiatives refuse what is not allowed, clearly") {
+  command("/initiative", "Retire the old wiki");
+  CHECK(has(command("/endorse", "1"), "your own initiative"));
+  CHECK(
+      has(command("/initiative", "done 1", "U0BOB"), "Only <@U0ALICE>, who leads it, or an admin"));
+  CHECK(has(command("/endorse", "7", "U0BOB"), "no initiative #7 in this channel"));
+  CHECK(has(command("/endorse", "one", "U0BOB"), "Which initiative?"));
+  CHECK(has(press("initiative_endorse", "1; DROP TABLE", "U0BOB"), "Which initiative?"));
+  CHECK(has(command("/initiative", ""), "/initiative <title>"));
+  CHECK(has(command("/initiative", "| only a description"), "What will you lead?"));
+  CHECK(has(command("/initiative", std::string(200, 't')), "under 150 characters"));
+  // An admin may close someone else's initiative; closing twice is harmless.
+  CHECK(has(command("/initiative", "drop 1", "U0CAROL"), "Dropped #1"));
+  CHECK(has(command("/initiative", "done 1"), "already closed"));
+  CHECK(bot.store->initiative(1)->status == "dropped");
+}
+
+TEST_CASE_METHOD(Channel, "the card's feedback button opens the feedback form for its leader") {
+  command("/initiative", "Quarterly demo day");
+  slack.send_block_action(c, "initiative_feedback", "1", "U0BOB");
+  REQUIRE(slack.wait_for_calls("views.open", 1, 5s));
+  const auto view = slack.calls("views.open").at(0).json["view"];
+  CHECK(view["callback_id"] == "nit_modal");
+  CHECK(has(view["private_metadata"].get<std::string>(), "U0ALICE"));
+  CHECK(has(view.dump(), "Quarterly demo day"));
+}

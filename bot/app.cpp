@@ -116,11 +116,14 @@ int run_bot(const Config& config) {
   const Clock& clock = SystemClock::instance();
   ConsoleWorkspace workspace(std::cout);
   PromptPicker picker(library, seed_of(config), *store, clock);
-  Services services{workspace, library, picker, clock,  *store,        store->jobs(),
-                    *store,    *store,  *store, *store, config.admins, ConsoleWorkspace::kBotUser};
+  Services services = Services::over(workspace, library, picker, clock, *store);
+  services.admins = config.admins;
+  services.bot_user_id = ConsoleWorkspace::kBotUser;
+  services.initiative_settings = config.initiatives;
   EnvelopeRouter router;
   commands::register_all(router, services);
   JobScheduler scheduler(store->jobs(), clock, SchedulerOptions{});
+  commands::register_jobs(scheduler, services);
   register_platform_jobs(scheduler, workspace, store->jobs(), *store, *store, clock,
                          MaintenancePolicy{config.dedupe_retention});
   scheduler.start();

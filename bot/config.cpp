@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +44,37 @@ std::string text_of(const toml::node& node, const std::string& where) {
   const auto* value = node.as_string();
   if (value == nullptr) throw ConfigError(where + ": expected a string");
   return value->get();
+}
+
+std::vector<std::string> user_ids_in(const toml::node& node, const std::string& where) {
+  const auto* list = node.as_array();
+  if (list == nullptr) throw ConfigError(where + ": expected a list of Slack user ids");
+  std::vector<std::string> ids;
+  for (const auto& item : *list) {
+    const std::string id = text_of(item, where);
+    if (!mrkdwn::is_user_id(id)) {
+      throw ConfigError(where + ": '" + id + "' is not a Slack user id (like U0123ABCD)");
+    }
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+// { KEY = ["U…", …], … } where each key must pass `valid_key`.
+std::map<std::string, std::vector<std::string>> id_lists(const toml::node& node,
+                                                         const std::string& where,
+                                                         bool (*valid_key)(std::string_view),
+                                                         const char* key_kind) {
+  const auto* table = node.as_table();
+  if (table == nullptr)
+    throw ConfigError(where + ": expected a table like { U0123 = [\"U0456\"] }");
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [key, value] : *table) {
+    const std::string name(key.str());
+    if (!valid_key(name)) throw ConfigError(where + ": '" + name + "' is not a " + key_kind);
+    out[name] = user_ids_in(value, where + "." + name);
+  }
+  return out;
 }
 
 Setting milliseconds(std::string section, std::string key, std::chrono::milliseconds Config::*field,
@@ -88,16 +120,49 @@ const std::vector<Setting>& settings() {
       milliseconds("bot", "shutdown_grace_ms", &Config::shutdown_grace, 0, 4000),
       {"bot", "admins",
        [](Config& c, const toml::node& n, const std::string& where) {
+         c.admins = user_ids_in(n, where);
+       }},
+      {"initiatives", "managers",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.initiatives.managers = id_lists(n, where, mrkdwn::is_user_id, "Slack user id");
+       }},
+      {"initiatives", "leads",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.initiatives.channel_leads = id_lists(n, where, mrkdwn::is_channel_id, "channel id");
+       }},
+      {"initiatives", "reminders_after_working_minutes",
+       [](Config& c, const toml::node& n, const std::string& where) {
          const auto* list = n.as_array();
-         if (list == nullptr) throw ConfigError(where + ": expected a list of Slack user ids");
-         c.admins.clear();
+         if (list == nullptr) throw ConfigError(where + ": expected a list of minutes");
+         c.initiatives.reminders_after.clear();
          for (const auto& item : *list) {
-           const std::string id = text_of(item, where);
-           if (!mrkdwn::is_user_id(id)) {
-             throw ConfigError(where + ": '" + id + "' is not a Slack user id (like U0123ABCD)");
-           }
-           c.admins.push_back(id);
+           c.initiatives.reminders_after.emplace_back(integer_in(item, where, 1, 60 * 24 * 30));
          }
+       }},
+      {"initiatives", "working_days",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         const auto* list = n.as_array();
+         if (list == nullptr)
+           throw ConfigError(where + ": expected a list of days, 1 (Monday) to 7");
+         c.initiatives.working_hours.days.clear();
+         for (const auto& item : *list) {
+           c.initiatives.working_hours.days.insert(static_cast<int>(integer_in(item, where, 1, 7)));
+         }
+         if (c.initiatives.working_hours.days.empty())
+           throw ConfigError(where + ": name at least one day");
+       }},
+      {"initiatives", "working_hours",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         const std::string text = text_of(n, where);
+         int h1 = 0, m1 = 0, h2 = 0, m2 = 0;
+         char tail = 0;
+         if (std::sscanf(text.c_str(), "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &tail) != 4 || h1 < 0 ||
+             h1 > 24 || m1 < 0 || m1 > 59 || h2 < 0 || h2 > 24 || m2 < 0 || m2 > 59 ||
+             h2 * 60 + m2 <= h1 * 60 + m1 || h2 * 60 + m2 > 24 * 60) {
+           throw ConfigError(where + ": expected a range like \"09:00-17:00\"");
+         }
+         c.initiatives.working_hours.start = std::chrono::minutes{h1 * 60 + m1};
+         c.initiatives.working_hours.end = std::chrono::minutes{h2 * 60 + m2};
        }},
       {"store", "database",
        [](Config& c, const toml::node& n, const std::string& where) {

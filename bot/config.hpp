@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "initiative_settings.hpp"
+
 namespace ff {
 
 // A configuration that cannot be used. what() names the file and line, the
@@ -38,6 +40,7 @@ struct Config {
   std::chrono::milliseconds shutdown_grace{3000};
   std::uint64_t random_seed = 0;    // 0: seeded from the system
   std::vector<std::string> admins;  // user ids who see everyone's figures
+  InitiativeSettings initiatives;
 
   // Where state lives: a SQLite file path, or postgresql://… shared by
   // several instances. A relative path is taken from the working directory.

@@ -14,6 +14,10 @@ namespace {
 // Undoes mrkdwn escaping for the terminal: a person reads text, not
 // entities, and "@alex" rather than <@U0ALEX>.
 std::string for_terminal(std::string text) {
+  const std::string channel_link = std::string("<#") + ConsoleWorkspace::kChannel + ">";
+  for (auto at = text.find(channel_link); at != std::string::npos; at = text.find(channel_link)) {
+    text.replace(at, channel_link.size(), std::string("#") + ConsoleWorkspace::kChannelName);
+  }
   for (auto at = text.find("<@"); at != std::string::npos; at = text.find("<@", at + 1)) {
     const auto close = text.find('>', at);
     if (close == std::string::npos) break;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "clock.hpp"
+#include "initiative_settings.hpp"
 #include "prompts.hpp"
 #include "slack_api.hpp"
 #include "store/stores.hpp"
@@ -24,10 +25,20 @@ struct Services {
   store::DecisionStore& decisions;
   store::FiguresStore& figures;
   store::InitiativeStore& initiatives;
+  store::ProfileStore& profiles;
   // Who may see everyone's figures (bot.admins).
   std::vector<std::string> admins;
   // The bot's own user id (auth.test), so nobody sends feedback to the bot.
   std::string bot_user_id;
+  InitiativeSettings initiative_settings;
+
+  // Every store interface served by one SqlStore; the plain settings start
+  // empty and are filled in by the caller.
+  static Services over(SlackApi& slack, const PromptLibrary& prompts, PromptPicker& picker,
+                       const Clock& clock, store::SqlStore& store) {
+    return Services{slack, prompts, picker, clock, store, store.jobs(), store,
+                    store, store,   store,  store, {},    {},           {}};
+  }
 
   bool is_admin(const std::string& user_id) const {
     return std::find(admins.begin(), admins.end(), user_id) != admins.end();

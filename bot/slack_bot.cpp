@@ -51,16 +51,16 @@ SocketModeOptions socket_options(const Config& config) {
 }  // namespace
 
 struct SlackBot::Parts {
-  Parts(const Config& config, const PromptLibrary& library, store::SqlStore& store)
-      : clock(SystemClock::instance()),
+  Parts(const Config& config, const PromptLibrary& library, store::SqlStore& store,
+        const Clock& clock)
+      : clock(clock),
         bot_api(config.api_url, config.bot_token, clock, api_options(config)),
         app_api(config.api_url, config.app_token, clock, api_options(config)),
         slack(bot_api),
         store(store),
         picker(library, config.random_seed != 0 ? config.random_seed : std::random_device{}(),
                store, clock),
-        services{slack, library, picker, clock, store,         store.jobs(),
-                 store, store,   store,  store, config.admins, {}},
+        services(Services::over(slack, library, picker, clock, store)),
         recent_ids(clock, std::chrono::minutes{15}, 100'000),
         dedupe(recent_ids, store),
         scheduler(store.jobs(), clock, scheduler_options(config)),
@@ -69,7 +69,10 @@ struct SlackBot::Parts {
         dispatcher(router, slack, dedupe, workers),
         client(
             socket_options(config), [this] { return open_ticket(); }, dispatcher) {
+    services.admins = config.admins;
+    services.initiative_settings = config.initiatives;
     commands::register_all(router, services);
+    commands::register_jobs(scheduler, services);
     register_platform_jobs(scheduler, slack, store.jobs(), store, store, clock, maintenance);
   }
 
@@ -108,8 +111,9 @@ struct SlackBot::Parts {
   SocketModeClient client;
 };
 
-SlackBot::SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store)
-    : parts_(std::make_unique<Parts>(config, library, store)) {}
+SlackBot::SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store,
+                   const Clock& clock)
+    : parts_(std::make_unique<Parts>(config, library, store, clock)) {}
 
 SlackBot::~SlackBot() {
   shutdown(std::chrono::milliseconds{0});

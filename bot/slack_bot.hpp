@@ -20,7 +20,9 @@ namespace ff {
 // same object.
 class SlackBot {
  public:
-  SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store);
+  // `clock` drives the scheduler and every handler; tests pass one they move.
+  SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store,
+           const Clock& clock = SystemClock::instance());
   ~SlackBot();
 
   // auth.test with the bot token. An error message naming SLACK_BOT_TOKEN

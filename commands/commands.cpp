@@ -18,4 +18,8 @@ void register_all(EnvelopeRouter& router, Services& services) {
   register_initiative(router, services);
 }
 
+void register_jobs(JobScheduler& scheduler, Services& services) {
+  register_initiative_jobs(scheduler, services);
+}
+
 }  // namespace ff::commands

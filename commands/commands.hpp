@@ -1,11 +1,15 @@
 #pragma once
 
 #include "bot/router.hpp"
+#include "bot/scheduler.hpp"
 #include "bot/services.hpp"
 
 namespace ff::commands {
 
 // Registers every feature's listeners: the product's table of contents.
 void register_all(EnvelopeRouter& router, Services& services);
+
+// Registers the features' durable job kinds (reminders) with the scheduler.
+void register_jobs(JobScheduler& scheduler, Services& services);
 
 }  // namespace ff::commands

@@ -1,11 +1,14 @@
 #include "commands/initiative.hpp"
 
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <variant>
 
 #include <spdlog/spdlog.h>
 
 #include "bot/mrkdwn.hpp"
+#include "bot/working_time.hpp"
 #include "commands/nit.hpp"
 #include "commands/people.hpp"
 
@@ -103,6 +106,107 @@ std::variant<store::Initiative, std::string> find(Services& services, const std:
   return *initiative;
 }
 
+// ---- nudges and reminders ----
+
+std::string reminder_prefix(std::int64_t id) {
+  return "initiative:" + std::to_string(id) + ":remind:";
+}
+
+// A person's time zone: from the profile cache, else users.info (then
+// cached), else UTC.
+std::string time_zone_of(Services& services, const std::string& user) {
+  try {
+    if (const auto cached = services.profiles.profile(user)) return cached->time_zone;
+  } catch (const store::StoreError&) {
+  }
+  const ApiResult who = services.slack.user_info(user);
+  if (!who.ok) return "UTC";
+  const auto person = who.body.value("user", nlohmann::json::object());
+  const std::string zone = person.value("tz", "UTC");
+  try {
+    services.profiles.put_profile(
+        {user, zone, person.value("tz_offset", 0), person.value("name", ""), services.clock.now()});
+  } catch (const store::StoreError&) {
+  }
+  return zone;
+}
+
+// The owner's managers and the channel's leads, once each, never the owner
+// or the bot.
+std::vector<std::string> backers_to_nudge(Services& services, const store::Initiative& i) {
+  std::vector<std::string> people;
+  auto add = [&](const std::vector<std::string>& more) {
+    for (const auto& p : more) {
+      if (p != i.owner_id && p != services.bot_user_id &&
+          std::find(people.begin(), people.end(), p) == people.end()) {
+        people.push_back(p);
+      }
+    }
+  };
+  const auto& settings = services.initiative_settings;
+  if (const auto m = settings.managers.find(i.owner_id); m != settings.managers.end())
+    add(m->second);
+  if (const auto l = settings.channel_leads.find(i.channel_id); l != settings.channel_leads.end()) {
+    add(l->second);
+  }
+  add(services.initiatives.channel_leads(i.channel_id));
+  return people;
+}
+
+// The DM asking `to` to back the initiative; `reminder` is 0 for the first
+// nudge, then the reminder's number, `last` for the last one.
+Message nudge_message(const store::Initiative& i, const std::string& to, int reminder, bool last) {
+  Message m;
+  m.text = "An initiative is waiting for your support";
+  std::string text = reminder == 0 ? ":seedling: " + mrkdwn::mention(i.owner_id) +
+                                         " started an initiative in <#" + i.channel_id + ">:"
+                     : last ? ":hourglass: A last nudge, then I'll leave it with you. " +
+                                  mrkdwn::mention(i.owner_id) +
+                                  "'s initiative still has no endorsement:"
+                            : ":hourglass: A reminder: " + mrkdwn::mention(i.owner_id) +
+                                  "'s initiative is still waiting for its first endorsement:";
+  text += "\n*#" + std::to_string(i.id) + " " + mrkdwn::escape(i.title) + "*";
+  if (!i.description.empty()) text += "\n" + quoted(i.description, kDescriptionLimit);
+  m.add(blocks::section(text));
+  m.add(
+      blocks::context({"A quick endorsement matters more than a perfect one: the first "
+                       "follower turns an idea into a movement. You can add a non-blocking "
+                       "nit if you would do it differently."}));
+  const std::string value = nlohmann::json{{"i", i.id}, {"u", to}}.dump();
+  m.add(blocks::actions("nudge", {blocks::button("Endorse", kNudgeEndorseAction, value,
+                                                 blocks::ButtonStyle::kPrimary),
+                                  blocks::button("Endorse with a nit", kNudgeNitAction, value),
+                                  blocks::button("Not now", kNudgeNotNowAction, value)}));
+  return m;
+}
+
+// Nudges each backer at once, and schedules their reminders in their own
+// working time. Durable jobs carry the reminders across restarts, and their
+// keys make scheduling them twice harmless.
+void nudge_backers(Services& services, const store::Initiative& i) {
+  const auto& settings = services.initiative_settings;
+  for (const auto& person : backers_to_nudge(services, i)) {
+    if (!services.initiatives.record_nudge(i.id, person, services.clock.now())) continue;
+    const ApiResult sent = services.slack.post_message(person, nudge_message(i, person, 0, false));
+    if (!sent.ok) spdlog::warn("nudge about initiative {} not sent: {}", i.id, sent.error);
+    const std::string zone = time_zone_of(services, person);
+    for (std::size_t n = 0; n < settings.reminders_after.size(); ++n) {
+      store::NewJob job;
+      job.kind = kReminderJob;
+      job.due = after_working_time(i.created_at, settings.reminders_after[n], zone,
+                                   settings.working_hours);
+      job.grace = std::chrono::hours{4};
+      job.payload = {{"initiative", i.id},
+                     {"to", person},
+                     {"reminder", n + 1},
+                     {"last", n + 1 == settings.reminders_after.size()}};
+      job.unique_key = reminder_prefix(i.id) + person + ":" + std::to_string(n + 1);
+      job.subject_user = person;
+      services.jobs.schedule(job);
+    }
+  }
+}
+
 Reply create(Services& services, const SlashCommand& command, const std::string& text) {
   std::string title = trimmed(text.substr(0, text.find('|')));
   const std::string description =
@@ -132,8 +236,48 @@ Reply create(Services& services, const SlashCommand& command, const std::string&
                "). Add me to this channel and try again.");
   }
   services.initiatives.set_message_ts(initiative.id, posted.body.value("ts", ""));
+  nudge_backers(services, initiative);
   return say(":seedling: Posted initiative #" + std::to_string(initiative.id) +
              ". The first person to endorse it becomes its first follower.");
+}
+
+// `/initiative leads [@a @b …]`: shows, or (admins) sets, who is nudged
+// about every initiative of this channel.
+Reply leads(Services& services, const SlashCommand& command, const std::string& text) {
+  if (trimmed(text).empty()) {
+    const auto current = services.initiatives.channel_leads(command.channel_id);
+    return say(current.empty() ? "This channel has no leads. An admin can name them: "
+                                 "`/initiative leads @a @b`."
+                               : "Leads of this channel, nudged about every initiative here: " +
+                                     people_list(current));
+  }
+  if (!services.is_admin(command.user_id)) {
+    return say("Only an admin can name a channel's leads. Ask one of " +
+               (services.admins.empty() ? std::string("your admins (bot.admins)")
+                                        : people_list(services.admins)) +
+               ".");
+  }
+  std::vector<std::string> people;
+  std::string rest = trimmed(text);
+  while (const auto mention = leading_mention(rest)) {
+    if (const auto why = why_not_reachable(services, mention->user_id, {})) {
+      return say(mrkdwn::mention(mention->user_id) + ": " + *why);
+    }
+    people.push_back(mention->user_id);
+    rest = mention->rest;
+  }
+  if (rest == "none")
+    people.clear();
+  else if (!rest.empty() || people.empty()) {
+    return say(
+        "Name the leads with @, picked from Slack's list: `/initiative leads @a @b`, or "
+        "`/initiative leads none`.");
+  }
+  services.initiatives.set_channel_leads(command.channel_id, people, command.user_id,
+                                         services.clock.now());
+  return say(people.empty() ? "This channel has no leads now."
+                            : "Leads of this channel: " + people_list(people) +
+                                  ". They will be nudged about every new initiative here.");
 }
 
 Reply list(Services& services, const std::string& channel) {
@@ -169,6 +313,7 @@ Reply close(Services& services, const SlashCommand& command, const std::string& 
   if (!services.initiatives.close_initiative(initiative.id, status, services.clock.now())) {
     return say("Initiative #" + std::to_string(initiative.id) + " is already closed.");
   }
+  services.jobs.cancel_keys_starting(reminder_prefix(initiative.id));
   refresh_card(services, initiative.id);
   return say(status == "done"
                  ? ":white_check_mark: Marked #" + std::to_string(initiative.id) +
@@ -202,6 +347,11 @@ Reply back(Services& services, const std::string& user, const std::string& id_te
     case store::EndorseOutcome::kAdded:
       break;
   }
+  if (kind == "endorse") {
+    // Support has come: nobody needs reminding any more.
+    services.jobs.cancel_keys_starting(reminder_prefix(initiative.id));
+    services.initiatives.answer_nudge(initiative.id, user, "endorsed", services.clock.now());
+  }
   refresh_card(services, initiative.id);
   Message to_owner;
   to_owner.text = "Your initiative has a new backer";
@@ -218,6 +368,92 @@ Reply back(Services& services, const std::string& user, const std::string& id_te
                                : "You follow " + name + "; the card shows it.");
 }
 
+// ---- the nudge's buttons ----
+
+struct NudgeValue {
+  std::int64_t initiative = 0;
+  std::string to;
+};
+
+// The button's value, checked against who pressed it: only the person
+// nudged acts on their nudge.
+std::variant<NudgeValue, std::string> nudge_of(const std::string& value,
+                                               const std::string& presser) {
+  const auto json = nlohmann::json::parse(value, nullptr, false);
+  if (!json.is_object() || !json["i"].is_number_integer() || !json["u"].is_string() ||
+      !mrkdwn::is_user_id(json["u"].get<std::string>())) {
+    return std::string("That button looks altered, so I ignored it.");
+  }
+  NudgeValue nudge{json["i"].get<std::int64_t>(), json["u"].get<std::string>()};
+  if (nudge.to != presser) {
+    return "This nudge was for " + mrkdwn::mention(nudge.to) + ", so only they can answer it.";
+  }
+  return nudge;
+}
+
+Reply answered(Reply reply) {
+  if (reply.message) reply.message->replace_original = true;
+  return reply;
+}
+
+// ---- figures ----
+
+std::string duration_text(std::chrono::system_clock::duration d) {
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
+  if (minutes < 60) return std::to_string(minutes) + " min";
+  if (minutes < 48 * 60) {
+    return std::to_string(minutes / 60) + " h" +
+           (minutes % 60 ? " " + std::to_string(minutes % 60) + " min" : std::string());
+  }
+  return std::to_string(minutes / (24 * 60)) + " days";
+}
+
+std::chrono::system_clock::duration median(std::vector<std::chrono::system_clock::duration> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+Reply stats(Services& services, const std::string& channel) {
+  const auto timings = services.initiatives.initiative_timings(channel);
+  if (timings.empty()) return say("No initiatives in this channel yet, so no figures.");
+  std::vector<std::chrono::system_clock::duration> to_first;
+  std::map<std::string, std::vector<std::chrono::system_clock::duration>> by_person;
+  std::size_t within_a_day = 0;
+  std::string lines;
+  for (const auto& t : timings) {
+    std::string line = "\n• #" + std::to_string(t.initiative_id) + ": ";
+    if (t.first_endorsed_at) {
+      const auto took = *t.first_endorsed_at - t.created_at;
+      to_first.push_back(took);
+      const auto day_later = after_working_time(
+          t.created_at, services.initiative_settings.working_hours.per_day(),
+          time_zone_of(services, t.owner_id), services.initiative_settings.working_hours);
+      if (*t.first_endorsed_at <= day_later) ++within_a_day;
+      line += "first endorsement after " + duration_text(took);
+    } else {
+      line += "no endorsement yet";
+    }
+    for (const auto& [person, endorsed] : t.nudged) {
+      if (endorsed) by_person[person].push_back(*endorsed - t.created_at);
+    }
+    if (timings.size() <= 20) lines += line;
+  }
+  std::string text = "*How quickly initiatives here found support*";
+  text +=
+      "\n• Initiatives: " + std::to_string(timings.size()) +
+      ", endorsed within a working day: " + std::to_string(within_a_day * 100 / timings.size()) +
+      "%";
+  if (!to_first.empty()) {
+    text += "\n• Median time to the first endorsement: " + duration_text(median(to_first));
+  }
+  for (const auto& [person, times] : by_person) {
+    if (!mrkdwn::is_user_id(person)) continue;
+    text += "\n• " + mrkdwn::mention(person) + " endorsed after a median of " +
+            duration_text(median(times)) + " (" + std::to_string(times.size()) + " initiatives)";
+  }
+  return say(text + lines);
+}
+
 Reply guarded(const std::function<Reply()>& work) {
   try {
     return work();
@@ -228,6 +464,25 @@ Reply guarded(const std::function<Reply()>& work) {
 }
 
 }  // namespace
+
+void register_initiative_jobs(JobScheduler& scheduler, Services& services) {
+  scheduler.handle(kReminderJob, [&services](const store::Job& job, JobControl& control) {
+    const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
+    const std::string to = job.payload.value("to", "");
+    if (!mrkdwn::is_user_id(to)) return JobOutcome::failed("reminder without a person");
+    const auto initiative = services.initiatives.initiative(id);
+    // Support came, or it closed, after this was scheduled: nothing to say.
+    if (!initiative || initiative->status != "open") return JobOutcome::done();
+    for (const auto& e : services.initiatives.endorsements(id)) {
+      if (e.kind == "endorse") return JobOutcome::done();
+    }
+    if (!control.begin_effect()) return JobOutcome::done();
+    const ApiResult sent = services.slack.post_message(
+        to, nudge_message(*initiative, to, job.payload.value("reminder", 1),
+                          job.payload.value("last", true)));
+    return sent.ok ? JobOutcome::done() : JobOutcome::failed("chat.postMessage: " + sent.error);
+  });
+}
 
 void register_initiative(EnvelopeRouter& router, Services& services) {
   router.command("/initiative", [&services](const SlashCommand& command) {
@@ -241,11 +496,15 @@ void register_initiative(EnvelopeRouter& router, Services& services) {
             "*`/initiative <title> | <description>`* proposes an improvement you will lead: I "
             "post a card with buttons to endorse, follow or give non-blocking feedback.\n"
             "*`/initiative list`* the open ones in this channel\n"
+            "*`/initiative stats`* how quickly initiatives here found support\n"
+            "*`/initiative leads @a @b`* (admins) who is nudged about every initiative here\n"
             "*`/initiative done <number>`*, *`/initiative drop <number>`* close one (who leads "
             "it, or an admin)\n"
             "*`/endorse <number>`* endorses one");
       }
       if (word == "list") return list(services, command.channel_id);
+      if (word == "stats") return stats(services, command.channel_id);
+      if (word == "leads") return leads(services, command, rest);
       if (word == "done" || word == "drop") {
         return close(services, command, rest, word == "done" ? "done" : "dropped");
       }
@@ -262,6 +521,79 @@ void register_initiative(EnvelopeRouter& router, Services& services) {
   });
   router.action(kFollowAction, [&services](const BlockAction& action) {
     return guarded([&] { return back(services, action.user_id, action.value, {}, "follow"); });
+  });
+
+  router.action(kNudgeEndorseAction, [&services](const BlockAction& action) {
+    return guarded([&] {
+      const auto nudge = nudge_of(action.value, action.user_id);
+      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+      const auto& n = std::get<NudgeValue>(nudge);
+      return answered(back(services, action.user_id, std::to_string(n.initiative), {}, "endorse"));
+    });
+  });
+  router.action(kNudgeNotNowAction, [&services](const BlockAction& action) {
+    return guarded([&] {
+      const auto nudge = nudge_of(action.value, action.user_id);
+      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+      const auto& n = std::get<NudgeValue>(nudge);
+      services.initiatives.answer_nudge(n.initiative, n.to, "not now", services.clock.now());
+      services.jobs.cancel_keys_starting(reminder_prefix(n.initiative) + n.to + ":");
+      return answered(say("Okay, not now. I won't remind you about #" +
+                          std::to_string(n.initiative) + "; `/endorse " +
+                          std::to_string(n.initiative) + "` works whenever you are ready."));
+    });
+  });
+  router.action(kNudgeNitAction, [&services](const BlockAction& action) {
+    return guarded([&] {
+      const auto nudge = nudge_of(action.value, action.user_id);
+      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+      const auto& n = std::get<NudgeValue>(nudge);
+      const auto initiative = services.initiatives.initiative(n.initiative);
+      if (!initiative) return say("That initiative no longer exists.");
+      std::vector<nlohmann::json> parts{
+          blocks::section("*Endorse #" + std::to_string(initiative->id) + " " +
+                          mrkdwn::escape(initiative->title) +
+                          "*\nYour endorsement counts in "
+                          "full; the nit is theirs to take or leave."),
+          blocks::text_input("nit_text", "text", "Your non-blocking nit",
+                             "What you would do differently, in a line or two.", kFeedbackLimit)};
+      return form_opened(services.slack.open_view(
+          action.trigger_id,
+          blocks::modal(kNudgeNitModal, "Endorse with a nit", "Endorse", std::move(parts),
+                        nlohmann::json{{"i", n.initiative}, {"u", n.to}}.dump())));
+    });
+  });
+  router.view(kNudgeNitModal, [&services](const ViewSubmission& view) {
+    Reply reply;
+    if (view.closed) return reply;
+    const auto nudge = nudge_of(view.private_metadata, view.user_id);
+    const auto error = [](const std::string& message) {
+      Reply r;
+      r.view_response =
+          nlohmann::json{{"response_action", "errors"}, {"errors", {{"nit_text", message}}}};
+      return r;
+    };
+    if (const auto* why = std::get_if<std::string>(&nudge)) return error(*why);
+    const auto& n = std::get<NudgeValue>(nudge);
+    const std::string nit = trimmed(view.state_values.value("nit_text", nlohmann::json::object())
+                                        .value("text", nlohmann::json::object())
+                                        .value("value", ""));
+    if (nit.empty()) return error("Write the nit, or close this and press Endorse.");
+    try {
+      const auto initiative = services.initiatives.initiative(n.initiative);
+      if (!initiative) return error("That initiative no longer exists.");
+      const Reply endorsed =
+          back(services, view.user_id, std::to_string(n.initiative), {}, "endorse");
+      if (const auto failed = deliver_feedback(
+              services, {view.user_id, initiative->owner_id, initiative->channel_id, nit, true,
+                         "#" + std::to_string(initiative->id) + " " + initiative->title})) {
+        return error(*failed);
+      }
+      if (endorsed.message) services.slack.post_message(view.user_id, *endorsed.message);
+    } catch (const store::StoreError&) {
+      return error(kDatabaseAway);
+    }
+    return reply;
   });
   router.action(kInitiativeFeedbackAction, [&services](const BlockAction& action) {
     return guarded([&] {

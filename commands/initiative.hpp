@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bot/router.hpp"
+#include "bot/scheduler.hpp"
 #include "bot/services.hpp"
 
 namespace ff::commands {
@@ -10,7 +11,15 @@ namespace ff::commands {
 // place (chat.update) as people endorse and follow, and when it closes.
 void register_initiative(EnvelopeRouter& router, Services& services);
 
+// The durable job kind of a reminder to back an initiative.
+void register_initiative_jobs(JobScheduler& scheduler, Services& services);
+
 inline constexpr const char* kEndorseAction = "initiative_endorse";
+inline constexpr const char* kNudgeEndorseAction = "nudge_endorse";
+inline constexpr const char* kNudgeNitAction = "nudge_endorse_nit";
+inline constexpr const char* kNudgeNotNowAction = "nudge_not_now";
+inline constexpr const char* kNudgeNitModal = "nudge_nit_modal";
+inline constexpr const char* kReminderJob = "initiative.reminder";
 inline constexpr const char* kFollowAction = "initiative_follow";
 inline constexpr const char* kInitiativeFeedbackAction = "initiative_feedback";
 inline constexpr std::size_t kTitleLimit = 150;

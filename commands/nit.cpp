@@ -11,18 +11,11 @@ namespace {
 
 constexpr std::size_t kExcerptLimit = 300;
 
-struct Feedback {
-  std::string from;
-  std::string to;
-  std::string channel;
-  std::string text;
-  bool non_blocking = true;
-  std::string excerpt;  // the message it is about, if any
-};
+using Feedback = FeedbackToSend;
 
-// Records the feedback and delivers it to the receiver. A sentence for the
-// sender when it could not be delivered.
-std::optional<std::string> deliver(Services& services, const Feedback& f) {
+}  // namespace
+
+std::optional<std::string> deliver_feedback(Services& services, const FeedbackToSend& f) {
   std::int64_t id = 0;
   try {
     id = services.feedback.record_feedback({0, f.from, f.to, f.channel, f.text, f.non_blocking,
@@ -36,7 +29,7 @@ std::optional<std::string> deliver(Services& services, const Feedback& f) {
   std::string heading = ":speech_balloon: *" +
                         std::string(f.non_blocking ? "Non-blocking feedback" : "Feedback") +
                         " from " + mrkdwn::mention(f.from) + "*";
-  if (!f.excerpt.empty()) heading += " about this message:\n" + quoted(f.excerpt, kExcerptLimit);
+  if (!f.excerpt.empty()) heading += " about:\n" + quoted(f.excerpt, kExcerptLimit);
   dm.add(blocks::section(heading));
   dm.add(blocks::section(quoted(f.text, kFeedbackLimit)));
   dm.add(blocks::context(
@@ -57,6 +50,8 @@ std::optional<std::string> deliver(Services& services, const Feedback& f) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 std::string sent_note(const Feedback& f) {
   return ":white_check_mark: Sent to " + mrkdwn::mention(f.to) +
@@ -105,7 +100,8 @@ Reply command(Services& services, const SlashCommand& command) {
   Feedback f{command.user_id, mention->user_id, command.channel_id, mention->rest, true, {}};
   f.non_blocking = !take_blocking_prefix(f.text);
   if (const auto problem = feedback_problem(f.text)) return Reply::with(Message::plain(*problem));
-  if (const auto failed = deliver(services, f)) return Reply::with(Message::plain(*failed));
+  if (const auto failed = deliver_feedback(services, f))
+    return Reply::with(Message::plain(*failed));
   return Reply::with(Message::plain(sent_note(f)));
 }
 
@@ -202,7 +198,7 @@ Reply submit(Services& services, const ViewSubmission& view) {
                             .value("blocking", nlohmann::json::object())
                             .value("selected_options", nlohmann::json::array());
   f.non_blocking = selected.empty();
-  if (const auto failed = deliver(services, f)) return field_error("nit_text", *failed);
+  if (const auto failed = deliver_feedback(services, f)) return field_error("nit_text", *failed);
   services.slack.post_message(f.from, Message::plain(sent_note(f)));
   return Reply::none();  // an empty ack closes the modal
 }
@@ -220,7 +216,7 @@ ApiResult open_nit_modal(Services& services, const std::string& trigger_id, cons
                          const std::string& channel, const std::string& excerpt) {
   std::vector<nlohmann::json> parts;
   if (!excerpt.empty()) {
-    parts.push_back(blocks::section("*About this message:*\n" + quoted(excerpt, kExcerptLimit)));
+    parts.push_back(blocks::section("*About:*\n" + quoted(excerpt, kExcerptLimit)));
   }
   if (to.empty()) parts.push_back(blocks::user_select("nit_to", "user", "Who is it for?"));
   parts.push_back(blocks::text_input("nit_text", "text", "Your feedback",

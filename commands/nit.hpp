@@ -3,6 +3,9 @@
 #include "bot/router.hpp"
 #include "bot/services.hpp"
 
+#include <optional>
+#include <string>
+
 namespace ff::commands {
 
 // /nit @someone <feedback>, the "Give non-blocking feedback" message
@@ -15,6 +18,19 @@ void register_nit(EnvelopeRouter& router, Services& services);
 // `excerpt` is the message the feedback is about, if any.
 ApiResult open_nit_modal(Services& services, const std::string& trigger_id, const std::string& to,
                          const std::string& channel, const std::string& excerpt);
+
+struct FeedbackToSend {
+  std::string from;
+  std::string to;
+  std::string channel;
+  std::string text;
+  bool non_blocking = true;
+  std::string excerpt;  // what it is about (a message, an initiative), if anything
+};
+
+// Records the feedback and delivers it by DM with its answer buttons. A
+// sentence for the sender when it could not be delivered.
+std::optional<std::string> deliver_feedback(Services& services, const FeedbackToSend& feedback);
 
 // Nothing to say when the form opened; otherwise why not, and the way round.
 Reply form_opened(const ApiResult& opened);

@@ -66,6 +66,20 @@ class SqlJobStore final : public JobStore {
     });
   }
 
+  std::int64_t cancel_keys_starting(const std::string& prefix) override {
+    // substr() rather than LIKE: no wildcard in the prefix to escape.
+    return db_.read([&](SqlSession& s) {
+      return s
+          .run(
+              "UPDATE jobs SET state = 'cancelled', unique_key = NULL, finished_at = $3 "
+              "WHERE state = 'pending' AND unique_key IS NOT NULL "
+              "AND substr(unique_key, 1, $2) = $1",
+              {prefix, static_cast<std::int64_t>(prefix.size()),
+               to_millis(std::chrono::system_clock::now())})
+          .affected;
+    });
+  }
+
   ClaimedJobs claim_due(TimePoint now, int limit, std::chrono::milliseconds lease,
                         const std::string& owner) override {
     const std::int64_t at = to_millis(now);

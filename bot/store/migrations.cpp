@@ -151,6 +151,29 @@ ALTER TABLE prompt_history ADD COLUMN drawn_by TEXT NOT NULL DEFAULT '';
 CREATE INDEX prompt_history_drawn_by ON prompt_history (drawn_by);
 )sql";
 
+const char* const kNudgeSchema = R"sql(
+-- The people an admin named to be nudged about every initiative of a channel.
+CREATE TABLE channel_leads (
+  channel_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_at BIGINT NOT NULL,
+  PRIMARY KEY (channel_id, user_id)
+);
+CREATE INDEX channel_leads_user ON channel_leads (user_id);
+
+-- Who was asked to back an initiative, and what they answered.
+CREATE TABLE initiative_nudges (
+  initiative_id BIGINT NOT NULL REFERENCES initiatives (id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  nudged_at BIGINT NOT NULL,
+  answer TEXT NOT NULL DEFAULT '',
+  answered_at BIGINT,
+  PRIMARY KEY (initiative_id, user_id)
+);
+CREATE INDEX initiative_nudges_user ON initiative_nudges (user_id);
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -178,6 +201,7 @@ const std::vector<Migration>& migrations() {
       {2, "initiatives, endorsements, feedback, six-month decisions, nudges, dialogs",
        kFeatureSchema},
       {3, "who drew each question", kFiguresSchema},
+      {4, "channel leads and initiative nudges", kNudgeSchema},
   };
   return all;
 }

@@ -19,6 +19,10 @@ struct PersonalRecords {
 constexpr PersonalRecords kPersonalRecords[] = {
     {"endorsements", "SELECT * FROM endorsements WHERE user_id = $1 ORDER BY created_at",
      "DELETE FROM endorsements WHERE user_id = $1"},
+    {"initiative_nudges", "SELECT * FROM initiative_nudges WHERE user_id = $1",
+     "DELETE FROM initiative_nudges WHERE user_id = $1"},
+    {"channel_leads", "SELECT * FROM channel_leads WHERE user_id = $1",
+     "DELETE FROM channel_leads WHERE user_id = $1"},
     {"initiatives", "SELECT * FROM initiatives WHERE owner_id = $1 ORDER BY id",
      "DELETE FROM initiatives WHERE owner_id = $1"},
     {"feedback_given", "SELECT * FROM feedback WHERE from_user = $1 ORDER BY id",

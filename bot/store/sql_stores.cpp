@@ -70,9 +70,10 @@ std::unique_ptr<SqlStore> SqlStore::open(const std::string& url, const DatabaseO
 bool SqlStore::first_time(std::string_view key) {
   const std::int64_t now = to_millis(clock_.now());
   return !database_
-              ->run_statement("INSERT INTO processed_ids (id, seen_at) VALUES ($1, $2) "
-                              "ON CONFLICT (id) DO NOTHING RETURNING id",
-                              {std::string(key), now})
+              ->run_statement(
+                  "INSERT INTO processed_ids (id, seen_at) VALUES ($1, $2) "
+                  "ON CONFLICT (id) DO NOTHING RETURNING id",
+                  {std::string(key), now})
               .rows.empty();
 }
 
@@ -85,8 +86,7 @@ std::int64_t SqlStore::expire(TimePoint before) {
 // ---- prompt rotation ----
 
 void SqlStore::record_draw(const std::string& channel, const std::string& category,
-                           const std::string& prompt_id, const std::string& user_id,
-                           TimePoint at) {
+                           const std::string& prompt_id, const std::string& user_id, TimePoint at) {
   database_->run_statement(
       "INSERT INTO prompt_history (channel_id, category, prompt_id, drawn_by, drawn_at) "
       "VALUES ($1, $2, $3, $4, $5)",
@@ -242,6 +242,94 @@ std::vector<Endorsement> SqlStore::endorsements(std::int64_t initiative_id) {
   });
 }
 
+void SqlStore::set_channel_leads(const std::string& channel_id,
+                                 const std::vector<std::string>& user_ids,
+                                 const std::string& set_by, TimePoint at) {
+  database_->transact([&](SqlSession& s) {
+    s.run("DELETE FROM channel_leads WHERE channel_id = $1", {channel_id});
+    for (const auto& user : user_ids) {
+      s.run(
+          "INSERT INTO channel_leads (channel_id, user_id, added_by, added_at) "
+          "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+          {channel_id, user, set_by, to_millis(at)});
+    }
+  });
+}
+
+std::vector<std::string> SqlStore::channel_leads(const std::string& channel_id) {
+  std::vector<std::string> leads;
+  for (const auto& row : database_
+                             ->run_statement("SELECT user_id FROM channel_leads WHERE "
+                                             "channel_id = $1 ORDER BY added_at, user_id",
+                                             {channel_id})
+                             .rows) {
+    leads.push_back(row.text(0));
+  }
+  return leads;
+}
+
+bool SqlStore::record_nudge(std::int64_t initiative_id, const std::string& user_id, TimePoint at) {
+  return !database_
+              ->run_statement(
+                  "INSERT INTO initiative_nudges (initiative_id, user_id, nudged_at) "
+                  "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id",
+                  {initiative_id, user_id, to_millis(at)})
+              .rows.empty();
+}
+
+std::vector<std::string> SqlStore::nudged(std::int64_t initiative_id) {
+  std::vector<std::string> people;
+  for (const auto& row : database_
+                             ->run_statement("SELECT user_id FROM initiative_nudges WHERE "
+                                             "initiative_id = $1 ORDER BY nudged_at, user_id",
+                                             {initiative_id})
+                             .rows) {
+    people.push_back(row.text(0));
+  }
+  return people;
+}
+
+bool SqlStore::answer_nudge(std::int64_t initiative_id, const std::string& user_id,
+                            const std::string& answer, TimePoint at) {
+  return database_
+             ->run_statement(
+                 "UPDATE initiative_nudges SET answer = $3, answered_at = $4 "
+                 "WHERE initiative_id = $1 AND user_id = $2 AND answer = ''",
+                 {initiative_id, user_id, answer, to_millis(at)})
+             .affected == 1;
+}
+
+std::vector<InitiativeTiming> SqlStore::initiative_timings(const std::string& channel_id) {
+  return database_->read([&](SqlSession& s) {
+    std::vector<InitiativeTiming> timings;
+    const SqlResult initiatives = s.run(
+        "SELECT i.id, i.owner_id, i.created_at, "
+        "(SELECT min(e.created_at) FROM endorsements e "
+        " WHERE e.initiative_id = i.id AND e.kind = 'endorse') "
+        "FROM initiatives i WHERE (CAST($1 AS TEXT) = '' OR i.channel_id = CAST($1 AS TEXT)) "
+        "ORDER BY i.id",
+        {channel_id});
+    for (const auto& row : initiatives.rows) {
+      InitiativeTiming t;
+      t.initiative_id = row.integer(0);
+      t.owner_id = row.text(1);
+      t.created_at = from_millis(row.integer(2));
+      t.first_endorsed_at = optional_time(row, 3);
+      for (const auto& nudge :
+           s.run("SELECT n.user_id, (SELECT min(e.created_at) FROM endorsements e "
+                 " WHERE e.initiative_id = n.initiative_id AND e.user_id = n.user_id "
+                 " AND e.kind = 'endorse') FROM initiative_nudges n "
+                 "WHERE n.initiative_id = $1 ORDER BY n.user_id",
+                 {t.initiative_id})
+               .rows) {
+        t.nudged.emplace_back(nudge.text(0), optional_time(nudge, 1));
+      }
+      timings.push_back(std::move(t));
+    }
+    return timings;
+  });
+}
+
 // ---- feedback and decisions ----
 
 std::int64_t SqlStore::record_feedback(const Feedback& f) {
@@ -339,12 +427,12 @@ CoachingFigures figures_from(const SqlRow& row, std::size_t first) {
 
 CoachingFigures SqlStore::figures(const std::string& user_id) {
   return database_->read([&](SqlSession& s) {
-    const SqlResult r = s.run(
-        std::string("SELECT coalesce(sum(drawn), 0), coalesce(sum(given), 0), "
-                    "coalesce(sum(non_blocking), 0), coalesce(sum(led), 0), "
-                    "coalesce(sum(followed), 0), coalesce(sum(unsure), 0) FROM (") +
-            kFiguresByPerson + ") AS people",
-        {user_id});
+    const SqlResult r =
+        s.run(std::string("SELECT coalesce(sum(drawn), 0), coalesce(sum(given), 0), "
+                          "coalesce(sum(non_blocking), 0), coalesce(sum(led), 0), "
+                          "coalesce(sum(followed), 0), coalesce(sum(unsure), 0) FROM (") +
+                  kFiguresByPerson + ") AS people",
+              {user_id});
     return figures_from(r.rows.at(0), 0);
   });
 }

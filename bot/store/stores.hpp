@@ -74,6 +74,8 @@ class JobStore {
   // True when a pending job was cancelled.
   virtual bool cancel(std::int64_t id) = 0;
   virtual bool cancel_key(const std::string& unique_key) = 0;
+  // Cancels every pending job whose key starts with `prefix`; how many.
+  virtual std::int64_t cancel_keys_starting(const std::string& prefix) = 0;
 
   // Claims up to `limit` pending jobs due at `now`, oldest first, for
   // `lease`. Each job is claimed by exactly one caller, across instances.
@@ -161,6 +163,17 @@ struct Endorsement {
   TimePoint created_at;
 };
 
+// How quickly support came: for each initiative, when it was proposed, when
+// the first endorsement came (if it did), and for each nudged person when
+// they endorsed (if they did).
+struct InitiativeTiming {
+  std::int64_t initiative_id = 0;
+  std::string owner_id;
+  TimePoint created_at;
+  std::optional<TimePoint> first_endorsed_at;
+  std::vector<std::pair<std::string, std::optional<TimePoint>>> nudged;  // person, endorsed at
+};
+
 enum class EndorseOutcome { kAdded, kAlreadyThere, kNotOpen, kNotFound };
 
 struct EndorseResult {
@@ -181,6 +194,23 @@ class InitiativeStore {
   // lands before it or is refused as kNotOpen.
   virtual EndorseResult endorse(const Endorsement& endorsement) = 0;
   virtual std::vector<Endorsement> endorsements(std::int64_t initiative_id) = 0;
+
+  // The people nudged about every initiative of a channel (set by an admin).
+  virtual void set_channel_leads(const std::string& channel_id,
+                                 const std::vector<std::string>& user_ids,
+                                 const std::string& set_by, TimePoint at) = 0;
+  virtual std::vector<std::string> channel_leads(const std::string& channel_id) = 0;
+
+  // Who was asked to back an initiative; a second nudge of the same person
+  // is ignored (false).
+  virtual bool record_nudge(std::int64_t initiative_id, const std::string& user_id,
+                            TimePoint at) = 0;
+  virtual std::vector<std::string> nudged(std::int64_t initiative_id) = 0;
+  // Their answer ("endorsed", "not now"), once; false when there was no
+  // nudge or it was answered already.
+  virtual bool answer_nudge(std::int64_t initiative_id, const std::string& user_id,
+                            const std::string& answer, TimePoint at) = 0;
+  virtual std::vector<InitiativeTiming> initiative_timings(const std::string& channel_id) = 0;
 };
 
 // ---- feedback and six-month decisions ---------------------------------------
@@ -320,8 +350,7 @@ class SqlStore final : public ProcessedIdStore,
   std::int64_t expire(TimePoint before) override;
 
   void record_draw(const std::string& channel, const std::string& category,
-                   const std::string& prompt_id, const std::string& user_id,
-                   TimePoint at) override;
+                   const std::string& prompt_id, const std::string& user_id, TimePoint at) override;
   std::vector<std::string> recent_draws(const std::string& channel, const std::string& category,
                                         int limit) override;
   std::int64_t forget_draws_before(TimePoint before) override;
@@ -336,6 +365,14 @@ class SqlStore final : public ProcessedIdStore,
   bool close_initiative(std::int64_t id, const std::string& status, TimePoint at) override;
   EndorseResult endorse(const Endorsement& endorsement) override;
   std::vector<Endorsement> endorsements(std::int64_t initiative_id) override;
+  void set_channel_leads(const std::string& channel_id, const std::vector<std::string>& user_ids,
+                         const std::string& set_by, TimePoint at) override;
+  std::vector<std::string> channel_leads(const std::string& channel_id) override;
+  bool record_nudge(std::int64_t initiative_id, const std::string& user_id, TimePoint at) override;
+  std::vector<std::string> nudged(std::int64_t initiative_id) override;
+  bool answer_nudge(std::int64_t initiative_id, const std::string& user_id,
+                    const std::string& answer, TimePoint at) override;
+  std::vector<InitiativeTiming> initiative_timings(const std::string& channel_id) override;
 
   std::int64_t record_feedback(const Feedback& feedback) override;
   std::optional<Feedback> feedback(std::int64_t id) override;

@@ -16,20 +16,16 @@ struct ConsoleSession {
   std::unique_ptr<store::SqlStore> store =
       store::SqlStore::open(":memory:", {}, SystemClock::instance());
   PromptPicker picker{library, 42, *store, SystemClock::instance()};
-  Services services{workspace,
-                    library,
-                    picker,
-                    SystemClock::instance(),
-                    *store,
-                    store->jobs(),
-                    *store,
-                    *store,
-                    *store,
-                    *store,
-                    {ConsoleWorkspace::kUser},
-                    ConsoleWorkspace::kBotUser};
+  Services services = make_services();
   EnvelopeRouter router;
   ConsoleSession() { commands::register_all(router, services); }
+
+  Services make_services() {
+    Services made = Services::over(workspace, library, picker, SystemClock::instance(), *store);
+    made.admins = {ConsoleWorkspace::kUser};
+    made.bot_user_id = ConsoleWorkspace::kBotUser;
+    return made;
+  }
 
   std::string run(const std::string& input) {
     std::istringstream in(input);

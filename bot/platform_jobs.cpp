@@ -16,7 +16,9 @@ void schedule_maintenance_at(store::JobStore& jobs, store::TimePoint due,
   store::NewJob job;
   job.kind = kMaintenanceJob;
   job.due = due;
-  job.grace = every;
+  // Late maintenance is harmless, and a skipped run would schedule no next
+  // one: it runs however late it is found (after a suspended machine, say).
+  job.grace = std::chrono::hours{24 * 365};
   job.delivery = store::JobDelivery::kAtLeastOnce;
   job.unique_key = std::string(kMaintenanceJob) + "@" + std::to_string(store::to_millis(due));
   jobs.schedule(job);

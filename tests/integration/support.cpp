@@ -41,10 +41,10 @@ const PromptLibrary& shipped_prompts() {
   return library;
 }
 
-RunningBot::RunningBot(const FakeSlack&, Config c)
+RunningBot::RunningBot(const FakeSlack&, Config c, const Clock& clock)
     : config(std::move(c)),
-      store(store::SqlStore::open(config.database, {}, SystemClock::instance())),
-      bot(std::make_unique<SlackBot>(config, shipped_prompts(), *store)) {
+      store(store::SqlStore::open(config.database, {}, clock)),
+      bot(std::make_unique<SlackBot>(config, shipped_prompts(), *store, clock)) {
   bot->start();
 }
 

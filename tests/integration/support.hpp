@@ -22,7 +22,8 @@ const PromptLibrary& shipped_prompts();
 
 // The real SlackBot, in process, against the fake.
 struct RunningBot {
-  explicit RunningBot(const FakeSlack& slack, Config config);
+  explicit RunningBot(const FakeSlack& slack, Config config,
+                      const Clock& clock = SystemClock::instance());
   explicit RunningBot(const FakeSlack& slack, int connections = 1)
       : RunningBot(slack, test_config(slack, connections)) {}
   ~RunningBot() { bot->shutdown(1s); }

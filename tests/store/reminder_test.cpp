@@ -1,0 +1,185 @@
+// Nudges and reminders of initiatives with a clock the test moves: each
+// person is reminded in their own working time, an endorsement stops the
+// reminders, and they survive a restart and are sent once by two instances.
+// The fake's people: alice (Paris) proposes, bob (New York) and carol
+// (Tokyo, more than twelve hours ahead of bob) are her managers.
+#include <catch2/catch.hpp>
+
+#include <date/date.h>
+
+#include <thread>
+
+#include "integration/support.hpp"
+#include "store/store_support.hpp"
+
+using namespace ff;
+using namespace ff::testing;
+using namespace std::chrono_literals;
+using date::November;
+
+namespace {
+
+// Friday 2026-11-20 08:00 UTC: 03:00 in New York, 17:00 in Tokyo.
+std::chrono::system_clock::time_point utc(unsigned day, std::chrono::minutes time) {
+  return date::sys_days{date::year{2026} / November / day} + time;
+}
+
+Config reminding(Config config, const std::string& database) {
+  config.database = database;
+  config.initiatives.managers = {{"U0ALICE", {"U0BOB", "U0CAROL"}}};
+  config.scheduler_poll_interval = 60000ms;  // the test runs the scheduler itself
+  return config;
+}
+
+struct Office {
+  ManualClock clock;
+  FakeSlack slack;
+
+  Office() { clock.set_epoch(utc(20, 8h)); }
+
+  // Reminders (not the first nudge) posted to a person so far.
+  std::size_t reminders_to(const std::string& user) const {
+    std::size_t n = 0;
+    for (const auto& call : slack.calls("chat.postMessage")) {
+      if (call.json.value("channel", "") != user) continue;
+      const std::string body = call.body;
+      if (body.find("A reminder") != std::string::npos ||
+          body.find("A last nudge") != std::string::npos) {
+        ++n;
+      }
+    }
+    return n;
+  }
+  std::size_t nudges_to(const std::string& user) const {
+    std::size_t n = 0;
+    for (const auto& call : slack.calls("chat.postMessage")) {
+      if (call.json.value("channel", "") == user &&
+          call.body.find("started an initiative") != std::string::npos) {
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  // Moves time and lets the scheduler(s) run what fell due.
+  void at(std::chrono::system_clock::time_point when, std::initializer_list<RunningBot*> bots) {
+    clock.set_epoch(when);
+    for (auto* bot : bots) bot->bot->scheduler().run_due();
+  }
+
+  std::string propose(int connection, const std::string& title) {
+    const auto ack = slack.wait_for_ack(
+        slack.send_slash_command(connection, "/initiative", title, true, {}, "U0ALICE"), 5s);
+    REQUIRE(ack);
+    return ack->dump();
+  }
+
+  int connect(RunningBot& bot, std::size_t accepted) {
+    for (int i = 0; i < 100 && slack.connections_accepted() < accepted; ++i) {
+      std::this_thread::sleep_for(20ms);
+    }
+    REQUIRE(bot.bot->client().wait_until_live(1, 5s));
+    return slack.open_connections().back();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Office, "reminders come in each manager's own working hours, twice, then stop") {
+  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  CHECK(propose(c, "Faster code reviews").find("Posted initiative #1") != std::string::npos);
+  CHECK(nudges_to("U0BOB") == 1);
+  CHECK(nudges_to("U0CAROL") == 1);
+
+  // Bob: four working hours after 03:00 in New York is 13:00 there, 18:00 UTC.
+  at(utc(20, 17h + 59min), {&bot});
+  CHECK(reminders_to("U0BOB") == 0);
+  at(utc(20, 18h), {&bot});
+  CHECK(reminders_to("U0BOB") == 1);
+  // A working day: Friday 17:00 in New York, 22:00 UTC, the last one.
+  at(utc(20, 22h), {&bot});
+  CHECK(reminders_to("U0BOB") == 2);
+  // Carol: it was 17:00 on Friday in Tokyo, so her four hours fall on
+  // Monday, 13:00 in Tokyo, 04:00 UTC; nothing over the weekend.
+  at(utc(23, 3h + 59min), {&bot});
+  CHECK(reminders_to("U0CAROL") == 0);
+  at(utc(23, 4h), {&bot});
+  CHECK(reminders_to("U0CAROL") == 1);
+  at(utc(23, 8h), {&bot});
+  CHECK(reminders_to("U0CAROL") == 2);
+  // Then nothing more, ever.
+  at(utc(30, 12h), {&bot});
+  CHECK(reminders_to("U0BOB") == 2);
+  CHECK(reminders_to("U0CAROL") == 2);
+  const auto last = slack.calls("chat.postMessage").back().body;
+  CHECK(last.find("A last nudge") != std::string::npos);
+}
+
+TEST_CASE_METHOD(Office,
+                 "an endorsement cancels the reminders still pending, Not now only one's "
+                 "own") {
+  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  propose(c, "Retire the old wiki");
+  // Bob says not now: his reminders stop, Carol's do not.
+  slack.send_block_action(c, "nudge_not_now", R"({"i":1,"u":"U0BOB"})", "U0BOB", "D0BOB");
+  REQUIRE(slack.wait_for_calls("response_url", 1, 5s));
+  CHECK(slack.calls("response_url")[0].body.find("I won't remind you") != std::string::npos);
+  // Someone else pressing Carol's nudge, or an altered one, changes nothing.
+  slack.send_block_action(c, "nudge_endorse", R"({"i":1,"u":"U0CAROL"})", "U0BOB", "D0BOB");
+  REQUIRE(slack.wait_for_calls("response_url", 2, 5s));
+  CHECK(slack.calls("response_url")[1].body.find("only they can answer") != std::string::npos);
+  slack.send_block_action(c, "nudge_endorse", R"({"i":"1"})", "U0CAROL", "D0CAROL");
+  REQUIRE(slack.wait_for_calls("response_url", 3, 5s));
+  CHECK(slack.calls("response_url")[2].body.find("looks altered") != std::string::npos);
+  CHECK(bot.store->endorsements(1).empty());
+
+  at(utc(23, 4h), {&bot});
+  CHECK(reminders_to("U0BOB") == 0);
+  CHECK(reminders_to("U0CAROL") == 1);
+  // Carol endorses from her nudge: the last reminder is cancelled.
+  slack.send_block_action(c, "nudge_endorse", R"({"i":1,"u":"U0CAROL"})", "U0CAROL", "D0CAROL");
+  REQUIRE(slack.wait_for_calls("response_url", 4, 5s));
+  CHECK(slack.calls("response_url")[3].body.find("first follower") != std::string::npos);
+  at(utc(30, 12h), {&bot});
+  CHECK(reminders_to("U0CAROL") == 1);
+  // Bob's two (not now) and Carol's last (endorsed) were cancelled, not skipped.
+  CHECK(bot.store->jobs().count_by_state().at("cancelled") == 3);
+}
+
+TEST_CASE_METHOD(Office,
+                 "a restart between the nudge and the reminder loses nothing and doubles "
+                 "nothing") {
+  Sqlite backend;
+  {
+    RunningBot before(slack, reminding(test_config(slack), backend.url), clock);
+    propose(connect(before, 1), "Quarterly demo day");
+  }
+  RunningBot after(slack, reminding(test_config(slack), backend.url), clock);
+  connect(after, 2);
+  at(utc(20, 18h), {&after});
+  at(utc(20, 18h + 5min), {&after});
+  CHECK(reminders_to("U0BOB") == 1);
+  CHECK(nudges_to("U0BOB") == 1);
+}
+
+TEST_CASE_METHOD(Office, "two instances on PostgreSQL send each reminder once") {
+  ScratchPostgresDatabase database;
+  RunningBot one(slack, reminding(test_config(slack), database.url()), clock);
+  RunningBot two(slack, reminding(test_config(slack), database.url()), clock);
+  REQUIRE(slack.wait_for_open_connections(2, 5s));
+  REQUIRE(one.bot->client().wait_until_live(1, 5s));
+  REQUIRE(two.bot->client().wait_until_live(1, 5s));
+  propose(slack.open_connections().front(), "Shared on-call notes");
+  for (const auto when : {utc(20, 18h), utc(20, 22h), utc(23, 4h), utc(23, 8h), utc(30, 9h)}) {
+    clock.set_epoch(when);
+    std::thread a([&] { one.bot->scheduler().run_due(); });
+    std::thread b([&] { two.bot->scheduler().run_due(); });
+    a.join();
+    b.join();
+  }
+  CHECK(reminders_to("U0BOB") == 2);
+  CHECK(reminders_to("U0CAROL") == 2);
+  CHECK(nudges_to("U0BOB") == 1);
+}

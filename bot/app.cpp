@@ -118,6 +118,8 @@ int run_bot(const Config& config) {
   PromptPicker picker(library, seed_of(config), *store, clock);
   Services services = Services::over(workspace, library, picker, clock, *store);
   services.admins = config.admins;
+  // The person at the terminal runs this workspace: they are its admin.
+  services.admins.push_back(ConsoleWorkspace::kUser);
   services.bot_user_id = ConsoleWorkspace::kBotUser;
   services.initiative_settings = config.initiatives;
   EnvelopeRouter router;

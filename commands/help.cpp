@@ -40,6 +40,8 @@ Message overview_help() {
       "*`/coach @someone`* sends a colleague a question instead of an answer\n"
       "*`/nit @someone <feedback>`* non-blocking feedback: they decide (`/nit help`)\n"
       "*`/sixmonths <decision>`* will it matter to you in six months? (`/sixmonths help`)\n"
+      "*`/initiative <title> | <description>`* propose an improvement you will lead; "
+      "*`/endorse <number>`* back one (`/initiative help`)\n"
       "*`/coach stats`* your figures; *`/coach my-data`* what I store about you"));
   m.add(blocks::context({"Write `help` to me in a direct message at any time."}));
   return m;

@@ -183,3 +183,27 @@ TEST_CASE_METHOD(Office, "two instances on PostgreSQL send each reminder once") 
   CHECK(reminders_to("U0CAROL") == 2);
   CHECK(nudges_to("U0BOB") == 1);
 }
+
+TEST_CASE_METHOD(Office,
+                 "/initiative stats: time to the first endorsement, per manager, and the "
+                 "share endorsed within a working day") {
+  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  propose(c, "Faster code reviews");
+  // Endorsed on Monday 05:00 UTC: 69 hours later, past Alice's working day
+  // (Friday 09:00-17:00 in Paris).
+  clock.set_epoch(utc(23, 5h));
+  slack.wait_for_ack(slack.send_slash_command(c, "/endorse", "1", true, {}, "U0CAROL"), 5s);
+  propose(c, "Shared on-call notes");
+  clock.set_epoch(utc(23, 5h + 30min));
+  slack.wait_for_ack(slack.send_slash_command(c, "/endorse", "2", true, {}, "U0CAROL"), 5s);
+  const auto ack = slack.wait_for_ack(slack.send_slash_command(c, "/initiative", "stats"), 5s);
+  REQUIRE(ack);
+  const std::string figures = ack->dump();
+  CHECK(figures.find("Initiatives: 2, endorsed within a working day: 50%") != std::string::npos);
+  CHECK(figures.find("Median time to the first endorsement: 34 h 45 min") != std::string::npos);
+  CHECK(figures.find("<@U0CAROL> endorsed after a median of 34 h 45 min (2 initiatives)") !=
+        std::string::npos);
+  CHECK(figures.find("#1: first endorsement after 2 days") != std::string::npos);
+  CHECK(figures.find("#2: first endorsement after 30 min") != std::string::npos);
+}

@@ -122,3 +122,18 @@ TEST_CASE("console: /sixmonths, then feedback through the form, answered on the 
   CHECK(out.find("Feedback given: 1, non-blocking: 1 (100%)") != std::string::npos);
   CHECK(out.find("followed 1, led 0") != std::string::npos);
 }
+
+TEST_CASE("console: an initiative, a lead's nudge, the first follower and closing it") {
+  ConsoleSession s;
+  const std::string out = s.run(
+      "/initiative leads @alex\n/initiative Faster code reviews | two reviewers at most\n"
+      "as sam: 4\nas alex: 4\n/endorse 1\nas alex: /initiative done 1\n/initiative done 1\n");
+  CHECK(out.find("Leads of this channel: @alex") != std::string::npos);
+  CHECK(out.find("(direct message to @alex)") != std::string::npos);
+  CHECK(out.find("@you started an initiative in #general") != std::string::npos);
+  CHECK(out.find("This nudge was for @alex") != std::string::npos);
+  CHECK(out.find("First follower: @alex") != std::string::npos);
+  CHECK(out.find("your own initiative") != std::string::npos);
+  CHECK(out.find("Only @you, who leads it, or an admin") != std::string::npos);
+  CHECK(out.find("Marked #1 done") != std::string::npos);
+}

@@ -207,3 +207,52 @@ TEST_CASE_METHOD(Office,
   CHECK(figures.find("#1: first endorsement after 2 days") != std::string::npos);
   CHECK(figures.find("#2: first endorsement after 30 min") != std::string::npos);
 }
+
+TEST_CASE_METHOD(Office,
+                 "Endorse with a nit endorses and delivers the nit as non-blocking "
+                 "feedback") {
+  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  propose(c, "Faster code reviews");
+  const std::string nudge = R"({"i":1,"u":"U0BOB"})";
+  slack.send_block_action(c, "nudge_endorse_nit", nudge, "U0BOB", "D0BOB");
+  REQUIRE(slack.wait_for_calls("views.open", 1, 5s));
+  const auto view = slack.calls("views.open").at(0).json["view"];
+  CHECK(view["callback_id"] == "nudge_nit_modal");
+  const std::string metadata = view["private_metadata"];
+
+  const auto empty = slack.wait_for_ack(
+      slack.send_view_submission(c, "nudge_nit_modal", metadata, nlohmann::json::object(), "U0BOB"),
+      5s);
+  REQUIRE(empty);
+  CHECK((*empty)["payload"]["response_action"] == "errors");
+  // Carol cannot answer Bob's nudge with a form of her own.
+  const auto someone_else =
+      slack.wait_for_ack(slack.send_view_submission(c, "nudge_nit_modal", metadata,
+                                                    nlohmann::json::object(), "U0CAROL"),
+                         5s);
+  REQUIRE(someone_else);
+  CHECK(someone_else->dump().find("only they can answer") != std::string::npos);
+
+  const auto sent = slack.wait_for_ack(
+      slack.send_view_submission(
+          c, "nudge_nit_modal", metadata,
+          {{"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "Name a DRI?"}}}}}},
+          "U0BOB"),
+      5s);
+  REQUIRE(sent);
+  CHECK_FALSE(sent->contains("payload"));
+  REQUIRE(bot.store->endorsements(1).size() == 1);
+  CHECK(bot.store->endorsements(1)[0].user_id == "U0BOB");
+  std::string to_alice;
+  for (const auto& call : slack.calls("chat.postMessage")) {
+    if (call.json.value("channel", "") == "U0ALICE") to_alice += call.body;
+  }
+  CHECK(to_alice.find("Name a DRI?") != std::string::npos);
+  CHECK(to_alice.find("Non-blocking feedback from <@U0BOB>") != std::string::npos);
+  CHECK(to_alice.find("<@U0BOB> endorsed your initiative") != std::string::npos);
+  // The endorsement stopped every reminder.
+  at(utc(30, 12h), {&bot});
+  CHECK(reminders_to("U0BOB") == 0);
+  CHECK(reminders_to("U0CAROL") == 0);
+}

@@ -205,6 +205,25 @@ TEMPLATE_TEST_CASE("jobs: a unique key holds one live job and cancelling frees i
   CHECK(jobs.claim_due(at_minute(2), 10, 1min, "a").due.size() == 1);
 }
 
+TEMPLATE_TEST_CASE("jobs: cancelling by key prefix stops exactly the matching pending jobs",
+                   "[store][jobs]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  JobStore& jobs = store->jobs();
+  for (const char* key : {"initiative:1:remind:U1:1", "initiative:1:remind:U2:1",
+                          "initiative:12:remind:U1:1", "initiative:1_remind"}) {
+    NewJob job = job_due(at_minute(5));
+    job.unique_key = key;
+    REQUIRE(jobs.schedule(job));
+  }
+  CHECK(jobs.cancel_keys_starting("initiative:1:remind:U1:") == 1);
+  CHECK(jobs.cancel_keys_starting("initiative:1:remind:") == 1);  // U2's; U1's already gone
+  CHECK(jobs.cancel_keys_starting("initiative:1:remind:") == 0);
+  const auto left = jobs.claim_due(at_minute(6), 10, 1min, "a").due;
+  CHECK(left.size() == 2);  // initiative 12's, and the key that only looks alike
+}
+
 TEMPLATE_TEST_CASE("jobs: one found past its grace window is skipped, not run late",
                    "[store][jobs]", Sqlite, Postgres) {
   TestType backend;
@@ -334,6 +353,41 @@ TEMPLATE_TEST_CASE("initiatives: endorsements, the first follower, and a close t
         EndorseOutcome::kNotOpen);
   CHECK(store->initiative(id)->status == "done");
   CHECK(store->open_initiatives("C1").empty());
+}
+
+TEMPLATE_TEST_CASE("channel leads, nudges and how quickly support came", "[store]", Sqlite,
+                   Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  store->set_channel_leads("C1", {"U7", "U8"}, "U9", at_minute(0));
+  store->set_channel_leads("C1", {"U8"}, "U9", at_minute(1));  // replaces the list
+  CHECK(store->channel_leads("C1") == std::vector<std::string>{"U8"});
+  CHECK(store->channel_leads("C2").empty());
+
+  const auto id =
+      store->create_initiative({0, "T1", "C1", "U1", "idea", "", "open", "", at_minute(0), {}});
+  const auto other = store->create_initiative(
+      {0, "T1", "C2", "U1", "elsewhere", "", "open", "", at_minute(0), {}});
+  CHECK(store->record_nudge(id, "U8", at_minute(0)));
+  CHECK(store->record_nudge(id, "U2", at_minute(0)));
+  CHECK_FALSE(store->record_nudge(id, "U8", at_minute(1)));  // once per person
+  CHECK(store->nudged(id) == std::vector<std::string>{"U2", "U8"});
+  CHECK(store->answer_nudge(id, "U2", "not now", at_minute(2)));
+  CHECK_FALSE(store->answer_nudge(id, "U2", "endorsed", at_minute(3)));
+  CHECK_FALSE(store->answer_nudge(id, "U5", "endorsed", at_minute(3)));  // never nudged
+  store->endorse({id, "U8", "endorse", "", at_minute(90)});
+  store->endorse({id, "U3", "endorse", "", at_minute(120)});
+
+  const auto timings = store->initiative_timings("C1");
+  REQUIRE(timings.size() == 1);
+  CHECK(timings[0].initiative_id == id);
+  CHECK(timings[0].first_endorsed_at == at_minute(90));
+  REQUIRE(timings[0].nudged.size() == 2);
+  CHECK(timings[0].nudged[0] == std::pair<std::string, std::optional<TimePoint>>{"U2", {}});
+  CHECK(timings[0].nudged[1].second == at_minute(90));
+  CHECK(store->initiative_timings("").size() == 2);
+  CHECK(store->initiative_timings("C2")[0].initiative_id == other);
 }
 
 TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles round-trip",

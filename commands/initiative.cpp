@@ -112,15 +112,18 @@ std::string reminder_prefix(std::int64_t id) {
   return "initiative:" + std::to_string(id) + ":remind:";
 }
 
-// A person's time zone: from the profile cache, else users.info (then
-// cached), else UTC.
+// A person's time zone: from the profile cache while it is fresh, else from
+// users.info (then cached again), else the stale cache, else UTC.
 std::string time_zone_of(Services& services, const std::string& user) {
+  constexpr auto kFreshFor = std::chrono::hours{24 * 7};
+  std::optional<store::UserProfile> cached;
   try {
-    if (const auto cached = services.profiles.profile(user)) return cached->time_zone;
+    cached = services.profiles.profile(user);
   } catch (const store::StoreError&) {
   }
+  if (cached && services.clock.now() - cached->fetched_at < kFreshFor) return cached->time_zone;
   const ApiResult who = services.slack.user_info(user);
-  if (!who.ok) return "UTC";
+  if (!who.ok) return cached ? cached->time_zone : "UTC";
   const auto person = who.body.value("user", nlohmann::json::object());
   const std::string zone = person.value("tz", "UTC");
   try {

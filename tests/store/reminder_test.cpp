@@ -256,3 +256,15 @@ TEST_CASE_METHOD(Office,
   CHECK(reminders_to("U0BOB") == 0);
   CHECK(reminders_to("U0CAROL") == 0);
 }
+
+TEST_CASE_METHOD(Office, "a time zone cached more than a week ago is looked up again") {
+  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  // Bob's profile says Tokyo, from a month ago; Slack now says New York.
+  bot.store->put_profile(
+      {"U0BOB", "Asia/Tokyo", 32400, "bob", utc(20, 8h) - std::chrono::hours{24 * 30}});
+  propose(c, "Faster code reviews");
+  CHECK(bot.store->profile("U0BOB")->time_zone == "America/New_York");
+  at(utc(20, 18h), {&bot});
+  CHECK(reminders_to("U0BOB") == 1);  // New York's afternoon, not Tokyo's Monday
+}

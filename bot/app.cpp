@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <random>
 
@@ -169,9 +170,18 @@ int check_config(const Config& config, std::ostream& out) {
   }
   out << config.describe() << "prompts: " << library.all().size() << " questions in "
       << library.categories().size() << " categories\n";
-  // Looks at the database without upgrading it.
+  // Looks at the database without upgrading it, and without creating it.
   try {
-    const auto database = store::open_database(config.database, database_options(config));
+    if (const auto file = store::sqlite_file_of(config.database);
+        file && !std::filesystem::exists(*file)) {
+      out << "database: sqlite:" << *file
+          << " does not exist yet; firstfollower creates it at start\n"
+          << "configuration OK\n";
+      return kExitOk;
+    }
+    auto options = database_options(config);
+    options.read_only = true;
+    const auto database = store::open_database(config.database, options);
     const int version = store::schema_version(*database);
     out << "database: " << database->describe() << ", schema version " << version
         << " (this build upgrades to " << store::latest_schema_version() << " at start)\n";

@@ -51,12 +51,14 @@ std::chrono::system_clock::time_point from_millis(std::int64_t millis) {
   return std::chrono::system_clock::time_point{} + std::chrono::milliseconds{millis};
 }
 
+std::optional<std::string> sqlite_file_of(const std::string& url) {
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return std::nullopt;
+  return url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+}
+
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options) {
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    return open_postgres(url, options);
-  }
-  const std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
-  return open_sqlite(path, options);
+  if (const auto path = sqlite_file_of(url)) return open_sqlite(*path, options);
+  return open_postgres(url, options);
 }
 
 }  // namespace ff::store

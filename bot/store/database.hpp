@@ -77,6 +77,9 @@ struct DatabaseOptions {
   // committed transaction; FULL also survives a power cut, at a few hundred
   // commits per second instead of tens of thousands.
   std::string sqlite_synchronous = "NORMAL";
+  // Only look: a SQLite file is opened read-only and never created, and
+  // nothing is set up in it (for --check-config).
+  bool read_only = false;
 };
 
 class Database {
@@ -107,6 +110,8 @@ class Database {
 // "postgresql://…" or "postgres://…" opens PostgreSQL; anything else is a
 // SQLite file path (an optional "sqlite:" prefix is dropped).
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options);
+// The SQLite file a database URL names, or nothing for PostgreSQL.
+std::optional<std::string> sqlite_file_of(const std::string& url);
 
 std::unique_ptr<Database> open_sqlite(const std::string& path, const DatabaseOptions& options);
 std::unique_ptr<Database> open_postgres(const std::string& url, const DatabaseOptions& options);

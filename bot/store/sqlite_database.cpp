@@ -2,6 +2,7 @@
 // mutex. SQLite serializes writers anyway, and an in-process call costs
 // microseconds, so a pool would add nothing but lock contention.
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -34,10 +35,10 @@ class SqliteDatabase final : public Database, private SqlSession {
  public:
   SqliteDatabase(std::string path, const DatabaseOptions& options)
       : path_(std::move(path)), options_(options) {
+    const int access =
+        options_.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     const int opened = sqlite3_open_v2(
-        path_.c_str(), &db_,
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-        nullptr);
+        path_.c_str(), &db_, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
     if (opened != SQLITE_OK) {
       const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(opened);
       close();
@@ -54,14 +55,20 @@ class SqliteDatabase final : public Database, private SqlSession {
                               "). It was left untouched; restore it from a backup or point "
                               "--db at another file.");
     }
+    // Looking needs no journal set-up and no checkpoints.
+    if (options_.read_only) return;
     // Switching to WAL needs the file to itself for a moment; another
     // instance starting at the same time makes it report "locked" at once
     // rather than wait, so it is retried within the budget.
     const auto give_up_at = std::chrono::steady_clock::now() + options_.retry_budget;
     for (;;) {
       try {
+        // journal_size_limit: when a checkpoint has copied the whole log
+        // back, the next writer starts the log over and cuts the file to
+        // this size, so a burst leaves no large file behind.
         run_script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=" +
-                   checked_synchronous(options_.sqlite_synchronous) + ";");
+                   checked_synchronous(options_.sqlite_synchronous) +
+                   "; PRAGMA journal_size_limit=" + std::to_string(kWalSizeLimitBytes) + ";");
         break;
       } catch (const TransientFailure& error) {
         if (std::chrono::steady_clock::now() < give_up_at) {
@@ -106,7 +113,7 @@ class SqliteDatabase final : public Database, private SqlSession {
       try {
         // IMMEDIATE takes the write lock up front, so two processes never
         // deadlock upgrading a read transaction to a write.
-        run("BEGIN IMMEDIATE");
+        run(options_.read_only ? "BEGIN" : "BEGIN IMMEDIATE");
       } catch (const TransientFailure& error) {
         if (std::chrono::steady_clock::now() >= give_up_at) {
           throw StoreUnavailable("the database file " + path_ + " stayed locked: " + error.what());
@@ -241,22 +248,28 @@ class SqliteDatabase final : public Database, private SqlSession {
   // Checkpoints (copying the WAL back into the database file, with an fsync)
   // would otherwise run inside whichever commit crosses the threshold and
   // stall that handler for milliseconds. A second connection does them on
-  // its own thread; in WAL mode that blocks no reader and no writer.
+  // its own thread; in WAL mode that blocks no reader and no writer. Should
+  // that thread fall far behind, the writer checkpoints in line rather than
+  // let the log grow; should it not start, SQLite's automatic checkpoint
+  // stays on.
   void start_checkpointer() {
     if (path_ == ":memory:" || path_.empty()) return;
-    sqlite3* checkpoint_db = nullptr;
-    if (sqlite3_open_v2(path_.c_str(), &checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      sqlite3_close_v2(checkpoint_db);
-      return;  // automatic checkpoints stay on
-    }
-    sqlite3_busy_timeout(checkpoint_db, 1000);
+    sqlite3* checkpoint_db = open_checkpoint_connection();
+    if (!checkpoint_db) return;  // automatic checkpoints stay on
     sqlite3_wal_autocheckpoint(db_, 0);
     sqlite3_wal_hook(
         db_,
-        [](void* self, sqlite3*, const char*, int pages) {
-          if (pages >= kCheckpointPages)
+        [](void* self, sqlite3* db, const char* schema, int pages) {
+          if (pages >= kInlineCheckpointPages) {
+            // The writer waits for the checkpointer's pass to end, then
+            // copies the rest of the log itself, and the next write starts
+            // it over: however slow the disk, the log stays bounded.
+            auto* database = static_cast<SqliteDatabase*>(self);
+            std::lock_guard pass(database->checkpoint_pass_);
+            sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+          } else if (pages >= kCheckpointPages) {
             static_cast<SqliteDatabase*>(self)->checkpoint_due_.notify_one();
+          }
           return SQLITE_OK;
         },
         this);
@@ -265,8 +278,7 @@ class SqliteDatabase final : public Database, private SqlSession {
       while (!stopping_) {
         checkpoint_due_.wait_for(lock, std::chrono::seconds{1});
         lock.unlock();
-        sqlite3_wal_checkpoint_v2(checkpoint_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                  nullptr);
+        checkpoint(checkpoint_db);
         // At most ten a second, however busy the writers are.
         std::this_thread::sleep_for(std::chrono::milliseconds{100});
         lock.lock();
@@ -274,6 +286,53 @@ class SqliteDatabase final : public Database, private SqlSession {
       lock.unlock();
       sqlite3_close_v2(checkpoint_db);
     });
+  }
+
+  // A connection checkpoints only once it has read the database: before
+  // that it does not know the file is in WAL mode, and a checkpoint on it
+  // returns OK having done nothing. Returns null when it cannot checkpoint.
+  sqlite3* open_checkpoint_connection() {
+    sqlite3* connection = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      sqlite3_close_v2(connection);
+      return nullptr;
+    }
+    sqlite3_busy_timeout(connection, 1000);
+    int log_frames = -1;
+    int copied_frames = -1;
+    const bool ready =
+        sqlite3_exec(connection, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_wal_checkpoint_v2(connection, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                  &copied_frames) == SQLITE_OK &&
+        log_frames >= 0;  // -1: the connection is not in WAL mode
+    if (!ready) {
+      sqlite3_close_v2(connection);
+      return nullptr;
+    }
+    return connection;
+  }
+
+  // A passive checkpoint waits for nobody, but while writers keep appending
+  // it never catches up with them, and the log starts over only once it has
+  // been copied back whole. So when the file has passed the limit, a
+  // TRUNCATE checkpoint holds writers off for the few frames the passive
+  // one left, and cuts the file to nothing.
+  void checkpoint(sqlite3* connection) {
+    std::lock_guard pass(checkpoint_pass_);
+    if (sqlite3_wal_checkpoint_v2(connection, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                  nullptr) != SQLITE_OK) {
+      return;
+    }
+    if (wal_file_bytes() > kWalSizeLimitBytes) {
+      sqlite3_wal_checkpoint_v2(connection, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
+  }
+
+  long long wal_file_bytes() const {
+    struct stat info {};
+    return ::stat((path_ + "-wal").c_str(), &info) == 0 ? static_cast<long long>(info.st_size) : 0;
   }
 
   void stop_checkpointer() {
@@ -298,9 +357,15 @@ class SqliteDatabase final : public Database, private SqlSession {
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 
-  // SQLite's own default threshold for an automatic checkpoint.
+  // SQLite's own default threshold for an automatic checkpoint wakes the
+  // checkpointer; ten times that makes the writer checkpoint itself.
   static constexpr int kCheckpointPages = 1000;
+  static constexpr int kInlineCheckpointPages = 10 * kCheckpointPages;
+  // What the log file is cut back to once it has been copied back.
+  static constexpr long long kWalSizeLimitBytes = 4LL * 1024 * 1024;
   std::mutex checkpoint_mutex_;
+  // Held for one checkpoint, so a writer can wait for the checkpointer.
+  std::mutex checkpoint_pass_;
   std::condition_variable checkpoint_due_;
   bool stopping_ = false;
   std::thread checkpointer_;

@@ -1,6 +1,7 @@
 // Drives the real firstfollower binary over loopback with slash-command
 // envelopes at a fixed rate and prints ack latency percentiles, throughput,
-// replies counted and the bot's resident memory.
+// replies counted, the bot's CPU time per envelope (user + system), its
+// resident memory, and the size of its SQLite write-ahead log.
 //
 //   socket_mode_bench [--count K] [--rate R] [--rounds N] [--db URL]
 //
@@ -100,17 +101,30 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(500ms);
   const long idle_kib = resident_kib(std::to_string(bot.pid()));
 
+  const std::string pid = std::to_string(bot.pid());
+  const std::string db_file = bot.folder() + "/firstfollower.db";
   std::printf("state: %s\n", database.empty() ? "SQLite file" : "--db");
   std::printf("start to connected: %.1f ms\n", connect_ms);
   std::printf("resident memory idle: %.1f MiB\n", idle_kib / 1024.0);
   for (int round = 1; round <= rounds; ++round) {
+    const double cpu_before = cpu_seconds(pid);
     const RoundResult r = run_round(slack, connection, count, rate);
+    const double cpu_used = cpu_seconds(pid) - cpu_before;
     std::printf(
         "round %d: %zu envelopes at %.0f/s: acked %zu, answered in ack %zu, throughput %.0f/s, "
-        "ack latency p50 %.3f ms, p99 %.3f ms, max %.3f ms, resident memory %.1f MiB\n",
+        "ack latency p50 %.3f ms, p99 %.3f ms, max %.3f ms, bot CPU %.1f us/envelope, "
+        "resident memory %.1f MiB (peak %.1f MiB)",
         round, r.sent, rate, r.acked, r.replies, static_cast<double>(r.acked) / r.seconds,
         percentile(r.latencies_ms, 0.50), percentile(r.latencies_ms, 0.99),
-        percentile(r.latencies_ms, 1.0), resident_kib(std::to_string(bot.pid())) / 1024.0);
+        percentile(r.latencies_ms, 1.0),
+        cpu_used * 1e6 / static_cast<double>(std::max<std::size_t>(r.acked, 1)),
+        resident_kib(pid) / 1024.0, peak_resident_kib(pid) / 1024.0);
+    if (database.empty()) {
+      std::printf(", WAL %.2f MiB, WAL index %.2f MiB", file_bytes(db_file + "-wal") / 1048576.0,
+                  file_bytes(db_file + "-shm") / 1048576.0);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
   }
   bot.signal(SIGTERM);
   const int code = bot.wait(5s);

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "integration/support.hpp"
@@ -71,6 +72,10 @@ TEST_CASE("binary: --check-config validates and a broken prompt file names file 
   ChildProcess ok({"--check-config"}, {});
   CHECK(ok.wait(5s) == 0);
   CHECK(ok.out().find("configuration OK") != std::string::npos);
+  // Looking creates nothing: no database file, no journal beside it.
+  CHECK(ok.out().find("does not exist yet") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(ok.folder() + "/firstfollower.db"));
+  CHECK_FALSE(std::filesystem::exists(ok.folder() + "/firstfollower.db-wal"));
   const std::string folder = make_temp_folder();
   std::ofstream(folder + "/bad.toml")
       << "[categories]\ngap = \"x\"\n\n[[prompt]]\nid = \"a\"\ncategory = \"gap\"\n";

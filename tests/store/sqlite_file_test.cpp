@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "bot/store/migrations.hpp"
 #include "store/store_support.hpp"
@@ -82,4 +83,49 @@ TEST_CASE("a SQLite file of a newer schema keeps every byte") {
   const std::string before = bytes_of(backend.url);
   CHECK_THAT(open_error(backend.url), Catch::Contains("newer than this firstfollower"));
   CHECK(bytes_of(backend.url) == before);
+}
+
+namespace {
+long long file_bytes(const std::string& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<long long>(size);
+}
+}  // namespace
+
+// Every process of the tests closes its database, and closing checkpoints:
+// only a store written for a long time while open shows whether the log is
+// copied back as it runs. Sizes are read from the files themselves.
+TEST_CASE("the write-ahead log stays bounded while a store is written to for a long time") {
+  Sqlite backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  const std::string wal = backend.url + "-wal";
+  const std::string wal_index = backend.url + "-shm";
+  constexpr int kWrites = 30000;  // unchecked, about 250 MB of log
+  long long largest_wal = 0;
+  long long largest_index = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    store->first_time("E" + std::to_string(i));
+    if (i % 250 == 0) {
+      largest_wal = std::max(largest_wal, file_bytes(wal));
+      largest_index = std::max(largest_index, file_bytes(wal_index));
+    }
+  }
+  INFO("largest WAL " << largest_wal << " bytes, largest WAL index " << largest_index << " bytes");
+  // However far the checkpointer falls behind, the writer copies the log
+  // back itself at 10,000 pages (about 40 MB).
+  CHECK(largest_wal < 48LL * 1024 * 1024);
+  CHECK(largest_index < 256LL * 1024);
+  // The checkpointer copies the rest back and cuts the file to the limit.
+  // It runs at least once a second; the wait is bounded.
+  bool cut_back = false;
+  for (int attempt = 0; attempt < 100 && !cut_back; ++attempt) {
+    cut_back = file_bytes(wal) <= 4LL * 1024 * 1024;
+    if (!cut_back) std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  CHECK(cut_back);
+  // Nothing was lost to the checkpoints.
+  CHECK_FALSE(store->first_time("E0"));
+  CHECK_FALSE(store->first_time("E" + std::to_string(kWrites - 1)));
 }

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "working_time.hpp"
+#include "bot/schedule/working_time.hpp"
 
 namespace ff {
 

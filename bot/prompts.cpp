@@ -1,4 +1,4 @@
-#include "prompts.hpp"
+#include "bot/prompts.hpp"
 
 #include <spdlog/spdlog.h>
 

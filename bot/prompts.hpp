@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "clock.hpp"
-#include "store/stores.hpp"
+#include "bot/clock.hpp"
+#include "bot/store/stores.hpp"
 
 namespace ff {
 

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "clock.hpp"
-#include "initiative_settings.hpp"
-#include "prompts.hpp"
-#include "slack_api.hpp"
-#include "store/stores.hpp"
+#include "bot/clock.hpp"
+#include "bot/initiative_settings.hpp"
+#include "bot/prompts.hpp"
+#include "bot/slack/slack_api.hpp"
+#include "bot/store/stores.hpp"
 
 namespace ff {
 

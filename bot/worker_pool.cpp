@@ -1,4 +1,4 @@
-#include "worker_pool.hpp"
+#include "bot/worker_pool.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "bot/mrkdwn.hpp"
+#include "bot/slack/mrkdwn.hpp"
 #include "commands/help.hpp"
 #include "commands/my_data.hpp"
 #include "commands/people.hpp"

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "bot/router.hpp"
-#include "bot/scheduler.hpp"
+#include "bot/schedule/scheduler.hpp"
 #include "bot/services.hpp"
+#include "bot/slack/router.hpp"
 
 namespace ff::commands {
 

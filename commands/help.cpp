@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "bot/mrkdwn.hpp"
+#include "bot/slack/mrkdwn.hpp"
 
 namespace ff::commands {
 namespace {

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "bot/router.hpp"
 #include "bot/services.hpp"
+#include "bot/slack/router.hpp"
 
 namespace ff::commands {
 

@@ -7,8 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bot/mrkdwn.hpp"
-#include "bot/working_time.hpp"
+#include "bot/schedule/working_time.hpp"
+#include "bot/slack/mrkdwn.hpp"
 #include "commands/nit.hpp"
 #include "commands/people.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bot/mrkdwn.hpp"
+#include "bot/slack/mrkdwn.hpp"
 
 namespace ff::commands {
 namespace {

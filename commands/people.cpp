@@ -1,6 +1,6 @@
 #include "commands/people.hpp"
 
-#include "bot/mrkdwn.hpp"
+#include "bot/slack/mrkdwn.hpp"
 
 namespace ff::commands {
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bot/mrkdwn.hpp"
+#include "bot/slack/mrkdwn.hpp"
 #include "commands/help.hpp"
 #include "commands/nit.hpp"
 #include "commands/people.hpp"

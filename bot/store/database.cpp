@@ -1,4 +1,6 @@
-#include "store/database.hpp"
+#include "bot/store/database.hpp"
+
+#include <regex>
 
 namespace ff::store {
 
@@ -49,6 +51,14 @@ std::int64_t to_millis(std::chrono::system_clock::time_point at) {
 
 std::chrono::system_clock::time_point from_millis(std::int64_t millis) {
   return std::chrono::system_clock::time_point{} + std::chrono::milliseconds{millis};
+}
+
+std::string redact_url(const std::string& url) {
+  // scheme://user:password@host → scheme://user:***@host; also password=… in a query.
+  static const std::regex userinfo_password(R"(^([a-z]+://[^:/@]*):[^@/]*@)");
+  static const std::regex query_password(R"(([?&]password=)[^&]*)");
+  std::string out = std::regex_replace(url, userinfo_password, "$1:***@");
+  return std::regex_replace(out, query_password, "$1***");
 }
 
 std::optional<std::string> sqlite_file_of(const std::string& url) {

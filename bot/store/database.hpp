@@ -110,6 +110,8 @@ class Database {
 // "postgresql://…" or "postgres://…" opens PostgreSQL; anything else is a
 // SQLite file path (an optional "sqlite:" prefix is dropped).
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options);
+// A database URL with any password replaced by "***", for logs and errors.
+std::string redact_url(const std::string& url);
 // The SQLite file a database URL names, or nothing for PostgreSQL.
 std::optional<std::string> sqlite_file_of(const std::string& url);
 

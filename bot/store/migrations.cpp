@@ -1,4 +1,4 @@
-#include "store/migrations.hpp"
+#include "bot/store/migrations.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "store/database.hpp"
+#include "bot/store/database.hpp"
 
 namespace ff::store {
 

@@ -4,7 +4,7 @@
 // listed here; the store tests check that a forgotten person exports empty.
 #include <ctime>
 
-#include "store/stores.hpp"
+#include "bot/store/stores.hpp"
 
 namespace ff::store {
 namespace {

@@ -12,8 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "config.hpp"
-#include "store/database.hpp"
+#include "bot/store/database.hpp"
 
 namespace ff::store {
 namespace {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "store/database.hpp"
+#include "bot/store/database.hpp"
 
 namespace ff::store {
 namespace {

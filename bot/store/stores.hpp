@@ -10,13 +10,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "clock.hpp"
-#include "dedupe.hpp"
-#include "store/database.hpp"
+#include "bot/clock.hpp"
+#include "bot/store/database.hpp"
 
 namespace ff::store {
 
@@ -103,8 +103,11 @@ class JobStore {
 // ---- dedupe ---------------------------------------------------------------
 
 // Processed envelope and event ids, shared by every instance on the database.
-class ProcessedIdStore : public DedupeStore {
+class ProcessedIdStore {
  public:
+  virtual ~ProcessedIdStore() = default;
+  // True the first time an id is recorded; false for one already there.
+  virtual bool first_time(std::string_view key) = 0;
   virtual std::int64_t expire(TimePoint before) = 0;
 };
 

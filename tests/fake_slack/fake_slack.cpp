@@ -1,4 +1,4 @@
-#include "fake_slack.hpp"
+#include "fake_slack/fake_slack.hpp"
 
 #include <condition_variable>
 #include <cstdlib>

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "bot/blocks.hpp"
-#include "bot/envelope.hpp"
-#include "bot/mrkdwn.hpp"
+#include "bot/slack/blocks.hpp"
+#include "bot/slack/envelope.hpp"
+#include "bot/slack/mrkdwn.hpp"
 
 namespace {
 void require(bool condition) {

@@ -140,7 +140,7 @@ TEST_CASE("a half-open socket is replaced within the keep-alive timeout") {
   }
   REQUIRE(slack.connections_accepted() == 2);
   const auto took = std::chrono::steady_clock::now() - start;
-  CHECK(took < bot.config.ping_interval + bot.config.pong_timeout + 2s);
+  CHECK(took < bot.config.socket_mode.ping_interval + bot.config.socket_mode.pong_timeout + 2s);
   CHECK(bot.bot->client().stats().dead_sockets == 1);
   CHECK(time_to_answer(slack, 3s) < 3s);
 }

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "bot/config.hpp"
+#include "bot/app/config.hpp"
+#include "bot/app/slack_bot.hpp"
 #include "bot/prompts.hpp"
-#include "bot/slack_bot.hpp"
 #include "fake_slack/fake_slack.hpp"
 
 namespace ff::testing {

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "bot/platform_jobs.hpp"
+#include "bot/schedule/platform_jobs.hpp"
 #include "integration/support.hpp"
 #include "store/store_support.hpp"
 

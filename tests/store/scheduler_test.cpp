@@ -9,9 +9,9 @@
 
 #include <sstream>
 
-#include "bot/console.hpp"
-#include "bot/platform_jobs.hpp"
-#include "bot/scheduler.hpp"
+#include "bot/console/console.hpp"
+#include "bot/schedule/platform_jobs.hpp"
+#include "bot/schedule/scheduler.hpp"
 #include "store/store_support.hpp"
 
 using namespace ff;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "bot/blocks.hpp"
-#include "bot/mrkdwn.hpp"
+#include "bot/slack/blocks.hpp"
+#include "bot/slack/mrkdwn.hpp"
 
 using namespace ff;
 

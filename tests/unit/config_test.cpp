@@ -6,9 +6,11 @@
 #include <fstream>
 #include <map>
 
-#include "bot/config.hpp"
+#include "bot/app/config.hpp"
+#include "bot/store/database.hpp"
 
 using namespace ff;
+using ff::store::redact_url;
 
 namespace {
 struct FakeEnvironment {
@@ -47,7 +49,7 @@ TEST_CASE("without tokens the bot runs in console mode with the documented defau
   const Config c = load_config({}, env.lookup(), kDefault);
   CHECK(c.console);
   CHECK(c.api_url == "https://slack.com/api/");
-  CHECK(c.connections == 1);
+  CHECK(c.socket_mode.connections == 1);
   REQUIRE(c.prompt_files.size() == 1);
   CHECK(c.prompt_files[0].find("prompts/coaching.toml") != std::string::npos);
 }
@@ -59,14 +61,14 @@ TEST_CASE("environment overrides the file, and flags override the environment") 
                 {"SLACK_API_URL", "http://127.0.0.1:9/api/"}};
   CommandLineOverrides flags;
   Config c = load_config(flags, env.lookup(), kDefault);
-  CHECK(c.connections == 3);
+  CHECK(c.socket_mode.connections == 3);
   CHECK(c.log_level == "debug");
   CHECK(c.api_url == "http://127.0.0.1:9/api/");
   flags.connections = 5;
   flags.assignments = {"slack.ack_deadline_ms=40"};
   c = load_config(flags, env.lookup(), kDefault);
-  CHECK(c.connections == 5);
-  CHECK(c.ack_deadline.count() == 40);
+  CHECK(c.socket_mode.connections == 5);
+  CHECK(c.socket_mode.ack_deadline.count() == 40);
 }
 
 TEST_CASE("a token of the wrong kind names the variable and never echoes the token") {

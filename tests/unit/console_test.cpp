@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "bot/console.hpp"
+#include "bot/console/console.hpp"
 #include "commands/commands.hpp"
 
 using namespace ff;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "bot/envelope.hpp"
+#include "bot/slack/envelope.hpp"
 
 using namespace ff;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "bot/rate_limiter.hpp"
+#include "bot/slack/rate_limiter.hpp"
 
 using namespace ff;
 using namespace std::chrono_literals;

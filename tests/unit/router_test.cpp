@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "bot/router.hpp"
+#include "bot/slack/router.hpp"
 
 using namespace ff;
 
@@ -46,7 +46,7 @@ TEST_CASE("unknown requests are counted and answered with a hint") {
   CHECK(router.unknown_count() == 3);
 }
 
-#include "bot/dedupe.hpp"
+#include "bot/slack/dedupe.hpp"
 
 TEST_CASE("recent ids: a repeat is caught, old ids expire, and the size is capped") {
   using namespace std::chrono_literals;

@@ -2,7 +2,7 @@
 
 #include <date/date.h>
 
-#include "bot/working_time.hpp"
+#include "bot/schedule/working_time.hpp"
 
 using namespace ff;
 using namespace std::chrono_literals;

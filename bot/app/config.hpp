@@ -1,0 +1,79 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bot/initiative_settings.hpp"
+#include "bot/slack/socket_mode_client.hpp"
+
+namespace ff {
+
+// A configuration that cannot be used. what() names the file and line, the
+// variable or the flag at fault, and never contains a token.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  // Secrets: never logged, never printed.
+  std::string app_token;
+  std::string bot_token;
+
+  std::string api_url = "https://slack.com/api/";
+  SocketModeOptions socket_mode;  // [slack] connections and their timings
+  std::chrono::milliseconds api_timeout{10000};
+
+  int workers = 2;
+  std::string log_level = "info";
+  std::vector<std::string> prompt_files;
+  std::chrono::milliseconds shutdown_grace{3000};
+  std::uint64_t random_seed = 0;    // 0: seeded from the system
+  std::vector<std::string> admins;  // user ids who see everyone's figures
+  InitiativeSettings initiatives;
+
+  // Where state lives: a SQLite file path, or postgresql://… shared by
+  // several instances. A relative path is taken from the working directory.
+  std::string database = "firstfollower.db";
+  std::chrono::minutes dedupe_retention{60};
+  std::string sqlite_synchronous = "NORMAL";
+  int postgres_pool_size = 4;
+  std::chrono::milliseconds scheduler_poll_interval{1000};
+  std::chrono::milliseconds scheduler_lease{60000};
+
+  std::string config_path;  // the file these came from, if any
+  bool console = false;     // console mode: no tokens, or --console
+
+  // One line a setting, tokens shown only as set or not set.
+  std::string describe() const;
+};
+
+// Settings given on the command line; each overrides file and environment.
+struct CommandLineOverrides {
+  std::optional<std::string> config_path;
+  std::optional<std::string> log_level;
+  std::optional<int> connections;
+  std::optional<std::string> database;
+  std::vector<std::string> prompt_files;
+  std::vector<std::string> assignments;  // "section.key=value"
+  bool console = false;
+};
+
+using EnvironmentLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvironmentLookup process_environment();
+
+// Defaults, then the configuration file, then FIRSTFOLLOWER_<SECTION>_<KEY>,
+// FIRSTFOLLOWER_DB and the Slack variables of the environment, then the
+// command line.
+Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& environment,
+                   const std::string& default_config_path);
+
+// Every setting of the file as section.key, for help and documentation tests.
+std::vector<std::string> config_keys();
+
+}  // namespace ff

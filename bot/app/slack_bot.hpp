@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bot/app/config.hpp"
+#include "bot/prompts.hpp"
+#include "bot/schedule/scheduler.hpp"
+#include "bot/slack/dispatcher.hpp"
+#include "bot/slack/socket_mode_client.hpp"
+#include "bot/store/stores.hpp"
+
+namespace ff {
+
+// The bot in Slack mode, wired: Web API clients for both tokens, the
+// handlers, dedupe, the job scheduler, the worker pool and the Socket Mode
+// client, over an open store. main() and the integration tests build the
+// same object.
+class SlackBot {
+ public:
+  // `clock` drives the scheduler and every handler; tests pass one they move.
+  SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store,
+           const Clock& clock = SystemClock::instance());
+  ~SlackBot();
+
+  // auth.test with the bot token. An error message naming SLACK_BOT_TOKEN
+  // when Slack refuses it; nullopt when it is accepted or Slack is unreachable
+  // (the bot then starts anyway and keeps trying).
+  std::optional<std::string> verify_bot_token();
+
+  void start();
+  void shutdown(std::chrono::milliseconds grace);
+
+  SocketModeClient& client();
+  const Dispatcher& dispatcher() const;
+  JobScheduler& scheduler();
+  std::uint64_t unknown_requests() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+// Slack's answers that mean the token itself is refused; retrying cannot help.
+bool is_token_refusal(const std::string& error);
+
+}  // namespace ff

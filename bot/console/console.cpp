@@ -1,0 +1,433 @@
+#include "bot/console/console.hpp"
+
+#include <cctype>
+#include <istream>
+#include <ostream>
+
+#include <spdlog/spdlog.h>
+
+#include "bot/slack/dispatcher.hpp"
+
+namespace ff {
+namespace {
+
+// Undoes mrkdwn escaping for the terminal: a person reads text, not
+// entities, and "@alex" rather than <@U0ALEX>.
+std::string for_terminal(std::string text) {
+  const std::string channel_link = std::string("<#") + ConsoleWorkspace::kChannel + ">";
+  for (auto at = text.find(channel_link); at != std::string::npos; at = text.find(channel_link)) {
+    text.replace(at, channel_link.size(), std::string("#") + ConsoleWorkspace::kChannelName);
+  }
+  for (auto at = text.find("<@"); at != std::string::npos; at = text.find("<@", at + 1)) {
+    const auto close = text.find('>', at);
+    if (close == std::string::npos) break;
+    std::string id = text.substr(at + 2, close - at - 2);
+    if (const auto bar = id.find('|'); bar != std::string::npos) id.resize(bar);
+    const auto* person = ConsoleWorkspace::person(id);
+    text.replace(at, close - at + 1, "@" + std::string(person ? person->name : id));
+  }
+  const std::pair<const char*, const char*> entities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+  for (const auto& [entity, plain] : entities) {
+    for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+      text.replace(at, std::string_view(entity).size(), plain);
+    }
+  }
+  return text;
+}
+
+std::string indent(const std::string& text, const std::string& prefix) {
+  std::string out = prefix;
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += prefix;
+  }
+  return out;
+}
+
+std::string text_of(const nlohmann::json& object) {
+  if (object.is_object() && object.contains("text") && object["text"].is_string()) {
+    return object["text"].get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::vector<ConsoleWorkspace::Person>& ConsoleWorkspace::people() {
+  static const std::vector<Person> all = {
+      {kUser, "you", "Europe/London", 0, false},
+      {"U0ALEX", "alex", "Europe/Berlin", 3600, false},
+      {"U0SAM", "sam", "America/Chicago", -21600, false},
+      {kBotUser, "firstfollower", "UTC", 0, true},
+  };
+  return all;
+}
+
+const ConsoleWorkspace::Person* ConsoleWorkspace::person_named(std::string_view name) {
+  for (const auto& p : people()) {
+    if (name == p.name) return &p;
+  }
+  return nullptr;
+}
+
+const ConsoleWorkspace::Person* ConsoleWorkspace::person(std::string_view id) {
+  for (const auto& p : people()) {
+    if (id == p.id) return &p;
+  }
+  return nullptr;
+}
+
+std::string ConsoleWorkspace::link_mentions(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '@' && (i == 0 || text[i - 1] == ' ')) {
+      std::size_t end = i + 1;
+      while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                   text[end] == '.' || text[end] == '_')) {
+        ++end;
+      }
+      if (const auto* p = person_named(std::string_view(text).substr(i + 1, end - i - 1))) {
+        out += std::string("<@") + p->id + "|" + p->name + ">";
+        i = end;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+std::string ConsoleWorkspace::channel_label(std::string_view channel) const {
+  if (channel == kChannel) return std::string("#") + kChannelName;
+  if (channel == kDirectMessage || channel == kUser) return "direct message";
+  if (const auto* p = person(channel)) return std::string("direct message to @") + p->name;
+  return std::string(channel);
+}
+
+std::string ConsoleWorkspace::next_ts() {
+  return "1700000000." + std::to_string(100000 + next_ts_++);
+}
+
+ApiResult ConsoleWorkspace::update_message(std::string_view channel, std::string_view,
+                                           const Message& message) {
+  std::lock_guard lock(mutex_);
+  render(channel_label(channel) + ", updating the card", std::string(channel), message);
+  return ApiResult::success();
+}
+
+ApiResult ConsoleWorkspace::user_info(std::string_view user_id) {
+  const auto* p = person(user_id);
+  if (p == nullptr) return ApiResult::failure("user_not_found");
+  return ApiResult::success({{"ok", true},
+                             {"user",
+                              {{"id", p->id},
+                               {"name", p->name},
+                               {"real_name", p->name},
+                               {"deleted", false},
+                               {"is_bot", p->is_bot},
+                               {"tz", p->time_zone},
+                               {"tz_offset", p->tz_offset}}}});
+}
+
+ApiResult ConsoleWorkspace::open_view(std::string_view, const nlohmann::json& view) {
+  std::lock_guard lock(mutex_);
+  OpenView open;
+  open.callback_id = view.value("callback_id", "");
+  open.private_metadata = view.value("private_metadata", "");
+  out_ << "\n┌ " << text_of(view.value("title", nlohmann::json::object())) << " (a form)\n";
+  for (const auto& block : view.value("blocks", nlohmann::json::array())) {
+    const std::string type = block.value("type", "");
+    if (type == "section" || type == "context") {
+      const auto text = type == "section"
+                            ? text_of(block.value("text", nlohmann::json::object()))
+                            : text_of(block.value("elements", nlohmann::json::array()).at(0));
+      out_ << indent(for_terminal(text), "│ ") << "\n";
+    } else if (type == "input") {
+      const auto element = block.value("element", nlohmann::json::object());
+      out_ << "│ " << text_of(block.value("label", nlohmann::json::object())) << "\n";
+      if (element.value("type", "") == "users_select") {
+        open.user_block_id = block.value("block_id", "");
+        open.user_action_id = element.value("action_id", "");
+        out_ << "│   (start your answer with @name: @alex or @sam)\n";
+      } else if (element.value("type", "") == "checkboxes") {
+        const auto option = element.value("options", nlohmann::json::array()).at(0);
+        open.checkbox_block_id = block.value("block_id", "");
+        open.checkbox_action_id = element.value("action_id", "");
+        open.checkbox_value = option.value("value", "");
+        out_ << "│   (start your answer with ! for: "
+             << text_of(option.value("text", nlohmann::json::object())) << ")\n";
+      } else if (open.block_id.empty()) {
+        open.block_id = block.value("block_id", "");
+        open.action_id = element.value("action_id", "");
+      }
+    }
+  }
+  out_ << "│ Type your answer on the next line, or cancel.\n└\n";
+  out_.flush();
+  open_view_ = std::move(open);
+  return ApiResult::success({{"ok", true}, {"view", {{"id", "V0CONSOLE"}}}});
+}
+
+std::optional<ConsoleWorkspace::OpenView> ConsoleWorkspace::take_open_view() {
+  std::lock_guard lock(mutex_);
+  auto view = std::move(open_view_);
+  open_view_.reset();
+  return view;
+}
+
+void ConsoleWorkspace::reopen_view(OpenView view) {
+  std::lock_guard lock(mutex_);
+  open_view_ = std::move(view);
+}
+
+std::string ConsoleWorkspace::new_response_url(const std::string& channel) {
+  std::lock_guard lock(mutex_);
+  std::string url = "console://response/" + std::to_string(next_response_url_++);
+  response_url_channels_[url] = channel;
+  return url;
+}
+
+ApiResult ConsoleWorkspace::post_message(std::string_view channel, const Message& message) {
+  std::lock_guard lock(mutex_);
+  std::string where = channel_label(channel);
+  if (!message.thread_ts.empty()) where += ", in the thread";
+  const std::string ts = next_ts();
+  render(where, std::string(channel), message);
+  return ApiResult::success({{"ok", true}, {"channel", std::string(channel)}, {"ts", ts}});
+}
+
+ApiResult ConsoleWorkspace::post_ephemeral(std::string_view channel, std::string_view,
+                                           const Message& message) {
+  std::lock_guard lock(mutex_);
+  render(channel_label(channel) + ", only visible to you", std::string(channel), message);
+  return ApiResult::success();
+}
+
+ApiResult ConsoleWorkspace::respond(std::string_view response_url, const Message& message) {
+  std::lock_guard lock(mutex_);
+  const auto it = response_url_channels_.find(response_url);
+  const std::string channel = it == response_url_channels_.end() ? kChannel : it->second;
+  std::string where = channel_label(channel);
+  if (message.replace_original) {
+    where += ", replacing the previous message";
+  } else if (message.response_type == ResponseType::kEphemeral) {
+    where += ", only visible to you";
+  }
+  render(where, channel, message);
+  return ApiResult::success();
+}
+
+void ConsoleWorkspace::render(const std::string& where, const std::string& channel,
+                              const Message& message) {
+  std::lock_guard lock(mutex_);
+  out_ << "\n┌ firstfollower (" << where << ")\n";
+  const std::string message_ts = next_ts();
+  if (message.blocks.empty()) out_ << indent(for_terminal(message.text), "│ ") << "\n";
+  for (const auto& block : message.blocks) {
+    const std::string type = block.value("type", "");
+    if (type == "section") {
+      out_ << indent(for_terminal(text_of(block.value("text", nlohmann::json::object()))), "│ ")
+           << "\n";
+    } else if (type == "header") {
+      out_ << "│ == " << for_terminal(text_of(block.value("text", nlohmann::json::object())))
+           << " ==\n";
+    } else if (type == "context") {
+      for (const auto& element : block.value("elements", nlohmann::json::array())) {
+        out_ << indent(for_terminal(text_of(element)), "│   ") << "\n";
+      }
+    } else if (type == "divider") {
+      out_ << "│ ────────────\n";
+    } else if (type == "actions") {
+      std::string line = "│";
+      for (const auto& element : block.value("elements", nlohmann::json::array())) {
+        if (element.value("type", "") != "button") continue;
+        const int number = next_button_++;
+        buttons_[number] = {element.value("action_id", ""), block.value("block_id", ""),
+                            element.value("value", ""),     channel,
+                            new_response_url(channel),      message_ts};
+        line += " [" + std::to_string(number) + "] " +
+                text_of(element.value("text", nlohmann::json::object()));
+      }
+      out_ << line << "\n";
+    }
+  }
+  out_ << "└\n";
+  out_.flush();
+}
+
+const ConsoleWorkspace::Button* ConsoleWorkspace::button(int number) const {
+  std::lock_guard lock(mutex_);
+  const auto it = buttons_.find(number);
+  return it == buttons_.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+constexpr const char* kBanner =
+    "firstfollower console: a stand-in for a Slack workspace, no Slack needed.\n"
+    "You are in #general. Type a slash command (try /coach or /coach strategy),\n"
+    "a button's number to press it, or any other text to write to the bot in a\n"
+    "direct message (try: help). Your colleagues @alex and @sam are here too:\n"
+    "\"as alex: <line>\" does something as alex. quit or Ctrl-D ends the session.\n"
+    "To connect to Slack instead, set SLACK_APP_TOKEN and SLACK_BOT_TOKEN.\n";
+
+void deliver(ConsoleWorkspace& workspace, const Reply& reply, const std::string& response_url) {
+  if (reply.message) workspace.respond(response_url, *reply.message);
+}
+
+Reply route_safely(const EnvelopeRouter& router, const Request& request) {
+  try {
+    return router.route(request);
+  } catch (const std::exception& error) {
+    spdlog::error("handler for {} failed: {}", describe(request), error.what());
+    return Reply::with(apology());
+  }
+}
+
+// Answers the open modal with a line the person typed: a view_submission
+// like Slack's, carrying the text (and the checkbox, when the line starts
+// with "!"). Errors keep the modal open.
+void submit_view(const EnvelopeRouter& router, ConsoleWorkspace& workspace,
+                 ConsoleWorkspace::OpenView view, const std::string& line, const std::string& user,
+                 std::ostream& out) {
+  ViewSubmission submission;
+  submission.team_id = "T0CONSOLE";
+  submission.user_id = user;
+  submission.view_id = "V0CONSOLE";
+  submission.callback_id = view.callback_id;
+  submission.private_metadata = view.private_metadata;
+  std::string text = line;
+  nlohmann::json values = nlohmann::json::object();
+  if (!view.checkbox_block_id.empty()) {
+    nlohmann::json selected = nlohmann::json::array();
+    if (!text.empty() && text.front() == '!') {
+      text.erase(0, 1);
+      selected.push_back({{"value", view.checkbox_value}});
+    }
+    values[view.checkbox_block_id][view.checkbox_action_id] = {{"type", "checkboxes"},
+                                                               {"selected_options", selected}};
+  }
+  if (!view.user_block_id.empty()) {
+    std::string selected;
+    if (!text.empty() && text.front() == '@') {
+      const auto end = std::min(text.find(' '), text.size());
+      if (const auto* p = ConsoleWorkspace::person_named(text.substr(1, end - 1))) selected = p->id;
+      text = end < text.size() ? text.substr(end + 1) : std::string();
+    }
+    values[view.user_block_id][view.user_action_id] = {{"type", "users_select"},
+                                                       {"selected_user", selected}};
+  }
+  if (!view.block_id.empty()) {
+    values[view.block_id][view.action_id] = {{"type", "plain_text_input"}, {"value", text}};
+  }
+  submission.state_values = values;
+  const Reply reply = route_safely(router, submission);
+  const auto& response = reply.view_response;
+  if (response && response->value("response_action", "") == "errors") {
+    const nlohmann::json errors = response->value("errors", nlohmann::json::object());
+    for (const auto& [block, error] : errors.items()) {
+      out << "  ! " << error.get<std::string>() << "\n";
+    }
+    out << "  Type your answer again, or cancel.\n";
+    workspace.reopen_view(std::move(view));
+  }
+}
+
+}  // namespace
+
+int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::istream& in,
+                std::ostream& out, bool interactive) {
+  out << kBanner;
+  std::string line;
+  int message_serial = 0;
+  for (;;) {
+    if (interactive) out << "\n> " << std::flush;
+    if (!std::getline(in, line)) break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    line = line.substr(first);
+    if (!interactive) out << "\n> " << line << "\n";
+    if (line == "quit" || line == "exit") break;
+
+    // "as alex: 3" presses button 3 as @alex.
+    std::string user = ConsoleWorkspace::kUser;
+    std::string user_name = "you";
+    if (line.rfind("as ", 0) == 0 && line.find(':') != std::string::npos) {
+      const std::string name = line.substr(3, line.find(':') - 3);
+      const auto* person = ConsoleWorkspace::person_named(name);
+      if (person == nullptr || person->is_bot) {
+        out << "There is nobody called " << name << " here. Try: as alex: <line>\n";
+        continue;
+      }
+      user = person->id;
+      user_name = person->name;
+      line = line.substr(line.find(':') + 1);
+      line.erase(0, line.find_first_not_of(" \t"));
+      if (line.empty()) continue;
+    }
+
+    if (auto view = workspace.take_open_view()) {
+      if (line == "cancel") {
+        out << "Form closed.\n";
+      } else {
+        submit_view(router, workspace, std::move(*view), line, user, out);
+      }
+      continue;
+    }
+
+    if (line.front() == '/') {
+      SlashCommand command;
+      const auto space = line.find(' ');
+      command.command = line.substr(0, space);
+      command.text =
+          space == std::string::npos ? "" : ConsoleWorkspace::link_mentions(line.substr(space + 1));
+      command.team_id = "T0CONSOLE";
+      command.channel_id = ConsoleWorkspace::kChannel;
+      command.channel_name = ConsoleWorkspace::kChannelName;
+      command.user_id = user;
+      command.user_name = user_name;
+      command.response_url = workspace.new_response_url(ConsoleWorkspace::kChannel);
+      command.trigger_id = "console-trigger";
+      deliver(workspace, route_safely(router, command), command.response_url);
+      continue;
+    }
+
+    if (line.find_first_not_of("0123456789") == std::string::npos && line.size() < 9) {
+      const auto* button = workspace.button(std::stoi(line));
+      if (button == nullptr) {
+        out << "There is no button " << line << ". Press one of the numbers shown in [brackets].\n";
+        continue;
+      }
+      BlockAction action;
+      action.team_id = "T0CONSOLE";
+      action.user_id = user;
+      action.channel_id = button->channel;
+      action.action_id = button->action_id;
+      action.block_id = button->block_id;
+      action.value = button->value;
+      action.response_url = button->response_url;
+      action.trigger_id = "console-trigger";
+      action.message_ts = button->message_ts;
+      action.container_type = "message";
+      deliver(workspace, route_safely(router, action), action.response_url);
+      continue;
+    }
+
+    Event event;
+    event.event_id = "Ev0CONSOLE" + std::to_string(++message_serial);
+    event.team_id = "T0CONSOLE";
+    event.type = "message";
+    event.channel_type = "im";
+    event.channel = ConsoleWorkspace::kDirectMessage;
+    event.user = user;
+    event.text = line;
+    event.ts = std::to_string(message_serial) + ".000000";
+    route_safely(router, event);
+  }
+  out << "\nBye.\n";
+  return 0;
+}
+
+}  // namespace ff

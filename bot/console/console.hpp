@@ -1,0 +1,104 @@
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/slack/router.hpp"
+#include "bot/slack/slack_api.hpp"
+
+namespace ff {
+
+// Console mode's stand-in for a Slack workspace: what the bot would send to
+// Slack is printed as readable text, buttons get numbers a person types, and
+// a modal asks for its answer on the next line. A few colleagues live in it
+// (@alex, @sam) so that commands about other people can be tried; "as alex:"
+// before a line acts as them.
+class ConsoleWorkspace final : public SlackApi {
+ public:
+  static constexpr const char* kChannel = "C0CONSOLE";
+  static constexpr const char* kChannelName = "general";
+  static constexpr const char* kUser = "U0CONSOLE";
+  static constexpr const char* kBotUser = "U0BOT";
+  static constexpr const char* kDirectMessage = "D0CONSOLE";
+
+  struct Person {
+    const char* id;
+    const char* name;
+    const char* time_zone;
+    int tz_offset;
+    bool is_bot;
+  };
+  static const std::vector<Person>& people();
+  static const Person* person_named(std::string_view name);
+  static const Person* person(std::string_view id);
+
+  explicit ConsoleWorkspace(std::ostream& out) : out_(out) {}
+
+  ApiResult post_message(std::string_view channel, const Message& message) override;
+  ApiResult post_ephemeral(std::string_view channel, std::string_view user,
+                           const Message& message) override;
+  ApiResult respond(std::string_view response_url, const Message& message) override;
+  ApiResult update_message(std::string_view channel, std::string_view ts,
+                           const Message& message) override;
+  ApiResult user_info(std::string_view user_id) override;
+  ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) override;
+
+  // Prints a message as it would appear in `where`, numbering its buttons.
+  void render(const std::string& where, const std::string& channel, const Message& message);
+
+  struct Button {
+    std::string action_id;
+    std::string block_id;
+    std::string value;
+    std::string channel;
+    std::string response_url;
+    std::string message_ts;
+  };
+  const Button* button(int number) const;
+
+  // The modal waiting for its answer, if any.
+  struct OpenView {
+    std::string callback_id;
+    std::string private_metadata;
+    std::string block_id;       // of its text input
+    std::string action_id;      // of its text input
+    std::string user_block_id;  // of its person picker
+    std::string user_action_id;
+    std::string checkbox_block_id;
+    std::string checkbox_action_id;
+    std::string checkbox_value;
+  };
+  std::optional<OpenView> take_open_view();
+  void reopen_view(OpenView view);
+
+  std::string new_response_url(const std::string& channel);
+
+  // "@alex" typed in the console becomes "<@U0ALEX|alex>", as Slack escapes
+  // mentions in slash commands.
+  static std::string link_mentions(const std::string& text);
+
+ private:
+  std::string channel_label(std::string_view channel) const;
+  std::string next_ts();
+
+  // The job scheduler prints from its own thread (a scheduled message).
+  mutable std::recursive_mutex mutex_;
+  std::ostream& out_;
+  int next_button_ = 1;
+  int next_response_url_ = 1;
+  int next_ts_ = 1;
+  std::optional<OpenView> open_view_;
+  std::map<int, Button> buttons_;
+  std::map<std::string, std::string, std::less<>> response_url_channels_;
+};
+
+// Reads lines from `in` until end of input or "quit": a slash command, a
+// button number, or text as a direct message to the bot. Returns the exit code.
+int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::istream& in,
+                std::ostream& out, bool interactive);
+
+}  // namespace ff

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "bot/clock.hpp"
+#include "bot/store/stores.hpp"
+
+namespace ff {
+
+// What a job handler reports back.
+struct JobOutcome {
+  enum class Kind { kDone, kFailed, kRetry };
+  Kind kind = Kind::kDone;
+  std::string error;
+  std::chrono::milliseconds retry_after{0};
+
+  static JobOutcome done() { return {}; }
+  static JobOutcome failed(std::string why) { return {Kind::kFailed, std::move(why), {}}; }
+  // Only honoured before the effect began, or for at-least-once jobs.
+  static JobOutcome retry(std::string why, std::chrono::milliseconds after) {
+    return {Kind::kRetry, std::move(why), after};
+  }
+};
+
+// Handed to a job handler: the handler calls begin_effect() immediately
+// before its visible effect (a Slack message). False means this instance no
+// longer holds the job, and the handler must return without acting.
+class JobControl {
+ public:
+  virtual ~JobControl() = default;
+  virtual bool begin_effect() = 0;
+};
+
+using JobHandler = std::function<JobOutcome(const store::Job&, JobControl&)>;
+
+struct SchedulerOptions {
+  std::chrono::milliseconds poll_interval{1000};  // how soon other instances' jobs are seen
+  std::chrono::milliseconds lease{60000};         // how long a claimed job is ours
+  int batch_size = 100;
+  std::string owner;  // this instance's name in the jobs table; made up when empty
+};
+
+struct SchedulerCounters {
+  std::atomic<std::uint64_t> ran{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> retried{0};
+  std::atomic<std::uint64_t> missed{0};
+  std::atomic<std::uint64_t> abandoned{0};
+  std::atomic<std::uint64_t> store_errors{0};
+};
+
+// Runs durable jobs when they fall due. Jobs live in the JobStore, not in
+// memory: each pass claims the next due batch through an index, so a million
+// pending jobs cost the scheduler nothing until they are due. Time comes
+// from the injected clock; tests call run_due() after moving it.
+class JobScheduler {
+ public:
+  JobScheduler(store::JobStore& jobs, const Clock& clock, SchedulerOptions options);
+  ~JobScheduler();
+
+  void handle(const std::string& kind, JobHandler handler);
+
+  // One pass: recover jobs of vanished instances, then claim and run due
+  // jobs in batches until none is due. Returns how many handlers ran.
+  int run_due();
+
+  // A background thread that calls run_due() when the next job falls due,
+  // at least every poll_interval.
+  void start();
+  void stop();
+  // Wakes the background thread early (a job was scheduled sooner).
+  void wake();
+
+  const std::string& owner() const { return options_.owner; }
+  const SchedulerCounters& counters() const { return counters_; }
+
+ private:
+  void run(const store::Job& job);
+  void loop();
+
+  store::JobStore& jobs_;
+  const Clock& clock_;
+  SchedulerOptions options_;
+  std::map<std::string, JobHandler> handlers_;
+  SchedulerCounters counters_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ff

@@ -1,0 +1,148 @@
+#include "bot/slack/blocks.hpp"
+
+#include "bot/slack/mrkdwn.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ff::blocks {
+
+using nlohmann::json;
+
+json section(std::string_view mrkdwn_text) {
+  return {{"type", "section"},
+          {"text",
+           {{"type", "mrkdwn"}, {"text", mrkdwn::truncate(mrkdwn_text, Limits::kSectionText)}}}};
+}
+
+json header(std::string_view plain_text) {
+  return {{"type", "header"},
+          {"text",
+           {{"type", "plain_text"},
+            {"text", mrkdwn::truncate(plain_text, Limits::kHeaderText)},
+            {"emoji", true}}}};
+}
+
+json context(const std::vector<std::string>& mrkdwn_texts) {
+  json elements = json::array();
+  for (const auto& text : mrkdwn_texts) {
+    if (elements.size() == Limits::kElementsPerContext) break;
+    elements.push_back(
+        {{"type", "mrkdwn"}, {"text", mrkdwn::truncate(text, Limits::kContextText)}});
+  }
+  return {{"type", "context"}, {"elements", std::move(elements)}};
+}
+
+json divider() {
+  return {{"type", "divider"}};
+}
+
+json button(std::string_view plain_text, std::string_view action_id, std::string_view value,
+            ButtonStyle style) {
+  json b = {{"type", "button"},
+            {"text",
+             {{"type", "plain_text"},
+              {"text", mrkdwn::truncate(plain_text, Limits::kButtonText)},
+              {"emoji", true}}},
+            {"action_id", mrkdwn::truncate(action_id, Limits::kActionId)},
+            {"value", mrkdwn::truncate(value, Limits::kButtonValue)}};
+  if (style == ButtonStyle::kPrimary) b["style"] = "primary";
+  if (style == ButtonStyle::kDanger) b["style"] = "danger";
+  return b;
+}
+
+json actions(std::string_view block_id, std::vector<json> buttons) {
+  if (buttons.size() > Limits::kElementsPerActions) buttons.resize(Limits::kElementsPerActions);
+  return {
+      {"type", "actions"}, {"block_id", std::string(block_id)}, {"elements", std::move(buttons)}};
+}
+
+namespace {
+json plain(std::string_view text, std::size_t limit) {
+  return {{"type", "plain_text"}, {"text", mrkdwn::truncate(text, limit)}};
+}
+}  // namespace
+
+json text_input(std::string_view block_id, std::string_view action_id, std::string_view label,
+                std::string_view placeholder, std::size_t max_length) {
+  return {{"type", "input"},
+          {"block_id", std::string(block_id)},
+          {"label", plain(label, Limits::kInputLabel)},
+          {"element",
+           {{"type", "plain_text_input"},
+            {"action_id", std::string(action_id)},
+            {"multiline", true},
+            {"max_length", std::min(max_length, Limits::kInputMaxLength)},
+            {"placeholder", plain(placeholder, 150)}}}};
+}
+
+json user_select(std::string_view block_id, std::string_view action_id, std::string_view label) {
+  return {{"type", "input"},
+          {"block_id", std::string(block_id)},
+          {"label", plain(label, Limits::kInputLabel)},
+          {"element", {{"type", "users_select"}, {"action_id", std::string(action_id)}}}};
+}
+
+json checkbox(std::string_view block_id, std::string_view action_id, std::string_view label,
+              std::string_view option_text, std::string_view option_value) {
+  return {
+      {"type", "input"},
+      {"block_id", std::string(block_id)},
+      {"optional", true},
+      {"label", plain(label, Limits::kInputLabel)},
+      {"element",
+       {{"type", "checkboxes"},
+        {"action_id", std::string(action_id)},
+        {"options", {{{"text", plain(option_text, 75)}, {"value", std::string(option_value)}}}}}}};
+}
+
+json modal(std::string_view callback_id, std::string_view title, std::string_view submit,
+           std::vector<json> blocks, std::string_view private_metadata) {
+  if (private_metadata.size() > Limits::kPrivateMetadata) {
+    throw std::length_error("private_metadata over Slack's 3,000 characters");
+  }
+  if (blocks.size() > Limits::kBlocksPerView) blocks.resize(Limits::kBlocksPerView);
+  return {{"type", "modal"},
+          {"callback_id", std::string(callback_id)},
+          {"title", plain(title, Limits::kViewTitle)},
+          {"submit", plain(submit, Limits::kViewTitle)},
+          {"close", plain("Cancel", Limits::kViewTitle)},
+          {"private_metadata", std::string(private_metadata)},
+          {"blocks", std::move(blocks)}};
+}
+
+}  // namespace ff::blocks
+
+namespace ff {
+
+Message& Message::add(nlohmann::json block) {
+  if (blocks.size() < blocks::Limits::kBlocksPerMessage) blocks.push_back(std::move(block));
+  return *this;
+}
+
+Message Message::plain(std::string_view mrkdwn_text, ResponseType type) {
+  Message m;
+  m.text = mrkdwn::truncate(mrkdwn_text, blocks::Limits::kSectionText);
+  m.response_type = type;
+  m.add(blocks::section(mrkdwn_text));
+  return m;
+}
+
+nlohmann::json Message::to_response_json() const {
+  nlohmann::json j = {
+      {"text", mrkdwn::truncate(text, blocks::Limits::kMessageText)},
+      {"response_type", response_type == ResponseType::kInChannel ? "in_channel" : "ephemeral"}};
+  if (!blocks.empty()) j["blocks"] = blocks;
+  if (replace_original) j["replace_original"] = true;
+  return j;
+}
+
+nlohmann::json Message::to_post_json(std::string_view channel) const {
+  nlohmann::json j = {{"channel", std::string(channel)},
+                      {"text", mrkdwn::truncate(text, blocks::Limits::kMessageText)}};
+  if (!blocks.empty()) j["blocks"] = blocks;
+  if (!thread_ts.empty()) j["thread_ts"] = thread_ts;
+  return j;
+}
+
+}  // namespace ff

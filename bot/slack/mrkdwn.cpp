@@ -1,0 +1,144 @@
+#include "bot/slack/mrkdwn.hpp"
+
+#include <stdexcept>
+
+namespace ff::mrkdwn {
+namespace {
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is invalid.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  std::size_t length = 0;
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0 && lead >= 0xC2) {
+    length = 2;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3;
+  } else if ((lead & 0xF8) == 0xF0 && lead <= 0xF4) {
+    length = 4;
+  } else {
+    return 0;
+  }
+  if (i + length > s.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+
+bool is_slack_id(std::string_view id, std::string_view first_letters) {
+  if (id.size() < 2 || id.size() > 32) return false;
+  if (first_letters.find(id.front()) == std::string_view::npos) return false;
+  for (char c : id) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string escape(std::string_view user_text) {
+  std::string out;
+  out.reserve(user_text.size() + user_text.size() / 8);
+  for (char c : user_text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::size_t char_count(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = utf8_sequence_length(text, i);
+    i += length == 0 ? 1 : length;
+    ++count;
+  }
+  return count;
+}
+
+namespace {
+
+// Up to `keep` code points from the front of `text`, invalid bytes replaced,
+// never ending inside an escape entity; `consumed` is how many bytes of
+// `text` that took.
+std::string take(std::string_view text, std::size_t keep, std::size_t& consumed) {
+  std::string out;
+  out.reserve(std::min(text.size(), keep * 4));
+  std::size_t count = 0;
+  std::size_t i = 0;
+  std::size_t amp_out = std::string::npos;  // where the last '&' is, in out and in text
+  std::size_t amp_in = 0;
+  for (; i < text.size() && count < keep; ++count) {
+    const std::size_t length = utf8_sequence_length(text, i);
+    if (length == 0) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    if (text[i] == '&') {
+      amp_out = out.size();
+      amp_in = i;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  // Never leave half an entity such as "&am" behind.
+  if (i < text.size() && amp_out != std::string::npos &&
+      out.find(';', amp_out) == std::string::npos && out.size() - amp_out <= 5) {
+    out.erase(amp_out);
+    i = amp_in;
+  }
+  consumed = i;
+  return out;
+}
+
+}  // namespace
+
+std::string truncate(std::string_view text, std::size_t max_chars) {
+  const bool fits = char_count(text) <= max_chars;
+  const std::size_t keep = fits ? max_chars : (max_chars == 0 ? 0 : max_chars - 1);
+  std::size_t consumed = 0;
+  std::string out = take(text, keep, consumed);
+  if (consumed < text.size() && max_chars > 0) out += kEllipsis;
+  return out;
+}
+
+std::vector<std::string> split(std::string_view text, std::size_t max_chars) {
+  std::vector<std::string> pieces;
+  if (max_chars < 6) max_chars = 6;  // room for a whole entity
+  while (!text.empty()) {
+    std::size_t consumed = 0;
+    pieces.push_back(take(text, max_chars, consumed));
+    text.remove_prefix(consumed);
+  }
+  return pieces;
+}
+
+bool is_user_id(std::string_view id) {
+  return is_slack_id(id, "UWB");
+}
+bool is_channel_id(std::string_view id) {
+  return is_slack_id(id, "CDGU");
+}
+
+std::string mention(std::string_view user_id) {
+  if (!is_user_id(user_id)) throw std::invalid_argument("not a Slack user id");
+  return "<@" + std::string(user_id) + ">";
+}
+
+}  // namespace ff::mrkdwn

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "bot/slack/blocks.hpp"
+
+namespace ff {
+
+// The outcome of one Web API call. Slack's own errors ("ok": false) keep their
+// code, transport failures get one of ours ("transport_error", "http_503", …),
+// so callers can tell a user's mistake from an outage.
+struct ApiResult {
+  bool ok = false;
+  std::string error;
+  nlohmann::json body = nlohmann::json::object();
+
+  static ApiResult success(nlohmann::json body = nlohmann::json::object()) {
+    return {true, {}, std::move(body)};
+  }
+  static ApiResult failure(std::string error) { return {false, std::move(error), {}}; }
+};
+
+// What handlers may ask of Slack. Slack mode implements it with the Web API,
+// console mode by printing to the terminal; handlers cannot tell which.
+class SlackApi {
+ public:
+  virtual ~SlackApi() = default;
+  // chat.postMessage; a user id as channel posts in the bot's DM with them.
+  virtual ApiResult post_message(std::string_view channel, const Message& message) = 0;
+  // chat.postEphemeral: visible only to user, in channel.
+  virtual ApiResult post_ephemeral(std::string_view channel, std::string_view user,
+                                   const Message& message) = 0;
+  // A post to a slash command's or a button's response_url.
+  virtual ApiResult respond(std::string_view response_url, const Message& message) = 0;
+  // chat.update: replaces the message at `ts` in `channel` (a card kept
+  // current in place rather than reposted).
+  virtual ApiResult update_message(std::string_view channel, std::string_view ts,
+                                   const Message& message) = 0;
+  // users.info: the answer's "user" object (id, name, tz, is_bot, deleted),
+  // or the error user_not_found.
+  virtual ApiResult user_info(std::string_view user_id) = 0;
+  // views.open with a trigger_id from a command, a button or a shortcut.
+  virtual ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) = 0;
+};
+
+}  // namespace ff

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bot/slack/dispatcher.hpp"
+
+namespace ff {
+
+struct SocketModeOptions {
+  int connections = 1;
+  std::chrono::milliseconds ack_deadline{100};
+  std::chrono::milliseconds ping_interval{5000};
+  std::chrono::milliseconds pong_timeout{5000};
+  std::chrono::milliseconds reconnect_min{250};
+  std::chrono::milliseconds reconnect_max{30000};
+  std::chrono::milliseconds refresh_drain{2000};
+  std::chrono::milliseconds hello_timeout{10000};
+};
+
+// What apps.connections.open answered: a single-use WebSocket URL, or an
+// error that is either worth retrying or fatal (a token Slack refuses).
+struct ConnectionTicket {
+  std::string url;
+  std::string error;
+  bool fatal = false;
+};
+using TicketSource = std::function<ConnectionTicket()>;
+
+enum class ClientOutcome { kRunning, kStopped, kLinkDisabled, kAuthFailed };
+
+struct SocketModeStats {
+  std::uint64_t connections_opened = 0;
+  std::uint64_t live_connections = 0;
+  std::uint64_t envelopes = 0;
+  std::uint64_t malformed_frames = 0;
+  std::uint64_t acks_sent = 0;
+  std::uint64_t dead_sockets = 0;
+  std::uint64_t open_failures = 0;
+};
+
+// Keeps `connections` Socket Mode connections to Slack alive and hands every
+// envelope to the dispatcher. A replacement connection is opened *before* the
+// old one closes (on warning, refresh_requested, or a silent socket), and the
+// old one is closed only once its envelopes are acked, so a reconnect loses
+// and doubles nothing. The websocketpp and Asio code lives only in the .cpp.
+class SocketModeClient {
+ public:
+  SocketModeClient(SocketModeOptions options, TicketSource tickets, Dispatcher& dispatcher);
+  ~SocketModeClient();
+  SocketModeClient(const SocketModeClient&) = delete;
+  SocketModeClient& operator=(const SocketModeClient&) = delete;
+
+  // Starts the socket thread and opens the connections.
+  void start();
+  // Waits until the client stops by itself (link_disabled, refused token) or
+  // the timeout passes; returns the outcome so far.
+  ClientOutcome wait(std::chrono::milliseconds timeout);
+  // Stops taking envelopes, lets those in flight finish within `grace`,
+  // closes every connection cleanly and joins the socket thread.
+  void shutdown(std::chrono::milliseconds grace);
+
+  ClientOutcome outcome() const;
+  std::string outcome_message() const;
+  SocketModeStats stats() const;
+  // Blocks until `count` connections have said hello, or the timeout passes.
+  bool wait_until_live(std::size_t count, std::chrono::milliseconds timeout);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ff

@@ -1,0 +1,226 @@
+// The SQL of the platform's own state: durable jobs and processed envelope ids.
+#include <spdlog/spdlog.h>
+
+#include "bot/store/stores.hpp"
+
+namespace ff::store {
+namespace {
+
+const char* delivery_name(JobDelivery delivery) {
+  return delivery == JobDelivery::kAtMostOnce ? "at_most_once" : "at_least_once";
+}
+
+constexpr const char* kJobColumns =
+    "id, kind, payload, due_at, grace_until, delivery, attempts, subject_user";
+
+Job job_from(const SqlRow& row) {
+  Job job;
+  job.id = row.integer(0);
+  job.kind = row.text(1);
+  job.payload = nlohmann::json::parse(row.text(2), nullptr, false);
+  job.due = from_millis(row.integer(3));
+  job.grace_until = from_millis(row.integer(4));
+  job.delivery =
+      row.text(5) == "at_least_once" ? JobDelivery::kAtLeastOnce : JobDelivery::kAtMostOnce;
+  job.attempts = static_cast<int>(row.integer(6));
+  job.subject_user = row.text(7);
+  return job;
+}
+
+class SqlJobStore final : public JobStore {
+ public:
+  explicit SqlJobStore(Database& database) : db_(database) {}
+
+  std::optional<std::int64_t> schedule(const NewJob& job) override {
+    return db_.read([&](SqlSession& s) -> std::optional<std::int64_t> {
+      const SqlResult r = s.run(
+          "INSERT INTO jobs (kind, payload, due_at, grace_until, delivery, state, unique_key, "
+          "subject_user, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) "
+          "ON CONFLICT (unique_key) DO NOTHING RETURNING id",
+          {job.kind, job.payload.dump(), to_millis(job.due), to_millis(job.due + job.grace),
+           delivery_name(job.delivery),
+           job.unique_key.empty() ? SqlValue{nullptr} : SqlValue{job.unique_key},
+           job.subject_user.empty() ? SqlValue{nullptr} : SqlValue{job.subject_user},
+           to_millis(std::chrono::system_clock::now())});
+      if (r.rows.empty()) return std::nullopt;
+      return r.rows.front().integer(0);
+    });
+  }
+
+  bool cancel(std::int64_t id) override {
+    return db_.read([&](SqlSession& s) {
+      return s.run(
+                  "UPDATE jobs SET state = 'cancelled', unique_key = NULL, finished_at = $2 "
+                  "WHERE id = $1 AND state = 'pending'",
+                  {id, to_millis(std::chrono::system_clock::now())})
+                 .affected == 1;
+    });
+  }
+
+  bool cancel_key(const std::string& unique_key) override {
+    return db_.read([&](SqlSession& s) {
+      return s.run(
+                  "UPDATE jobs SET state = 'cancelled', unique_key = NULL, finished_at = $2 "
+                  "WHERE unique_key = $1 AND state = 'pending'",
+                  {unique_key, to_millis(std::chrono::system_clock::now())})
+                 .affected == 1;
+    });
+  }
+
+  std::int64_t cancel_keys_starting(const std::string& prefix) override {
+    // substr() rather than LIKE: no wildcard in the prefix to escape.
+    return db_.read([&](SqlSession& s) {
+      return s
+          .run(
+              "UPDATE jobs SET state = 'cancelled', unique_key = NULL, finished_at = $3 "
+              "WHERE state = 'pending' AND unique_key IS NOT NULL "
+              "AND substr(unique_key, 1, $2) = $1",
+              {prefix, static_cast<std::int64_t>(prefix.size()),
+               to_millis(std::chrono::system_clock::now())})
+          .affected;
+    });
+  }
+
+  ClaimedJobs claim_due(TimePoint now, int limit, std::chrono::milliseconds lease,
+                        const std::string& owner) override {
+    const std::int64_t at = to_millis(now);
+    return db_.read([&](SqlSession& s) {
+      // The inner SELECT walks the partial index of pending jobs in due
+      // order; on PostgreSQL it skips rows another instance is claiming, so
+      // two instances never wait on each other or claim the same job.
+      const SqlResult claimed =
+          s.run(std::string("UPDATE jobs SET state = 'claimed', owner = $1, lease_until = $2, "
+                            "attempts = attempts + 1 WHERE id IN (SELECT id FROM jobs "
+                            "WHERE state = 'pending' AND due_at <= $3 ORDER BY due_at, id LIMIT $4 "
+                            "{{skip_locked}}) RETURNING ") +
+                    kJobColumns,
+                {owner, at + lease.count(), at, std::int64_t{limit}});
+      ClaimedJobs jobs;
+      for (const auto& row : claimed.rows) {
+        Job job = job_from(row);
+        (job.grace_until < now ? jobs.missed : jobs.due).push_back(std::move(job));
+      }
+      for (const auto& job : jobs.missed) {
+        s.run(
+            "UPDATE jobs SET state = 'skipped', unique_key = NULL, finished_at = $2, "
+            "last_error = 'due while the bot was not running, past its grace window' "
+            "WHERE id = $1",
+            {job.id, at});
+      }
+      // RETURNING gives no order; run the oldest first.
+      std::sort(jobs.due.begin(), jobs.due.end(), [](const Job& a, const Job& b) {
+        return a.due != b.due ? a.due < b.due : a.id < b.id;
+      });
+      return jobs;
+    });
+  }
+
+  bool mark_started(std::int64_t id, const std::string& owner) override {
+    return db_.read([&](SqlSession& s) {
+      return s.run(
+                  "UPDATE jobs SET state = 'started' WHERE id = $1 AND owner = $2 "
+                  "AND state = 'claimed'",
+                  {id, owner})
+                 .affected == 1;
+    });
+  }
+
+  void finish(std::int64_t id, const std::string& owner, const std::string& state,
+              const std::string& error, TimePoint now) override {
+    db_.transact([&](SqlSession& s) {
+      s.run(
+          "UPDATE jobs SET state = $3, last_error = $4, finished_at = $5, unique_key = NULL, "
+          "lease_until = NULL WHERE id = $1 AND owner = $2 AND state IN ('claimed', 'started')",
+          {id, owner, state, error.empty() ? SqlValue{nullptr} : SqlValue{error}, to_millis(now)});
+    });
+  }
+
+  void retry_at(std::int64_t id, const std::string& owner, TimePoint at,
+                const std::string& error) override {
+    db_.transact([&](SqlSession& s) {
+      s.run(
+          "UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL, due_at = $3, "
+          "grace_until = CASE WHEN grace_until < $3 THEN $3 ELSE grace_until END, "
+          "last_error = $4 WHERE id = $1 AND owner = $2 AND state IN ('claimed', 'started')",
+          {id, owner, to_millis(at), error});
+    });
+  }
+
+  RecoveredLeases recover_expired_leases(TimePoint now) override {
+    const std::int64_t at = to_millis(now);
+    return db_.read([&](SqlSession& s) {
+      RecoveredLeases recovered;
+      recovered.abandoned =
+          s.run(
+               "UPDATE jobs SET state = 'abandoned', unique_key = NULL, finished_at = $1, "
+               "last_error = 'the instance running it stopped after it started sending' "
+               "WHERE state = 'started' AND delivery = 'at_most_once' AND lease_until < $1",
+               {at})
+              .affected;
+      recovered.requeued =
+          s.run(
+               "UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL "
+               "WHERE state IN ('claimed', 'started') AND lease_until < $1",
+               {at})
+              .affected;
+      return recovered;
+    });
+  }
+
+  std::optional<TimePoint> next_due() override {
+    return db_.read([&](SqlSession& s) -> std::optional<TimePoint> {
+      const SqlResult r =
+          s.run("SELECT due_at FROM jobs WHERE state = 'pending' ORDER BY due_at, id LIMIT 1");
+      if (r.rows.empty()) return std::nullopt;
+      return from_millis(r.rows.front().integer(0));
+    });
+  }
+
+  std::map<std::string, std::int64_t> count_by_state() override {
+    return db_.read([&](SqlSession& s) {
+      std::map<std::string, std::int64_t> counts;
+      for (const auto& row : s.run("SELECT state, count(*) FROM jobs GROUP BY state").rows) {
+        counts[row.text(0)] = row.integer(1);
+      }
+      return counts;
+    });
+  }
+
+  std::int64_t purge_finished(TimePoint before) override {
+    return db_.read([&](SqlSession& s) {
+      return s
+          .run("DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1",
+               {to_millis(before)})
+          .affected;
+    });
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<JobStore> make_sql_job_store(Database& database) {
+  return std::make_unique<SqlJobStore>(database);
+}
+
+// ---- dedupe ----
+
+bool SqlStore::first_time(std::string_view key) {
+  const std::int64_t now = to_millis(clock_.now());
+  return !database_
+              ->run_statement(
+                  "INSERT INTO processed_ids (id, seen_at) VALUES ($1, $2) "
+                  "ON CONFLICT (id) DO NOTHING RETURNING id",
+                  {std::string(key), now})
+              .rows.empty();
+}
+
+std::int64_t SqlStore::expire(TimePoint before) {
+  return database_->read([&](SqlSession& s) {
+    return s.run("DELETE FROM processed_ids WHERE seen_at < $1", {to_millis(before)}).affected;
+  });
+}
+
+}  // namespace ff::store

@@ -120,7 +120,7 @@ Reply show_figures(Services& services, const std::string& user_id) {
     m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id))));
     if (services.is_admin(user_id)) {
       m.add(blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
-      std::string people = "*By person* (most active first)";
+      std::string people;
       for (const auto& [person, f] : services.figures.figures_by_person(20)) {
         if (!mrkdwn::is_user_id(person)) continue;
         people += "\n" + mrkdwn::mention(person) + ": " + std::to_string(f.questions_drawn) +
@@ -128,7 +128,8 @@ Reply show_figures(Services& services, const std::string& user_id) {
                   std::to_string(f.feedback_given) + " feedback non-blocking, followed " +
                   std::to_string(f.sixmonth_followed) + " / led " + std::to_string(f.sixmonth_led);
       }
-      m.add(blocks::section(people));
+      m.add(blocks::section("*By person* (most active first)" +
+                            (people.empty() ? std::string("\nNobody yet.") : people)));
     }
   } catch (const store::StoreError&) {
     return Reply::with(Message::plain(

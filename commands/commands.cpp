@@ -2,7 +2,7 @@
 
 #include "commands/coach.hpp"
 #include "commands/help.hpp"
-#include "commands/initiative.hpp"
+#include "commands/initiative/initiative.hpp"
 #include "commands/my_data.hpp"
 #include "commands/nit.hpp"
 #include "commands/sixmonths.hpp"

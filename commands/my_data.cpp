@@ -1,5 +1,7 @@
 #include "commands/my_data.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "bot/slack/mrkdwn.hpp"
@@ -26,6 +28,12 @@ std::size_t record_count(const nlohmann::json& exported) {
   return count;
 }
 
+// "feedback_given" reads "feedback given".
+std::string readable_kind(std::string kind) {
+  std::replace(kind.begin(), kind.end(), '_', ' ');
+  return kind;
+}
+
 }  // namespace
 
 Reply show_my_data(Services& services, const std::string& user_id) {
@@ -46,7 +54,7 @@ Reply show_my_data(Services& services, const std::string& user_id) {
   std::string summary = "*What I store about you* (" + std::to_string(records) + " records):";
   for (const auto& [kind, rows] : exported.items()) {
     if (rows.is_array() && !rows.empty()) {
-      summary += "\n• " + mrkdwn::escape(kind) + ": " + std::to_string(rows.size());
+      summary += "\n• " + readable_kind(kind) + ": " + std::to_string(rows.size());
     }
   }
   m.add(blocks::section(summary));
@@ -71,8 +79,8 @@ Reply offer_to_forget(const std::string& user_id) {
   m.text = "Delete everything firstfollower stores about you?";
   m.add(blocks::section(
       "*Delete everything I store about you?*\nYour initiatives, endorsements, feedback you gave "
-      "and received, six-month answers, nudge schedules, an unfinished dialog and scheduled "
-      "reminders about you. This cannot be undone."));
+      "and received, six-month answers, the questions you drew, nudge schedules, an unfinished "
+      "dialog and scheduled reminders about you. This cannot be undone."));
   // The value names the person the offer was made to; a press by anyone
   // else is refused.
   m.add(blocks::actions("my_data", {blocks::button("Delete my data", kForgetMeAction, user_id)}));
@@ -94,11 +102,18 @@ void register_my_data(EnvelopeRouter& router, Services& services) {
       return Reply::with(unavailable());
     }
     std::int64_t total = 0;
-    for (const auto& [kind, count] : removed) total += count;
+    std::string kinds;
+    for (const auto& [kind, count] : removed) {
+      if (count == 0) continue;
+      total += count;
+      kinds += "\n• " + readable_kind(kind) + ": " + std::to_string(count);
+    }
     spdlog::info("forgot a user on their request: {} record(s)", total);
-    Reply reply = Reply::with(
-        Message::plain(":wastebasket: Done. I deleted " + std::to_string(total) +
-                       " record(s) about you. Messages already posted in Slack stay in Slack."));
+    Reply reply = Reply::with(Message::plain(
+        total == 0 ? ":wastebasket: Done. I held nothing about you, so there was nothing to delete."
+                   : ":wastebasket: Done. I deleted " + std::to_string(total) +
+                         (total == 1 ? " record" : " records") + " about you:" + kinds +
+                         "\nMessages already posted in Slack stay in Slack."));
     reply.message->replace_original = true;
     return reply;
   });

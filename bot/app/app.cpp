@@ -131,7 +131,8 @@ int run_bot(const Config& config) {
                          MaintenancePolicy{config.dedupe_retention});
   scheduler.start();
   const int exit_code =
-      run_console(router, workspace, std::cin, std::cout, isatty(STDIN_FILENO) == 1);
+      run_console(router, workspace, std::cin, std::cout, isatty(STDIN_FILENO) == 1,
+                  [&scheduler] { scheduler.run_due(); });
   scheduler.stop();
   return exit_code;
 }

@@ -105,6 +105,7 @@ const std::vector<Setting>& settings() {
          c.socket_mode.connections = static_cast<int>(integer_in(n, where, 1, 10));
        }},
       milliseconds("ack_deadline_ms", &SocketModeOptions::ack_deadline, 1, 2500),
+      milliseconds("view_ack_deadline_ms", &SocketModeOptions::view_ack_deadline, 1, 2900),
       milliseconds("ping_interval_ms", &SocketModeOptions::ping_interval, 50, 600000),
       milliseconds("pong_timeout_ms", &SocketModeOptions::pong_timeout, 50, 600000),
       milliseconds("reconnect_min_ms", &SocketModeOptions::reconnect_min, 1, 600000),
@@ -386,6 +387,7 @@ std::string Config::describe() const {
       << "slack.api_url: " << api_url << "\n"
       << "slack.connections: " << socket_mode.connections << "\n"
       << "slack.ack_deadline_ms: " << socket_mode.ack_deadline.count() << "\n"
+      << "slack.view_ack_deadline_ms: " << socket_mode.view_ack_deadline.count() << "\n"
       << "slack.ping_interval_ms: " << socket_mode.ping_interval.count() << "\n"
       << "slack.pong_timeout_ms: " << socket_mode.pong_timeout.count() << "\n"
       << "slack.reconnect_min_ms: " << socket_mode.reconnect_min.count() << "\n"

@@ -337,11 +337,12 @@ void submit_view(const EnvelopeRouter& router, ConsoleWorkspace& workspace,
 }  // namespace
 
 int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::istream& in,
-                std::ostream& out, bool interactive) {
+                std::ostream& out, bool interactive, const std::function<void()>& run_due_jobs) {
   out << kBanner;
   std::string line;
   int message_serial = 0;
   for (;;) {
+    if (run_due_jobs) run_due_jobs();
     if (interactive) out << "\n> " << std::flush;
     if (!std::getline(in, line)) break;
     if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <mutex>
@@ -97,8 +98,12 @@ class ConsoleWorkspace final : public SlackApi {
 };
 
 // Reads lines from `in` until end of input or "quit": a slash command, a
-// button number, or text as a direct message to the bot. Returns the exit code.
+// button number, or text as a direct message to the bot. Before each prompt
+// and at the end, `run_due_jobs` (when given) runs the jobs that fell due, so
+// what a line scheduled for now (a nudge) shows before the next line.
+// Returns the exit code.
 int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::istream& in,
-                std::ostream& out, bool interactive);
+                std::ostream& out, bool interactive,
+                const std::function<void()>& run_due_jobs = {});
 
 }  // namespace ff

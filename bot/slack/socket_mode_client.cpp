@@ -1,12 +1,15 @@
+// The wiring of the Socket Mode parts to websocketpp and Asio. The parts
+// see no socket: ReconnectBackoff (how long to wait before the next attempt),
+// KeepAlive (silence, ping, dead), LinkDrain (when a replaced connection may
+// close), TicketOpener (apps.connections.open off the socket thread) and
+// SocketModeStatus (what other threads may read). websocketpp is slow to
+// compile, so this is the only file that includes it.
 #include "bot/slack/socket_mode_client.hpp"
 
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <cmath>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -17,6 +20,12 @@
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_client.hpp>
 #include <websocketpp/uri.hpp>
+
+#include "bot/slack/keep_alive.hpp"
+#include "bot/slack/link_drain.hpp"
+#include "bot/slack/reconnect_backoff.hpp"
+#include "bot/slack/socket_mode_status.hpp"
+#include "bot/slack/ticket_opener.hpp"
 
 namespace ff {
 namespace {
@@ -38,26 +47,29 @@ std::string loggable(const std::string& url) {
 
 // One WebSocket connection, whichever endpoint (ws or wss) carries it. Only
 // the socket thread touches a Link.
-class Link : public std::enable_shared_from_this<Link> {
+class Link {
  public:
+  Link(std::uint64_t serial, std::size_t slot, const SocketModeOptions& options,
+       Steady::time_point now)
+      : slot(slot),
+        serial(serial),
+        created(now),
+        keep_alive(options.ping_interval, options.pong_timeout, now) {}
   virtual ~Link() = default;
   virtual void send_text(const std::string& text) = 0;
   virtual void ping() = 0;
+  // Starts the close handshake; when that cannot start (not open yet, or
+  // closing already), drops the socket outright.
   virtual void close(std::uint16_t code, const std::string& reason) = 0;
 
-  std::size_t slot = 0;
-  std::uint64_t serial = 0;
-  bool live = false;      // hello received
-  bool draining = false;  // replaced; closes once its envelopes are acked
+  const std::size_t slot;
+  const std::uint64_t serial;
+  bool live = false;  // hello received
   bool closed = false;
-  bool close_sent = false;
-  Steady::time_point created = Steady::now();
+  const Steady::time_point created;
   Steady::time_point hello_at{};
-  Steady::time_point last_inbound = Steady::now();
-  Steady::time_point ping_sent{};
-  bool awaiting_pong = false;
-  Steady::time_point drain_deadline{};
-  std::size_t unacked = 0;
+  KeepAlive keep_alive;
+  LinkDrain drain;
 };
 
 namespace {
@@ -65,8 +77,9 @@ namespace {
 template <typename Endpoint>
 class EndpointLink final : public Link {
  public:
-  EndpointLink(Endpoint& endpoint, typename Endpoint::connection_ptr connection)
-      : endpoint_(endpoint), connection_(std::move(connection)) {}
+  EndpointLink(typename Endpoint::connection_ptr connection, std::uint64_t serial, std::size_t slot,
+               const SocketModeOptions& options, Steady::time_point now)
+      : Link(serial, slot, options, now), connection_(std::move(connection)) {}
 
   void send_text(const std::string& text) override {
     if (closed) return;
@@ -80,14 +93,10 @@ class EndpointLink final : public Link {
   void close(std::uint16_t code, const std::string& reason) override {
     websocketpp::lib::error_code ec;
     connection_->close(code, reason, ec);
-    if (ec) {
-      // Not open yet, or already closing: drop the socket outright.
-      connection_->get_raw_socket().lowest_layer().close(ec);
-    }
+    if (ec) connection_->get_raw_socket().lowest_layer().close(ec);
   }
 
  private:
-  [[maybe_unused]] Endpoint& endpoint_;
   typename Endpoint::connection_ptr connection_;
 };
 
@@ -97,48 +106,43 @@ class SocketModeClient::Impl {
  public:
   Impl(SocketModeOptions options, TicketSource tickets, Dispatcher& dispatcher)
       : options_(options),
-        tickets_(std::move(tickets)),
         dispatcher_(dispatcher),
         tick_(io_),
-        slots_(static_cast<std::size_t>(std::max(1, options.connections))),
-        random_(std::random_device{}()) {
+        opener_(std::move(tickets), [this](std::size_t slot, ConnectionTicket ticket) {
+          asio::post(io_, [this, slot, ticket = std::move(ticket)] { on_ticket(slot, ticket); });
+        }) {
     setup_endpoint(plain_);
     setup_endpoint(tls_);
     // websocketpp asks for the TLS context inside get_connection(), before
     // the connection has a handle, so the host travels in next_tls_host_.
     tls_.set_tls_init_handler(
         [this](websocketpp::connection_hdl) { return tls_context(next_tls_host_); });
-    for (auto& s : slots_) s.retry = std::make_unique<asio::steady_timer>(io_);
+    std::random_device seeds;
+    const auto slot_count = static_cast<std::size_t>(std::max(1, options.connections));
+    for (std::size_t i = 0; i < slot_count; ++i) {
+      slots_.push_back(Slot{nullptr, false,
+                            ReconnectBackoff(options.reconnect_min, options.reconnect_max, seeds()),
+                            std::make_unique<asio::steady_timer>(io_)});
+    }
   }
 
+  // opener_ stops and joins in its own destructor.
   ~Impl() {
     if (thread_.joinable()) {
       io_.stop();
       thread_.join();
     }
-    if (opener_.joinable()) opener_.join();
   }
 
   void start() {
     work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
         io_.get_executor());
-    opener_ = std::thread([this] { run_opener(); });
+    opener_.start();
     thread_ = std::thread([this] { io_.run(); });
     asio::post(io_, [this] {
       for (std::size_t i = 0; i < slots_.size(); ++i) open(i, std::chrono::milliseconds{0});
       schedule_tick();
     });
-  }
-
-  ClientOutcome wait(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(state_mutex_);
-    state_changed_.wait_for(lock, timeout, [this] { return outcome_ != ClientOutcome::kRunning; });
-    return outcome_;
-  }
-
-  bool wait_until_live(std::size_t count, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(state_mutex_);
-    return state_changed_.wait_for(lock, timeout, [&] { return stats_.live_connections >= count; });
   }
 
   void shutdown(std::chrono::milliseconds grace) {
@@ -155,41 +159,22 @@ class SocketModeClient::Impl {
       for (const auto& link : links_)
         link->close(websocketpp::close::status::normal, "shutting down");
     });
-    {
-      std::unique_lock lock(state_mutex_);
-      state_changed_.wait_for(lock, std::chrono::milliseconds{1000},
-                              [this] { return open_links_ == 0; });
-      if (outcome_ == ClientOutcome::kRunning) outcome_ = ClientOutcome::kStopped;
-    }
-    {
-      std::lock_guard lock(opener_mutex_);
-      opener_stopping_ = true;
-    }
-    opener_wake_.notify_all();
+    status_.wait_closed_then_stop(std::chrono::milliseconds{1000});
+    opener_.stop();
     work_.reset();
     io_.stop();
     thread_.join();
-    if (opener_.joinable()) opener_.join();
+    opener_.join();
   }
 
-  ClientOutcome outcome() const {
-    std::lock_guard lock(state_mutex_);
-    return outcome_;
-  }
-  std::string outcome_message() const {
-    std::lock_guard lock(state_mutex_);
-    return outcome_message_;
-  }
-  SocketModeStats stats() const {
-    std::lock_guard lock(state_mutex_);
-    return stats_;
-  }
+  SocketModeStatus& status() { return status_; }
 
  private:
+  // One of the `connections` Slack should keep delivering to.
   struct Slot {
-    std::shared_ptr<Link> active;
-    bool opening = false;
-    int failures = 0;
+    std::shared_ptr<Link> active;  // the live connection, once it said hello
+    bool opening = false;          // a ticket or a connection is on its way
+    ReconnectBackoff backoff;
     std::unique_ptr<asio::steady_timer> retry;
   };
 
@@ -207,8 +192,8 @@ class SocketModeClient::Impl {
       asio::post(owner_.io_, [&owner = owner_, link = link_, text = std::move(text)] {
         if (auto l = link.lock()) {
           l->send_text(text);
-          if (l->unacked > 0) --l->unacked;
-          owner.count([](SocketModeStats& s) { ++s.acks_sent; });
+          l->drain.envelope_released();
+          owner.status_.count([](SocketModeStats& s) { ++s.acks_sent; });
         }
       });
       return !link_.expired();
@@ -222,10 +207,12 @@ class SocketModeClient::Impl {
     std::atomic<bool> sent_{false};
   };
 
-  struct Deadline {
+  struct AckDeadline {
     Steady::time_point at;
     std::shared_ptr<PendingAck> ack;
   };
+
+  // ---- websocketpp endpoints and TLS ----
 
   template <typename Endpoint>
   void setup_endpoint(Endpoint& endpoint) {
@@ -259,70 +246,22 @@ class SocketModeClient::Impl {
     return context;
   }
 
-  template <typename F>
-  void count(F&& update) {
-    std::lock_guard lock(state_mutex_);
-    update(stats_);
-    state_changed_.notify_all();
-  }
+  // ---- connection lifecycle: ticket, connect, hello, close ----
 
-  void finish(ClientOutcome outcome, std::string message) {
-    std::lock_guard lock(state_mutex_);
-    if (outcome_ == ClientOutcome::kRunning) {
-      outcome_ = outcome;
-      outcome_message_ = std::move(message);
-    }
-    state_changed_.notify_all();
-  }
-
-  std::chrono::milliseconds backoff(int failures) {
-    if (failures <= 0) return std::chrono::milliseconds{0};
-    const double base = static_cast<double>(options_.reconnect_min.count()) *
-                        std::pow(2.0, std::min(failures - 1, 20));
-    const double capped = std::min(base, static_cast<double>(options_.reconnect_max.count()));
-    // Jitter spreads the reconnects of many instances after a Slack outage.
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    return std::chrono::milliseconds{static_cast<long long>(capped * jitter(random_))};
-  }
-
-  // Asks the opener thread for a ticket after `delay`; the HTTP call must
-  // never block the socket thread's acks and pings.
+  // Asks the opener thread for a ticket after `delay`.
   void open(std::size_t slot_index, std::chrono::milliseconds delay) {
     Slot& slot = slots_[slot_index];
     if (slot.opening || stopping_) return;
     slot.opening = true;
-    auto request = [this, slot_index] {
-      {
-        std::lock_guard lock(opener_mutex_);
-        opener_queue_.push_back(slot_index);
-      }
-      opener_wake_.notify_one();
-    };
     if (delay.count() == 0) {
-      request();
+      opener_.request(slot_index);
       return;
     }
     spdlog::info("connection slot {}: reconnecting in {} ms", slot_index, delay.count());
     slot.retry->expires_after(delay);
-    slot.retry->async_wait([request](const asio::error_code& ec) {
-      if (!ec) request();
+    slot.retry->async_wait([this, slot_index](const asio::error_code& ec) {
+      if (!ec) opener_.request(slot_index);
     });
-  }
-
-  void run_opener() {
-    for (;;) {
-      std::size_t slot_index = 0;
-      {
-        std::unique_lock lock(opener_mutex_);
-        opener_wake_.wait(lock, [this] { return opener_stopping_ || !opener_queue_.empty(); });
-        if (opener_stopping_) return;
-        slot_index = opener_queue_.front();
-        opener_queue_.pop_front();
-      }
-      ConnectionTicket ticket = tickets_();
-      asio::post(io_,
-                 [this, slot_index, ticket = std::move(ticket)] { on_ticket(slot_index, ticket); });
-    }
   }
 
   void on_ticket(std::size_t slot_index, const ConnectionTicket& ticket) {
@@ -332,7 +271,7 @@ class SocketModeClient::Impl {
       return;
     }
     if (ticket.fatal) {
-      finish(ClientOutcome::kAuthFailed, ticket.error);
+      status_.finish(ClientOutcome::kAuthFailed, ticket.error);
       slot.opening = false;
       return;
     }
@@ -351,9 +290,9 @@ class SocketModeClient::Impl {
     }
     if (uri->get_secure()) {
       next_tls_host_ = uri->get_host();
-      link = connect(tls_, ticket.url, ec);
+      link = connect(tls_, slot_index, ticket.url, ec);
     } else if (is_loopback_host(uri->get_host())) {
-      link = connect(plain_, ticket.url, ec);
+      link = connect(plain_, slot_index, ticket.url, ec);
     } else {
       spdlog::error("refusing unencrypted ws:// to {}: only loopback may use it",
                     loggable(ticket.url));
@@ -365,25 +304,23 @@ class SocketModeClient::Impl {
       fail_open(slot_index);
       return;
     }
-    link->slot = slot_index;
     spdlog::debug("connection {}: connecting to {}", link->serial, loggable(ticket.url));
   }
 
   void fail_open(std::size_t slot_index) {
     Slot& slot = slots_[slot_index];
     slot.opening = false;
-    ++slot.failures;
-    count([](SocketModeStats& s) { ++s.open_failures; });
-    open(slot_index, backoff(slot.failures));
+    status_.count([](SocketModeStats& s) { ++s.open_failures; });
+    open(slot_index, slot.backoff.after_failure());
   }
 
   template <typename Endpoint>
-  std::shared_ptr<Link> connect(Endpoint& endpoint, const std::string& url,
+  std::shared_ptr<Link> connect(Endpoint& endpoint, std::size_t slot_index, const std::string& url,
                                 websocketpp::lib::error_code& ec) {
     auto connection = endpoint.get_connection(url, ec);
     if (ec) return nullptr;
-    auto link = std::make_shared<EndpointLink<Endpoint>>(endpoint, connection);
-    link->serial = ++next_serial_;
+    auto link = std::make_shared<EndpointLink<Endpoint>>(connection, ++next_serial_, slot_index,
+                                                         options_, Steady::now());
     std::weak_ptr<Link> weak = link;
     connection->set_open_handshake_timeout(options_.hello_timeout.count());
     connection->set_close_handshake_timeout(1000);
@@ -391,15 +328,12 @@ class SocketModeClient::Impl {
         [this, weak](websocketpp::connection_hdl, typename Endpoint::message_ptr message) {
           if (auto l = weak.lock()) on_message(l, message->get_payload());
         });
-    connection->set_ping_handler([this, weak](websocketpp::connection_hdl, std::string) {
-      if (auto l = weak.lock()) l->last_inbound = Steady::now();
+    connection->set_ping_handler([weak](websocketpp::connection_hdl, std::string) {
+      if (auto l = weak.lock()) l->keep_alive.heard(Steady::now());
       return true;  // answer with a pong
     });
-    connection->set_pong_handler([this, weak](websocketpp::connection_hdl, std::string) {
-      if (auto l = weak.lock()) {
-        l->last_inbound = Steady::now();
-        l->awaiting_pong = false;
-      }
+    connection->set_pong_handler([weak](websocketpp::connection_hdl, std::string) {
+      if (auto l = weak.lock()) l->keep_alive.answered(Steady::now());
     });
     connection->set_open_handler([this, weak, &endpoint](websocketpp::connection_hdl hdl) {
       // Acks are small frames sent back to back; without TCP_NODELAY, Nagle's
@@ -411,8 +345,8 @@ class SocketModeClient::Impl {
         c->get_raw_socket().lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
       }
       if (auto l = weak.lock()) {
-        l->last_inbound = Steady::now();
-        count([](SocketModeStats& s) { ++s.connections_opened; });
+        l->keep_alive.heard(Steady::now());
+        status_.count([](SocketModeStats& s) { ++s.connections_opened; });
       }
     });
     connection->set_close_handler([this, weak](websocketpp::connection_hdl) {
@@ -425,49 +359,12 @@ class SocketModeClient::Impl {
       if (auto l = weak.lock()) on_closed(l, reason);
     });
     links_.insert(link);
-    {
-      std::lock_guard lock(state_mutex_);
-      ++open_links_;
-    }
+    status_.socket_opened();
     endpoint.connect(connection);
     return link;
   }
 
-  void on_message(const std::shared_ptr<Link>& link, const std::string& text) {
-    link->last_inbound = Steady::now();
-    link->awaiting_pong = false;
-    Frame frame = parse_frame(text);
-    if (auto* envelope = std::get_if<Envelope>(&frame)) {
-      on_envelope(link, std::move(*envelope));
-    } else if (const auto* hello = std::get_if<Hello>(&frame)) {
-      on_hello(link, *hello);
-    } else if (const auto* disconnect = std::get_if<Disconnect>(&frame)) {
-      on_disconnect(link, *disconnect);
-    } else if (const auto* bad = std::get_if<MalformedFrame>(&frame)) {
-      count([](SocketModeStats& s) { ++s.malformed_frames; });
-      spdlog::warn("connection {}: malformed frame ({} bytes): {}", link->serial, text.size(),
-                   bad->reason);
-      if (!bad->envelope_id.empty()) {
-        // Acked so Slack stops redelivering what we can never handle.
-        nlohmann::json ack = {{"envelope_id", bad->envelope_id}};
-        link->send_text(ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        count([](SocketModeStats& s) { ++s.acks_sent; });
-      }
-    }
-  }
-
-  void on_envelope(const std::shared_ptr<Link>& link, Envelope envelope) {
-    count([](SocketModeStats& s) { ++s.envelopes; });
-    if (stopping_) return;  // left unacked: Slack delivers it elsewhere
-    auto ack = std::make_shared<PendingAck>(*this, link, envelope.envelope_id);
-    ++link->unacked;
-    if (!dispatcher_.dispatch(std::move(envelope), ack)) {
-      --link->unacked;
-      return;
-    }
-    deadlines_.push_back({Steady::now() + options_.ack_deadline, std::move(ack)});
-  }
-
+  // The new connection takes over its slot; the one it replaces drains.
   void on_hello(const std::shared_ptr<Link>& link, const Hello& hello) {
     if (link->live || link->closed) return;
     link->live = true;
@@ -479,56 +376,24 @@ class SocketModeClient::Impl {
     spdlog::info("connection {} live (slot {}, Slack reports {} connections, refresh in ~{} s)",
                  link->serial, link->slot, hello.num_connections,
                  hello.approximate_connection_time_s);
-    if (old && !old->closed) drain(old);
-    count([](SocketModeStats& s) { ++s.live_connections; });
-  }
-
-  void drain(const std::shared_ptr<Link>& link) {
-    if (link->draining) return;
-    link->draining = true;
-    link->drain_deadline = Steady::now() + options_.refresh_drain;
-    spdlog::debug("connection {}: draining ({} envelopes unacked)", link->serial, link->unacked);
-  }
-
-  void on_disconnect(const std::shared_ptr<Link>& link, const Disconnect& disconnect) {
-    spdlog::info("connection {}: Slack says disconnect ({})", link->serial, disconnect.reason);
-    if (disconnect.reason == "link_disabled") {
-      finish(ClientOutcome::kLinkDisabled,
-             "Slack disabled Socket Mode for this app (link_disabled): turn Socket Mode on in the "
-             "app's settings, then start the bot again");
-      return;
+    if (old && !old->closed && old->drain.begin(Steady::now() + options_.refresh_drain)) {
+      spdlog::debug("connection {}: draining ({} envelopes unacked)", old->serial,
+                    old->drain.unacked());
     }
-    Slot& slot = slots_[link->slot];
-    if (disconnect.reason == "too_many_websockets") {
-      // Slack already holds its maximum of connections for this app; more
-      // attempts right away would only be refused again.
-      link->draining = true;
-      link->close(websocketpp::close::status::normal, "too many websockets");
-      if (slot.active == link) slot.active.reset();
-      ++slot.failures;
-      open(link->slot, backoff(slot.failures));
-      return;
-    }
-    // warning, refresh_requested and anything new: replace this connection
-    // first, then close it.
-    if (slot.active == link) open(link->slot, std::chrono::milliseconds{0});
+    status_.count([](SocketModeStats& s) { ++s.live_connections; });
   }
 
   void on_closed(const std::shared_ptr<Link>& link, const std::string& reason) {
     if (link->closed) return;
     link->closed = true;
     links_.erase(link);
-    {
-      std::lock_guard lock(state_mutex_);
-      --open_links_;
-      if (link->live && stats_.live_connections > 0) --stats_.live_connections;
-      state_changed_.notify_all();
-    }
+    status_.socket_closed(link->live);
     if (stopping_) return;
     Slot& slot = slots_[link->slot];
     if (!link->live) {
-      // A connection that never said hello is a failed attempt.
-      if (!link->draining) {
+      // A connection that never said hello is a failed attempt, unless we
+      // gave up on it ourselves and have counted the failure already.
+      if (!link->drain.draining()) {
         spdlog::warn("connection {}: could not connect: {}", link->serial, reason);
         fail_open(link->slot);
       }
@@ -536,13 +401,94 @@ class SocketModeClient::Impl {
     }
     if (slot.active != link) return;  // a drained or replaced connection
     slot.active.reset();
-    // A connection that lived a while earns an immediate reconnect; one that
-    // keeps dropping at once backs off.
-    const bool short_lived = Steady::now() - link->hello_at < std::chrono::seconds{2};
-    slot.failures = short_lived ? slot.failures + 1 : 0;
     spdlog::warn("connection {}: {} ; reconnecting", link->serial, reason);
-    open(link->slot, backoff(slot.failures));
+    open(link->slot, slot.backoff.after_drop(link->hello_at, Steady::now()));
   }
+
+  // ---- frames and envelopes ----
+
+  void on_message(const std::shared_ptr<Link>& link, const std::string& text) {
+    link->keep_alive.answered(Steady::now());
+    Frame frame = parse_frame(text);
+    if (auto* envelope = std::get_if<Envelope>(&frame)) {
+      on_envelope(link, std::move(*envelope));
+    } else if (const auto* hello = std::get_if<Hello>(&frame)) {
+      on_hello(link, *hello);
+    } else if (const auto* disconnect = std::get_if<Disconnect>(&frame)) {
+      on_disconnect(link, *disconnect);
+    } else if (const auto* bad = std::get_if<MalformedFrame>(&frame)) {
+      status_.count([](SocketModeStats& s) { ++s.malformed_frames; });
+      spdlog::warn("connection {}: malformed frame ({} bytes): {}", link->serial, text.size(),
+                   bad->reason);
+      if (!bad->envelope_id.empty()) {
+        // Acked so Slack stops redelivering what we can never handle.
+        nlohmann::json ack = {{"envelope_id", bad->envelope_id}};
+        link->send_text(ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        status_.count([](SocketModeStats& s) { ++s.acks_sent; });
+      }
+    }
+  }
+
+  void on_envelope(const std::shared_ptr<Link>& link, Envelope envelope) {
+    status_.count([](SocketModeStats& s) { ++s.envelopes; });
+    if (stopping_) return;  // left unacked: Slack delivers it elsewhere
+    auto ack = std::make_shared<PendingAck>(*this, link, envelope.envelope_id);
+    link->drain.envelope_taken();
+    const auto* view = std::get_if<ViewSubmission>(&envelope.request);
+    const bool form_submitted = view != nullptr && !view->closed;
+    if (!dispatcher_.dispatch(std::move(envelope), ack)) {
+      link->drain.envelope_released();
+      return;
+    }
+    // A form's submission waits longer, within Slack's 3 s: its errors must
+    // reach the person while the form is still open.
+    if (form_submitted) {
+      form_ack_deadlines_.push_back({Steady::now() + options_.view_ack_deadline, std::move(ack)});
+    } else {
+      ack_deadlines_.push_back({Steady::now() + options_.ack_deadline, std::move(ack)});
+    }
+  }
+
+  // Envelopes whose handler is still running are acked empty at the
+  // deadline; the reply will travel through response_url.
+  // Each queue is in deadline order, as envelopes arrive.
+  void send_overdue_acks(Steady::time_point now) {
+    for (auto* deadlines : {&ack_deadlines_, &form_ack_deadlines_}) {
+      while (!deadlines->empty() &&
+             (deadlines->front().at <= now || deadlines->front().ack->sent())) {
+        deadlines->front().ack->send(std::nullopt);
+        deadlines->pop_front();
+      }
+    }
+  }
+
+  // ---- refresh: replace first, close the old one once drained ----
+
+  void on_disconnect(const std::shared_ptr<Link>& link, const Disconnect& disconnect) {
+    spdlog::info("connection {}: Slack says disconnect ({})", link->serial, disconnect.reason);
+    if (disconnect.reason == "link_disabled") {
+      status_.finish(
+          ClientOutcome::kLinkDisabled,
+          "Slack disabled Socket Mode for this app (link_disabled): turn Socket Mode on in the "
+          "app's settings, then start the bot again");
+      return;
+    }
+    Slot& slot = slots_[link->slot];
+    if (disconnect.reason == "too_many_websockets") {
+      // Slack already holds its maximum of connections for this app; more
+      // attempts right away would only be refused again.
+      link->drain.abandon();
+      link->close(websocketpp::close::status::normal, "too many websockets");
+      if (slot.active == link) slot.active.reset();
+      open(link->slot, slot.backoff.after_failure());
+      return;
+    }
+    // warning, refresh_requested and anything new: replace this connection
+    // first; on_hello of the replacement drains it.
+    if (slot.active == link) open(link->slot, std::chrono::milliseconds{0});
+  }
+
+  // ---- the periodic check: ack deadlines, drains, hello, keep-alive ----
 
   void schedule_tick() {
     const auto period = std::clamp(
@@ -558,63 +504,65 @@ class SocketModeClient::Impl {
 
   void on_tick() {
     const auto now = Steady::now();
-    // Envelopes whose handler is still running are acked empty at the
-    // deadline; the reply will travel through response_url.
-    while (!deadlines_.empty() &&
-           (deadlines_.front().at <= now || deadlines_.front().ack->sent())) {
-      deadlines_.front().ack->send(std::nullopt);
-      deadlines_.pop_front();
-    }
+    send_overdue_acks(now);
     std::vector<std::shared_ptr<Link>> snapshot(links_.begin(), links_.end());
     for (const auto& link : snapshot) {
       if (link->closed) continue;
-      if (link->draining) {
-        if (!link->close_sent && (link->unacked == 0 || now >= link->drain_deadline)) {
-          link->close_sent = true;
+      if (link->drain.draining()) {
+        // A replaced link closes once drained. One we gave up on was sent
+        // its close already; this second close finds it closing and drops
+        // the socket, so a dead peer cannot hold it open until the close
+        // handshake times out.
+        if (link->drain.claim_close(now))
           link->close(websocketpp::close::status::normal, "replaced");
-        }
-        continue;
-      }
-      if (!link->live) {
-        if (now - link->created > options_.hello_timeout) {
-          spdlog::warn("connection {}: no hello within {} ms", link->serial,
-                       options_.hello_timeout.count());
-          link->draining = true;
-          link->close(websocketpp::close::status::normal, "no hello");
-          fail_open(link->slot);
-        }
-        continue;
-      }
-      if (link->awaiting_pong && now - link->ping_sent >= options_.pong_timeout) {
-        // Half-open: the socket looks fine but nothing comes back. Replace it
-        // now; the old one may take a while to notice it is dead.
-        spdlog::warn("connection {}: no pong within {} ms; replacing it", link->serial,
-                     options_.pong_timeout.count());
-        count([](SocketModeStats& s) { ++s.dead_sockets; });
-        Slot& slot = slots_[link->slot];
-        link->draining = true;
-        link->close(websocketpp::close::status::going_away, "no pong");
-        if (slot.active == link) {
-          slot.active.reset();
-          {
-            std::lock_guard lock(state_mutex_);
-            if (stats_.live_connections > 0) --stats_.live_connections;
-          }
-          link->live = false;
-          open(link->slot, std::chrono::milliseconds{0});
-        }
-        continue;
-      }
-      if (!link->awaiting_pong && now - link->last_inbound >= options_.ping_interval) {
-        link->ping();
-        link->ping_sent = now;
-        link->awaiting_pong = true;
+      } else if (!link->live) {
+        if (now - link->created > options_.hello_timeout) give_up_waiting_for_hello(link);
+      } else {
+        check_keep_alive(link, now);
       }
     }
   }
 
+  void give_up_waiting_for_hello(const std::shared_ptr<Link>& link) {
+    spdlog::warn("connection {}: no hello within {} ms", link->serial,
+                 options_.hello_timeout.count());
+    link->drain.abandon();
+    link->close(websocketpp::close::status::normal, "no hello");
+    fail_open(link->slot);
+  }
+
+  void check_keep_alive(const std::shared_ptr<Link>& link, Steady::time_point now) {
+    switch (link->keep_alive.next(now)) {
+      case KeepAlive::Step::kWait:
+        break;
+      case KeepAlive::Step::kPing:
+        link->ping();
+        link->keep_alive.pinged(now);
+        break;
+      case KeepAlive::Step::kDead:
+        replace_dead(link);
+        break;
+    }
+  }
+
+  // Half-open: the socket looks fine but nothing comes back. Replace it now;
+  // the old one may take a while to notice it is dead.
+  void replace_dead(const std::shared_ptr<Link>& link) {
+    spdlog::warn("connection {}: no pong within {} ms; replacing it", link->serial,
+                 options_.pong_timeout.count());
+    status_.count([](SocketModeStats& s) { ++s.dead_sockets; });
+    Slot& slot = slots_[link->slot];
+    link->drain.abandon();
+    link->close(websocketpp::close::status::going_away, "no pong");
+    if (slot.active != link) return;
+    slot.active.reset();
+    // Counted out of the live connections now, not again when it closes.
+    status_.live_lost();
+    link->live = false;
+    open(link->slot, std::chrono::milliseconds{0});
+  }
+
   SocketModeOptions options_;
-  TicketSource tickets_;
   Dispatcher& dispatcher_;
 
   asio::io_context io_;
@@ -623,28 +571,20 @@ class SocketModeClient::Impl {
   TlsEndpoint tls_;
   asio::steady_timer tick_;
   std::thread thread_;
+  // After io_: its thread posts tickets into io_ until it is joined.
+  TicketOpener opener_;
 
   // Socket thread only.
   std::vector<Slot> slots_;
   std::set<std::shared_ptr<Link>> links_;
-  std::deque<Deadline> deadlines_;
+  std::deque<AckDeadline> ack_deadlines_;
+  std::deque<AckDeadline> form_ack_deadlines_;
   std::uint64_t next_serial_ = 0;
   std::string next_tls_host_;
   bool stopping_ = false;
-  std::mt19937 random_;
 
-  std::thread opener_;
-  std::mutex opener_mutex_;
-  std::condition_variable opener_wake_;
-  std::deque<std::size_t> opener_queue_;
-  bool opener_stopping_ = false;
-
-  mutable std::mutex state_mutex_;
-  std::condition_variable state_changed_;
-  ClientOutcome outcome_ = ClientOutcome::kRunning;
-  std::string outcome_message_;
-  SocketModeStats stats_;
-  std::size_t open_links_ = 0;
+  // Shared with the threads that call the public API.
+  SocketModeStatus status_;
 };
 
 SocketModeClient::SocketModeClient(SocketModeOptions options, TicketSource tickets,
@@ -655,22 +595,22 @@ void SocketModeClient::start() {
   impl_->start();
 }
 ClientOutcome SocketModeClient::wait(std::chrono::milliseconds timeout) {
-  return impl_->wait(timeout);
+  return impl_->status().wait_for_outcome(timeout);
 }
 void SocketModeClient::shutdown(std::chrono::milliseconds grace) {
   impl_->shutdown(grace);
 }
 ClientOutcome SocketModeClient::outcome() const {
-  return impl_->outcome();
+  return impl_->status().outcome();
 }
 std::string SocketModeClient::outcome_message() const {
-  return impl_->outcome_message();
+  return impl_->status().message();
 }
 SocketModeStats SocketModeClient::stats() const {
-  return impl_->stats();
+  return impl_->status().stats();
 }
 bool SocketModeClient::wait_until_live(std::size_t count, std::chrono::milliseconds timeout) {
-  return impl_->wait_until_live(count, timeout);
+  return impl_->status().wait_until_live(count, timeout);
 }
 
 }  // namespace ff

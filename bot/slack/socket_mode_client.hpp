@@ -12,6 +12,8 @@ namespace ff {
 struct SocketModeOptions {
   int connections = 1;
   std::chrono::milliseconds ack_deadline{100};
+  // A form's submission: its errors can only be shown while it is open.
+  std::chrono::milliseconds view_ack_deadline{2500};
   std::chrono::milliseconds ping_interval{5000};
   std::chrono::milliseconds pong_timeout{5000};
   std::chrono::milliseconds reconnect_min{250};

@@ -134,9 +134,11 @@ TEST_CASE("wss:// with a certificate the system trusts, and refusal of one for a
     const auto id = slack.send_slash_command(c, "/coach", "");
     REQUIRE(slack.wait_for_ack(id, 5s));
   }
+  // A valid certificate, signed by the trusted CA, but for another name. Its
+  // folder goes only after the bot and the fake have stopped: the fake reads
+  // the certificate on every connection the bot retries.
+  const std::string other_folder = make_temp_folder();
   {
-    // A valid certificate, signed by the trusted CA, but for another name.
-    const std::string other_folder = make_temp_folder();
     const auto other = make_test_certificates(other_folder, "elsewhere.example");
     setenv("SSL_CERT_FILE", other.ca_file.c_str(), 1);
     FakeSlackOptions options;
@@ -147,8 +149,8 @@ TEST_CASE("wss:// with a certificate the system trusts, and refusal of one for a
     std::this_thread::sleep_for(800ms);
     CHECK(slack.open_connections().empty());
     CHECK(bot.bot->client().stats().open_failures >= 2);  // refused, and retried with back-off
-    std::system(("rm -rf " + other_folder).c_str());
   }
+  std::system(("rm -rf " + other_folder).c_str());
   unsetenv("SSL_CERT_FILE");
   std::system(("rm -rf " + folder).c_str());
 }

@@ -18,7 +18,11 @@ struct ConsoleSession {
   PromptPicker picker{library, 42, *store, SystemClock::instance()};
   Services services = make_services();
   EnvelopeRouter router;
-  ConsoleSession() { commands::register_all(router, services); }
+  JobScheduler scheduler{store->jobs(), SystemClock::instance(), SchedulerOptions{}};
+  ConsoleSession() {
+    commands::register_all(router, services);
+    commands::register_jobs(scheduler, services);
+  }
 
   Services make_services() {
     Services made = Services::over(workspace, library, picker, SystemClock::instance(), *store);
@@ -29,7 +33,7 @@ struct ConsoleSession {
 
   std::string run(const std::string& input) {
     std::istringstream in(input);
-    CHECK(run_console(router, workspace, in, out, false) == 0);
+    CHECK(run_console(router, workspace, in, out, false, [this] { scheduler.run_due(); }) == 0);
     return out.str();
   }
 };

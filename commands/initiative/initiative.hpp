@@ -20,6 +20,7 @@ inline constexpr const char* kNudgeNitAction = "nudge_endorse_nit";
 inline constexpr const char* kNudgeNotNowAction = "nudge_not_now";
 inline constexpr const char* kNudgeNitModal = "nudge_nit_modal";
 inline constexpr const char* kReminderJob = "initiative.reminder";
+inline constexpr const char* kFirstNudgeJob = "initiative.nudge";
 inline constexpr const char* kFollowAction = "initiative_follow";
 inline constexpr const char* kInitiativeFeedbackAction = "initiative_feedback";
 inline constexpr std::size_t kTitleLimit = 150;

@@ -1,0 +1,300 @@
+// /initiative and /endorse: proposing, listing, closing, the channel's leads, the figures, and the
+// card's buttons.
+#include <algorithm>
+#include <map>
+
+#include "bot/schedule/working_time.hpp"
+#include "bot/slack/mrkdwn.hpp"
+#include "commands/initiative/parts.hpp"
+#include "commands/nit.hpp"
+#include "commands/people.hpp"
+
+namespace ff::commands::initiative {
+namespace {
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+Reply create(Services& services, const SlashCommand& command, const std::string& text) {
+  std::string title = trimmed(text.substr(0, text.find('|')));
+  const std::string description =
+      text.find('|') == std::string::npos ? "" : trimmed(text.substr(text.find('|') + 1));
+  if (title.empty()) {
+    return say(
+        "What will you lead? For example: `/initiative Faster code reviews | two "
+        "reviewers at most, answers within a day`.");
+  }
+  if (mrkdwn::char_count(title) > kTitleLimit ||
+      mrkdwn::char_count(description) > kDescriptionLimit) {
+    return say("Keep the title under " + std::to_string(kTitleLimit) +
+               " characters and the "
+               "description under " +
+               std::to_string(kDescriptionLimit) +
+               "; the details can "
+               "go in a thread under the card.");
+  }
+  store::Initiative initiative{
+      0,  command.team_id,      command.channel_id, command.user_id, title, description, "open",
+      {}, services.clock.now(), std::nullopt};
+  initiative.id = services.initiatives.create_initiative(initiative);
+  const ApiResult posted = services.slack.post_message(command.channel_id, card(initiative, {}));
+  if (!posted.ok) {
+    services.initiatives.close_initiative(initiative.id, "dropped", services.clock.now());
+    return say("I couldn't post the card here (" + mrkdwn::escape(posted.error) +
+               "). Add me to this channel and try again.");
+  }
+  services.initiatives.set_message_ts(initiative.id, posted.body.value("ts", ""));
+  nudge_backers(services, initiative);
+  return say(":seedling: Posted initiative #" + std::to_string(initiative.id) +
+             ". The first person to endorse it becomes its first follower.");
+}
+
+// `/initiative leads [@a @b …]`: shows, or (admins) sets, who is nudged
+// about every initiative of this channel.
+Reply leads(Services& services, const SlashCommand& command, const std::string& text) {
+  if (trimmed(text).empty()) {
+    const auto current = services.initiatives.channel_leads(command.channel_id);
+    return say(current.empty() ? "This channel has no leads. An admin can name them: "
+                                 "`/initiative leads @a @b`."
+                               : "Leads of this channel, nudged about every initiative here: " +
+                                     people_list(current));
+  }
+  if (!services.is_admin(command.user_id)) {
+    return say("Only an admin can name a channel's leads. Ask one of " +
+               (services.admins.empty() ? std::string("your admins (bot.admins)")
+                                        : people_list(services.admins)) +
+               ".");
+  }
+  std::vector<std::string> people;
+  std::string rest = trimmed(text);
+  while (const auto mention = leading_mention(rest)) {
+    if (const auto why = why_not_reachable(services, mention->user_id, {})) {
+      return say(mrkdwn::mention(mention->user_id) + ": " + *why);
+    }
+    people.push_back(mention->user_id);
+    rest = mention->rest;
+  }
+  if (rest == "none")
+    people.clear();
+  else if (!rest.empty() || people.empty()) {
+    return say(
+        "Name the leads with @, picked from Slack's list: `/initiative leads @a @b`, or "
+        "`/initiative leads none`.");
+  }
+  services.initiatives.set_channel_leads(command.channel_id, people, command.user_id,
+                                         services.clock.now());
+  return say(people.empty() ? "This channel has no leads now."
+                            : "Leads of this channel: " + people_list(people) +
+                                  ". They will be nudged about every new initiative here.");
+}
+
+Reply list(Services& services, const std::string& channel) {
+  const auto open = services.initiatives.open_initiatives(channel);
+  if (open.empty()) {
+    return say(
+        "No open initiatives in this channel. Start one: `/initiative <title> | "
+        "<description>`.");
+  }
+  std::string text = "*Open initiatives here*";
+  for (const auto& i : open) {
+    const auto backers = services.initiatives.endorsements(i.id);
+    const auto endorsed = std::count_if(backers.begin(), backers.end(),
+                                        [](const auto& e) { return e.kind == "endorse"; });
+    text += "\n• #" + std::to_string(i.id) + " " + mrkdwn::escape(i.title) + ", led by " +
+            mrkdwn::mention(i.owner_id) + " (" + std::to_string(endorsed) + " endorsed)";
+  }
+  return say(text);
+}
+
+Reply close(Services& services, const SlashCommand& command, const std::string& argument,
+            const std::string& status) {
+  const auto found =
+      find(services, argument, command.channel_id,
+           "Type `/initiative " + std::string(status == "done" ? "done" : "drop") + " <number>`");
+  if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
+  const auto& initiative = std::get<store::Initiative>(found);
+  if (initiative.owner_id != command.user_id && !services.is_admin(command.user_id)) {
+    return say("Only " + mrkdwn::mention(initiative.owner_id) +
+               ", who leads it, or an admin can close initiative #" +
+               std::to_string(initiative.id) + ".");
+  }
+  if (!services.initiatives.close_initiative(initiative.id, status, services.clock.now())) {
+    return say("Initiative #" + std::to_string(initiative.id) + " is already closed.");
+  }
+  services.jobs.cancel_keys_starting(reminder_prefix(initiative.id));
+  refresh_card(services, initiative.id);
+  return say(status == "done"
+                 ? ":white_check_mark: Marked #" + std::to_string(initiative.id) +
+                       " done. Who helped? Thank them where people can see it."
+                 : "Dropped #" + std::to_string(initiative.id) + ". Stopping is a decision too.");
+}
+
+}  // namespace
+
+Reply back(Services& services, const std::string& user, const std::string& id_text,
+           const std::string& channel, const std::string& kind) {
+  const auto found = find(services, id_text, channel, "Type `/endorse <number>`");
+  if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
+  const auto& initiative = std::get<store::Initiative>(found);
+  if (initiative.owner_id == user) {
+    return say(
+        "It's your own initiative: you lead it already. Ask someone whose support "
+        "matters to endorse it.");
+  }
+  const auto result =
+      services.initiatives.endorse({initiative.id, user, kind, {}, services.clock.now()});
+  const std::string name =
+      "#" + std::to_string(initiative.id) + " " + mrkdwn::escape(initiative.title);
+  switch (result.outcome) {
+    case store::EndorseOutcome::kNotFound:
+      return say("There is no initiative " + name + " any more.");
+    case store::EndorseOutcome::kNotOpen:
+      return say("Initiative " + name + " is already closed, so it needs no more backing.");
+    case store::EndorseOutcome::kAlreadyThere:
+      return say(kind == "endorse" ? "You already endorsed " + name + ". Thank you!"
+                                   : "You already follow " + name + ".");
+    case store::EndorseOutcome::kAdded:
+      break;
+  }
+  if (kind == "endorse") {
+    // Support has come: nobody needs reminding any more.
+    services.jobs.cancel_keys_starting(reminder_prefix(initiative.id));
+    services.initiatives.answer_nudge(initiative.id, user, "endorsed", services.clock.now());
+  }
+  refresh_card(services, initiative.id);
+  Message to_owner;
+  to_owner.text = "Your initiative has a new backer";
+  to_owner.add(blocks::section(
+      mrkdwn::mention(user) + (kind == "endorse" ? " endorsed" : " follows") + " your initiative " +
+      name + "." +
+      (result.first ? " They are its *first follower*: the one who turns a lone idea into a "
+                      "movement."
+                    : "")));
+  services.slack.post_message(initiative.owner_id, to_owner);
+  return say(kind == "endorse" ? (result.first ? ":raised_hands: You are the first follower of " +
+                                                     name + ". That is what makes a leader."
+                                               : ":raised_hands: You endorsed " + name + ".")
+                               : "You follow " + name + "; the card shows it.");
+}
+
+namespace {
+
+std::string duration_text(std::chrono::system_clock::duration d) {
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
+  if (minutes < 60) return std::to_string(minutes) + " min";
+  if (minutes < 48 * 60) {
+    return std::to_string(minutes / 60) + " h" +
+           (minutes % 60 ? " " + std::to_string(minutes % 60) + " min" : std::string());
+  }
+  return std::to_string(minutes / (24 * 60)) + " days";
+}
+
+std::chrono::system_clock::duration median(std::vector<std::chrono::system_clock::duration> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+Reply stats(Services& services, const std::string& channel) {
+  const auto timings = services.initiatives.initiative_timings(channel);
+  if (timings.empty()) return say("No initiatives in this channel yet, so no figures.");
+  std::vector<std::chrono::system_clock::duration> to_first;
+  std::map<std::string, std::vector<std::chrono::system_clock::duration>> by_person;
+  std::size_t within_a_day = 0;
+  std::string lines;
+  for (const auto& t : timings) {
+    std::string line = "\n• #" + std::to_string(t.initiative_id) + ": ";
+    if (t.first_endorsed_at) {
+      const auto took = *t.first_endorsed_at - t.created_at;
+      to_first.push_back(took);
+      const auto day_later = after_working_time(
+          t.created_at, services.initiative_settings.working_hours.per_day(),
+          time_zone_of(services, t.owner_id), services.initiative_settings.working_hours);
+      if (*t.first_endorsed_at <= day_later) ++within_a_day;
+      line += "first endorsement after " + duration_text(took);
+    } else {
+      line += "no endorsement yet";
+    }
+    for (const auto& [person, endorsed] : t.nudged) {
+      if (endorsed) by_person[person].push_back(*endorsed - t.created_at);
+    }
+    if (timings.size() <= 20) lines += line;
+  }
+  std::string text = "*How quickly initiatives here found support*";
+  text +=
+      "\n• Initiatives: " + std::to_string(timings.size()) +
+      ", endorsed within a working day: " + std::to_string(within_a_day * 100 / timings.size()) +
+      "%";
+  if (!to_first.empty()) {
+    text += "\n• Median time to the first endorsement: " + duration_text(median(to_first));
+  }
+  for (const auto& [person, times] : by_person) {
+    if (!mrkdwn::is_user_id(person)) continue;
+    text += "\n• " + mrkdwn::mention(person) + " endorsed after a median of " +
+            duration_text(median(times)) + " (" + std::to_string(times.size()) + " initiatives)";
+  }
+  return say(text + lines);
+}
+
+}  // namespace
+}  // namespace ff::commands::initiative
+
+namespace ff::commands {
+
+using namespace initiative;
+
+void register_initiative(EnvelopeRouter& router, Services& services) {
+  router.command("/initiative", [&services](const SlashCommand& command) {
+    return guarded([&] {
+      const std::string text = trimmed(command.text);
+      const std::string word = lower(text.substr(0, text.find(' ')));
+      const std::string rest =
+          text.find(' ') == std::string::npos ? "" : text.substr(text.find(' ') + 1);
+      if (text.empty() || word == "help") {
+        return say(
+            "*`/initiative <title> | <description>`* proposes an improvement you will lead: I "
+            "post a card with buttons to endorse, follow or give non-blocking feedback.\n"
+            "*`/initiative list`* the open ones in this channel\n"
+            "*`/initiative stats`* how quickly initiatives here found support\n"
+            "*`/initiative leads @a @b`* (admins) who is nudged about every initiative here\n"
+            "*`/initiative done <number>`*, *`/initiative drop <number>`* close one (who leads "
+            "it, or an admin)\n"
+            "*`/endorse <number>`* endorses one");
+      }
+      if (word == "list") return list(services, command.channel_id);
+      if (word == "stats") return stats(services, command.channel_id);
+      if (word == "leads") return leads(services, command, rest);
+      if (word == "done" || word == "drop") {
+        return close(services, command, rest, word == "done" ? "done" : "dropped");
+      }
+      return create(services, command, text);
+    });
+  });
+  router.command("/endorse", [&services](const SlashCommand& command) {
+    return guarded([&] {
+      return back(services, command.user_id, command.text, command.channel_id, "endorse");
+    });
+  });
+  router.action(kEndorseAction, [&services](const BlockAction& action) {
+    return guarded([&] { return back(services, action.user_id, action.value, {}, "endorse"); });
+  });
+  router.action(kFollowAction, [&services](const BlockAction& action) {
+    return guarded([&] { return back(services, action.user_id, action.value, {}, "follow"); });
+  });
+  register_nudge_buttons(router, services);
+
+  router.action(kInitiativeFeedbackAction, [&services](const BlockAction& action) {
+    return guarded([&] {
+      const auto found = find(services, action.value, {}, "Type `/nit @someone <feedback>`");
+      if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
+      const auto& initiative = std::get<store::Initiative>(found);
+      if (initiative.owner_id == action.user_id) return say("That's your own initiative.");
+      return form_opened(open_nit_modal(services, action.trigger_id, initiative.owner_id,
+                                        initiative.channel_id, initiative.title));
+    });
+  });
+}
+
+}  // namespace ff::commands

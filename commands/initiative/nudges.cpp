@@ -1,0 +1,193 @@
+// Nudging managers and leads to back a new initiative quickly, and the nudge's buttons.
+#include <algorithm>
+
+#include "bot/slack/mrkdwn.hpp"
+#include "commands/initiative/parts.hpp"
+#include "commands/nit.hpp"
+#include "commands/people.hpp"
+
+namespace ff::commands::initiative {
+namespace {
+
+// The owner's managers and the channel's leads, once each, never the owner
+// or the bot.
+std::vector<std::string> backers_to_nudge(Services& services, const store::Initiative& i) {
+  std::vector<std::string> people;
+  auto add = [&](const std::vector<std::string>& more) {
+    for (const auto& p : more) {
+      if (p != i.owner_id && p != services.bot_user_id &&
+          std::find(people.begin(), people.end(), p) == people.end()) {
+        people.push_back(p);
+      }
+    }
+  };
+  const auto& settings = services.initiative_settings;
+  if (const auto m = settings.managers.find(i.owner_id); m != settings.managers.end())
+    add(m->second);
+  if (const auto l = settings.channel_leads.find(i.channel_id); l != settings.channel_leads.end()) {
+    add(l->second);
+  }
+  add(services.initiatives.channel_leads(i.channel_id));
+  return people;
+}
+
+struct NudgeValue {
+  std::int64_t initiative = 0;
+  std::string to;
+};
+
+// The button's value, checked against who pressed it: only the person
+// nudged acts on their nudge.
+std::variant<NudgeValue, std::string> nudge_of(const std::string& value,
+                                               const std::string& presser) {
+  const auto json = nlohmann::json::parse(value, nullptr, false);
+  if (!json.is_object() || !json["i"].is_number_integer() || !json["u"].is_string() ||
+      !mrkdwn::is_user_id(json["u"].get<std::string>())) {
+    return std::string("That button looks altered, so I ignored it.");
+  }
+  NudgeValue nudge{json["i"].get<std::int64_t>(), json["u"].get<std::string>()};
+  if (nudge.to != presser) {
+    return "This nudge was for " + mrkdwn::mention(nudge.to) + ", so only they can answer it.";
+  }
+  return nudge;
+}
+
+Reply answered(Reply reply) {
+  if (reply.message) reply.message->replace_original = true;
+  return reply;
+}
+
+}  // namespace
+
+Message nudge_message(const store::Initiative& i, const std::string& to, int reminder, bool last) {
+  Message m;
+  m.text = "An initiative is waiting for your support";
+  std::string text = reminder == 0 ? ":seedling: " + mrkdwn::mention(i.owner_id) +
+                                         " started an initiative in <#" + i.channel_id + ">:"
+                     : last ? ":hourglass: A last nudge, then I'll leave it with you. " +
+                                  mrkdwn::mention(i.owner_id) +
+                                  "'s initiative still has no endorsement:"
+                            : ":hourglass: A reminder: " + mrkdwn::mention(i.owner_id) +
+                                  "'s initiative is still waiting for its first endorsement:";
+  text += "\n*#" + std::to_string(i.id) + " " + mrkdwn::escape(i.title) + "*";
+  if (!i.description.empty()) text += "\n" + quoted(i.description, kDescriptionLimit);
+  m.add(blocks::section(text));
+  m.add(
+      blocks::context({"A quick endorsement matters more than a perfect one: the first "
+                       "follower turns an idea into a movement. You can add a non-blocking "
+                       "nit if you would do it differently."}));
+  const std::string value = nlohmann::json{{"i", i.id}, {"u", to}}.dump();
+  m.add(blocks::actions("nudge", {blocks::button("Endorse", kNudgeEndorseAction, value,
+                                                 blocks::ButtonStyle::kPrimary),
+                                  blocks::button("Endorse with a nit", kNudgeNitAction, value),
+                                  blocks::button("Not now", kNudgeNotNowAction, value)}));
+  return m;
+}
+
+void nudge_backers(Services& services, const store::Initiative& i) {
+  for (const auto& person : backers_to_nudge(services, i)) {
+    if (!services.initiatives.record_nudge(i.id, person, services.clock.now())) continue;
+    // A durable job, due at once, so the first nudge survives a Slack
+    // outage, a restart and a second instance, and goes out once.
+    store::NewJob nudge;
+    nudge.kind = kFirstNudgeJob;
+    nudge.due = services.clock.now();
+    nudge.grace = std::chrono::hours{24};
+    nudge.payload = {{"initiative", i.id}, {"to", person}};
+    nudge.unique_key = "initiative:" + std::to_string(i.id) + ":nudge:" + person;
+    nudge.subject_user = person;
+    services.jobs.schedule(nudge);
+    schedule_reminders(services, i, person);
+  }
+}
+
+void register_first_nudge_job(JobScheduler& scheduler, Services& services) {
+  scheduler.handle(kFirstNudgeJob, [&services](const store::Job& job, JobControl& control) {
+    const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
+    const std::string to = job.payload.value("to", "");
+    if (!mrkdwn::is_user_id(to)) return JobOutcome::failed("nudge without a person");
+    const auto initiative = services.initiatives.initiative(id);
+    // Closed before the nudge could go: nothing to ask for.
+    if (!initiative || initiative->status != "open") return JobOutcome::done();
+    if (!control.begin_effect()) return JobOutcome::done();
+    return outcome_of_post(
+        services.slack.post_message(to, nudge_message(*initiative, to, 0, false)), job);
+  });
+}
+
+void register_nudge_buttons(EnvelopeRouter& router, Services& services) {
+  router.action(kNudgeEndorseAction, [&services](const BlockAction& action) {
+    return guarded([&] {
+      const auto nudge = nudge_of(action.value, action.user_id);
+      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+      const auto& n = std::get<NudgeValue>(nudge);
+      return answered(back(services, action.user_id, std::to_string(n.initiative), {}, "endorse"));
+    });
+  });
+  router.action(kNudgeNotNowAction, [&services](const BlockAction& action) {
+    return guarded([&] {
+      const auto nudge = nudge_of(action.value, action.user_id);
+      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+      const auto& n = std::get<NudgeValue>(nudge);
+      services.initiatives.answer_nudge(n.initiative, n.to, "not now", services.clock.now());
+      services.jobs.cancel_keys_starting(reminder_prefix(n.initiative) + n.to + ":");
+      return answered(say("Okay, not now. I won't remind you about #" +
+                          std::to_string(n.initiative) + "; `/endorse " +
+                          std::to_string(n.initiative) + "` works whenever you are ready."));
+    });
+  });
+  router.action(kNudgeNitAction, [&services](const BlockAction& action) {
+    return guarded([&] {
+      const auto nudge = nudge_of(action.value, action.user_id);
+      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+      const auto& n = std::get<NudgeValue>(nudge);
+      const auto initiative = services.initiatives.initiative(n.initiative);
+      if (!initiative) return say("That initiative no longer exists.");
+      std::vector<nlohmann::json> parts{
+          blocks::section("*Endorse #" + std::to_string(initiative->id) + " " +
+                          mrkdwn::escape(initiative->title) +
+                          "*\nYour endorsement counts in "
+                          "full; the nit is theirs to take or leave."),
+          blocks::text_input("nit_text", "text", "Your non-blocking nit",
+                             "What you would do differently, in a line or two.", kFeedbackLimit)};
+      return form_opened(services.slack.open_view(
+          action.trigger_id,
+          blocks::modal(kNudgeNitModal, "Endorse with a nit", "Endorse", std::move(parts),
+                        nlohmann::json{{"i", n.initiative}, {"u", n.to}}.dump())));
+    });
+  });
+  router.view(kNudgeNitModal, [&services](const ViewSubmission& view) {
+    Reply reply;
+    if (view.closed) return reply;
+    const auto nudge = nudge_of(view.private_metadata, view.user_id);
+    const auto error = [](const std::string& message) {
+      Reply r;
+      r.view_response =
+          nlohmann::json{{"response_action", "errors"}, {"errors", {{"nit_text", message}}}};
+      return r;
+    };
+    if (const auto* why = std::get_if<std::string>(&nudge)) return error(*why);
+    const auto& n = std::get<NudgeValue>(nudge);
+    const std::string nit = trimmed(view.state_values.value("nit_text", nlohmann::json::object())
+                                        .value("text", nlohmann::json::object())
+                                        .value("value", ""));
+    if (nit.empty()) return error("Write the nit, or close this and press Endorse.");
+    try {
+      const auto initiative = services.initiatives.initiative(n.initiative);
+      if (!initiative) return error("That initiative no longer exists.");
+      const Reply endorsed =
+          back(services, view.user_id, std::to_string(n.initiative), {}, "endorse");
+      if (const auto failed = deliver_feedback(
+              services, {view.user_id, initiative->owner_id, initiative->channel_id, nit, true,
+                         "#" + std::to_string(initiative->id) + " " + initiative->title})) {
+        return error(*failed);
+      }
+      if (endorsed.message) services.slack.post_message(view.user_id, *endorsed.message);
+    } catch (const store::StoreError&) {
+      return error(kDatabaseAway);
+    }
+    return reply;
+  });
+}
+
+}  // namespace ff::commands::initiative

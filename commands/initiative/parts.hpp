@@ -1,0 +1,58 @@
+#pragma once
+
+// What the files of the initiative feature share; internal to
+// commands/initiative/. The card and looking an initiative up (card.cpp),
+// the commands and the card's buttons (commands.cpp), the nudges to back one
+// and their buttons (nudges.cpp), and the reminders (reminders.cpp).
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "commands/initiative/initiative.hpp"
+
+namespace ff::commands::initiative {
+
+extern const char* const kDatabaseAway;
+
+Reply say(const std::string& text);
+// Runs a handler's work; a database that cannot be reached is told plainly.
+Reply guarded(const std::function<Reply()>& work);
+// Mentions of the valid user ids among `ids`, comma-separated.
+std::string people_list(const std::vector<std::string>& ids);
+
+// The card as it stands: who leads it, who backs it, and buttons while open.
+Message card(const store::Initiative& i, const std::vector<store::Endorsement>& backers);
+// Rewrites the card in place; a failure is logged, the state is already saved.
+void refresh_card(Services& services, std::int64_t id);
+// The initiative `text` names, in `channel` (an empty channel accepts any).
+// On failure, what to tell the person.
+std::variant<store::Initiative, std::string> find(Services& services, const std::string& text,
+                                                  const std::string& channel,
+                                                  const std::string& usage);
+// Endorse or follow, from /endorse or a button.
+Reply back(Services& services, const std::string& user, const std::string& id_text,
+           const std::string& channel, const std::string& kind);
+
+// Nudges each backer at once, and schedules their reminders.
+void nudge_backers(Services& services, const store::Initiative& i);
+// The DM asking `to` to back the initiative; `reminder` is 0 for the first
+// nudge, then the reminder's number, `last` for the last one.
+Message nudge_message(const store::Initiative& i, const std::string& to, int reminder, bool last);
+// The durable job that sends the first nudge.
+void register_first_nudge_job(JobScheduler& scheduler, Services& services);
+// Endorse, Endorse with a nit and Not now on a nudge.
+void register_nudge_buttons(EnvelopeRouter& router, Services& services);
+
+// The unique-key prefix of every reminder about an initiative.
+std::string reminder_prefix(std::int64_t id);
+// A person's time zone: from the profile cache while it is fresh, else from
+// users.info (then cached again), else the stale cache, else UTC.
+std::string time_zone_of(Services& services, const std::string& user);
+// Schedules `person`'s reminders in their own working time. Durable jobs
+// carry them across restarts, and their keys make scheduling twice harmless.
+void schedule_reminders(Services& services, const store::Initiative& i, const std::string& person);
+
+}  // namespace ff::commands::initiative

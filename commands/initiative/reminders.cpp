@@ -1,0 +1,77 @@
+// Reminders to back an initiative, in each person's own working time, as durable jobs.
+#include "bot/schedule/working_time.hpp"
+#include "bot/slack/mrkdwn.hpp"
+#include "commands/initiative/parts.hpp"
+
+namespace ff::commands::initiative {
+
+std::string reminder_prefix(std::int64_t id) {
+  return "initiative:" + std::to_string(id) + ":remind:";
+}
+
+std::string time_zone_of(Services& services, const std::string& user) {
+  constexpr auto kFreshFor = std::chrono::hours{24 * 7};
+  std::optional<store::UserProfile> cached;
+  try {
+    cached = services.profiles.profile(user);
+  } catch (const store::StoreError&) {
+  }
+  if (cached && services.clock.now() - cached->fetched_at < kFreshFor) return cached->time_zone;
+  const ApiResult who = services.slack.user_info(user);
+  if (!who.ok) return cached ? cached->time_zone : "UTC";
+  const auto person = who.body.value("user", nlohmann::json::object());
+  const std::string zone = person.value("tz", "UTC");
+  try {
+    services.profiles.put_profile(
+        {user, zone, person.value("tz_offset", 0), person.value("name", ""), services.clock.now()});
+  } catch (const store::StoreError&) {
+  }
+  return zone;
+}
+
+void schedule_reminders(Services& services, const store::Initiative& i, const std::string& person) {
+  const auto& settings = services.initiative_settings;
+  const std::string zone = time_zone_of(services, person);
+  for (std::size_t n = 0; n < settings.reminders_after.size(); ++n) {
+    store::NewJob job;
+    job.kind = kReminderJob;
+    job.due =
+        after_working_time(i.created_at, settings.reminders_after[n], zone, settings.working_hours);
+    job.grace = std::chrono::hours{4};
+    job.payload = {{"initiative", i.id},
+                   {"to", person},
+                   {"reminder", n + 1},
+                   {"last", n + 1 == settings.reminders_after.size()}};
+    job.unique_key = reminder_prefix(i.id) + person + ":" + std::to_string(n + 1);
+    job.subject_user = person;
+    services.jobs.schedule(job);
+  }
+}
+
+}  // namespace ff::commands::initiative
+
+namespace ff::commands {
+
+using namespace initiative;
+
+void register_initiative_jobs(JobScheduler& scheduler, Services& services) {
+  scheduler.handle(kReminderJob, [&services](const store::Job& job, JobControl& control) {
+    const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
+    const std::string to = job.payload.value("to", "");
+    if (!mrkdwn::is_user_id(to)) return JobOutcome::failed("reminder without a person");
+    const auto initiative = services.initiatives.initiative(id);
+    // Support came, or it closed, after this was scheduled: nothing to say.
+    if (!initiative || initiative->status != "open") return JobOutcome::done();
+    for (const auto& e : services.initiatives.endorsements(id)) {
+      if (e.kind == "endorse") return JobOutcome::done();
+    }
+    if (!control.begin_effect()) return JobOutcome::done();
+    return outcome_of_post(services.slack.post_message(
+                               to, nudge_message(*initiative, to, job.payload.value("reminder", 1),
+                                                 job.payload.value("last", true))),
+                           job);
+  });
+  register_first_nudge_job(scheduler, services);
+}
+
+}  // namespace ff::commands

@@ -46,8 +46,7 @@ void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::Job
     if (channel.empty() || text.empty())
       return JobOutcome::failed("payload without channel or text");
     if (!control.begin_effect()) return JobOutcome::done();
-    const ApiResult result = slack.post_message(channel, Message::plain(text));
-    return result.ok ? JobOutcome::done() : JobOutcome::failed("chat.postMessage: " + result.error);
+    return outcome_of_post(slack.post_message(channel, Message::plain(text)), job);
   });
 
   scheduler.handle(kMaintenanceJob, [&jobs, &processed_ids, &prompt_history, &clock, policy](

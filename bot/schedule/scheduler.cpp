@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -88,6 +89,18 @@ int JobScheduler::run_due() {
   return ran;
 }
 
+JobOutcome outcome_of_post(const ApiResult& result, const store::Job& job) {
+  if (result.ok) return JobOutcome::done();
+  const bool passing = result.error == "ratelimited" || result.error == "service_unavailable" ||
+                       result.error == "request_timeout" ||
+                       result.error.rfind("transport_error", 0) == 0;
+  if (!result.nothing_done || !passing) return JobOutcome::failed("Slack: " + result.error);
+  const int doublings = std::min(std::max(job.attempts - 1, 0), 5);
+  const auto wait = std::min(std::chrono::milliseconds{30000} * (1 << doublings),
+                             std::chrono::milliseconds{15 * 60 * 1000});
+  return JobOutcome::retry_nothing_done("Slack: " + result.error, wait);
+}
+
 void JobScheduler::run(const store::Job& job) {
   const auto handler = handlers_.find(job.kind);
   if (handler == handlers_.end()) {
@@ -105,8 +118,11 @@ void JobScheduler::run(const store::Job& job) {
   } catch (const std::exception& error) {
     outcome = JobOutcome::failed(error.what());
   }
-  const bool may_retry = !control.started() || job.delivery == store::JobDelivery::kAtLeastOnce;
-  if (outcome.kind == JobOutcome::Kind::kRetry && may_retry) {
+  const bool may_retry = !control.started() || job.delivery == store::JobDelivery::kAtLeastOnce ||
+                         outcome.kind == JobOutcome::Kind::kRetryNothingDone;
+  if ((outcome.kind == JobOutcome::Kind::kRetry ||
+       outcome.kind == JobOutcome::Kind::kRetryNothingDone) &&
+      may_retry) {
     ++counters_.retried;
     jobs_.retry_at(job.id, options_.owner, clock_.now() + outcome.retry_after, outcome.error);
     return;

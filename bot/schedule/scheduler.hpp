@@ -10,13 +10,14 @@
 #include <thread>
 
 #include "bot/clock.hpp"
+#include "bot/slack/slack_api.hpp"
 #include "bot/store/stores.hpp"
 
 namespace ff {
 
 // What a job handler reports back.
 struct JobOutcome {
-  enum class Kind { kDone, kFailed, kRetry };
+  enum class Kind { kDone, kFailed, kRetry, kRetryNothingDone };
   Kind kind = Kind::kDone;
   std::string error;
   std::chrono::milliseconds retry_after{0};
@@ -26,6 +27,12 @@ struct JobOutcome {
   // Only honoured before the effect began, or for at-least-once jobs.
   static JobOutcome retry(std::string why, std::chrono::milliseconds after) {
     return {Kind::kRetry, std::move(why), after};
+  }
+  // The effect began but certainly did not happen (Slack did nothing with
+  // the call: ApiResult::nothing_done), so even an at-most-once job may try
+  // again.
+  static JobOutcome retry_nothing_done(std::string why, std::chrono::milliseconds after) {
+    return {Kind::kRetryNothingDone, std::move(why), after};
   }
 };
 
@@ -39,6 +46,12 @@ class JobControl {
 };
 
 using JobHandler = std::function<JobOutcome(const store::Job&, JobControl&)>;
+
+// What a job reports after its one visible Slack call: done; tried again
+// later (backing off from 30 s to 15 min) when Slack certainly did nothing
+// and may do it later (rate limited, unreachable, unavailable); else failed,
+// since a message must never go out twice.
+JobOutcome outcome_of_post(const ApiResult& result, const store::Job& job);
 
 struct SchedulerOptions {
   std::chrono::milliseconds poll_interval{1000};  // how soon other instances' jobs are seen

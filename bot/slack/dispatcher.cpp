@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/slack/mrkdwn.hpp"
+
 namespace ff {
 
 Message apology() {
@@ -54,9 +56,38 @@ void Dispatcher::handle(const Envelope& envelope, Ack& ack) {
   deliver(envelope, ack, std::move(reply));
 }
 
+namespace {
+
+// What a form's errors say, as one line per field, for someone who no
+// longer sees the form.
+std::string form_errors_text(const nlohmann::json& view_response) {
+  std::string text;
+  const auto errors = view_response.value("errors", nlohmann::json::object());
+  for (const auto& [field, message] : errors.items()) {
+    if (message.is_string()) text += "\n• " + mrkdwn::escape(message.get<std::string>());
+  }
+  return text;
+}
+
+}  // namespace
+
 void Dispatcher::deliver(const Envelope& envelope, Ack& ack, Reply reply) {
   if (reply.view_response) {
-    ack.send(std::move(reply.view_response));
+    const bool had_errors = reply.view_response->value("response_action", "") == "errors";
+    const std::string errors = had_errors ? form_errors_text(*reply.view_response) : "";
+    if (ack.send(std::move(reply.view_response)) || !had_errors) return;
+    // The form closed at the deadline before the handler knew what went
+    // wrong: the person must not believe it worked.
+    const auto* view = std::get_if<ViewSubmission>(&envelope.request);
+    if (view == nullptr || !mrkdwn::is_user_id(view->user_id)) return;
+    Message told = Message::plain(
+        ":warning: The form you just sent could not be finished, so nothing was delivered:" +
+        errors + "\nPlease open it again and send it once more.");
+    const ApiResult result = slack_.post_message(view->user_id, told);
+    if (!result.ok) {
+      spdlog::warn("could not tell a person their form failed ({}): {}", describe(envelope.request),
+                   result.error);
+    }
     return;
   }
   const bool is_command = std::holds_alternative<SlashCommand>(envelope.request);

@@ -15,11 +15,23 @@ struct ApiResult {
   bool ok = false;
   std::string error;
   nlohmann::json body = nlohmann::json::object();
+  // A failure after which Slack has certainly done nothing: the request
+  // never reached it, it was rate limited, or Slack refused it with an error
+  // (other than internal_error and fatal_error, after which some of it may
+  // have happened). Only then may a visible call be made again.
+  bool nothing_done = false;
 
   static ApiResult success(nlohmann::json body = nlohmann::json::object()) {
     return {true, {}, std::move(body)};
   }
-  static ApiResult failure(std::string error) { return {false, std::move(error), {}}; }
+  static ApiResult failure(std::string error, bool nothing_done = false) {
+    return {false, std::move(error), {}, nothing_done};
+  }
+  // Slack's answer {"ok":false,"error":…}.
+  static ApiResult refused(std::string error, nlohmann::json body = nlohmann::json::object()) {
+    const bool maybe_partly_done = error == "internal_error" || error == "fatal_error";
+    return {false, std::move(error), std::move(body), !maybe_partly_done};
+  }
 };
 
 // What handlers may ask of Slack. Slack mode implements it with the Web API,

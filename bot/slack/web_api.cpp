@@ -211,8 +211,9 @@ ApiResult WebApiClient::perform(const Request& request) {
         options_.sleep(std::chrono::milliseconds{100 * attempt});
         continue;
       }
-      return ApiResult::failure(std::string("transport_error: ") +
-                                curl_easy_strerror(response.code));
+      return ApiResult::failure(
+          std::string("transport_error: ") + curl_easy_strerror(response.code),
+          failed_before_sending(response.code));
     }
     if (response.status == 429) {
       // Slack did not act on a rate-limited call, so trying again is safe.
@@ -222,7 +223,7 @@ ApiResult WebApiClient::perform(const Request& request) {
       spdlog::warn("{}: rate limited by Slack, waiting {} ms (attempt {})", what,
                    retry_after.count(), attempt);
       if (!request.method.empty()) limiter_.pause(request.method, request.channel, retry_after);
-      if (!attempts_left) return ApiResult::failure("ratelimited");
+      if (!attempts_left) return ApiResult::failure("ratelimited", true);
       if (request.method.empty()) options_.sleep(retry_after);
       continue;
     }
@@ -241,7 +242,7 @@ ApiResult WebApiClient::perform(const Request& request) {
     auto body = nlohmann::json::parse(response.body, nullptr, false);
     if (request.method.empty()) {
       if (body.is_object() && body.value("ok", true) == false) {
-        return ApiResult::failure(body.value("error", "unknown_error"));
+        return ApiResult::refused(body.value("error", "unknown_error"));
       }
       return ApiResult::success();
     }
@@ -249,7 +250,7 @@ ApiResult WebApiClient::perform(const Request& request) {
     if (!body.value("ok", false)) {
       const std::string error = body.value("error", "unknown_error");
       spdlog::debug("{}: Slack answered {}", what, error);
-      return {false, error, std::move(body)};
+      return ApiResult::refused(error, std::move(body));
     }
     return ApiResult::success(std::move(body));
   }

@@ -103,9 +103,11 @@ EndorseResult SqlStore::endorse(const Endorsement& e) {
             .integer(0);
     const bool added =
         !s.run(
-              "INSERT INTO endorsements (initiative_id, user_id, kind, note, created_at) "
-              "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING user_id",
-              {e.initiative_id, e.user_id, e.kind, e.note, to_millis(e.created_at)})
+              "INSERT INTO endorsements (initiative_id, user_id, kind, note, created_at, "
+              "first_follower) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING "
+              "RETURNING user_id",
+              {e.initiative_id, e.user_id, e.kind, e.note, to_millis(e.created_at),
+               std::int64_t{e.kind == "endorse" && before == 0}})
              .rows.empty();
     result.outcome = added ? EndorseOutcome::kAdded : EndorseOutcome::kAlreadyThere;
     result.first = added && e.kind == "endorse" && before == 0;
@@ -116,13 +118,14 @@ EndorseResult SqlStore::endorse(const Endorsement& e) {
 std::vector<Endorsement> SqlStore::endorsements(std::int64_t initiative_id) {
   return database_->read([&](SqlSession& s) {
     std::vector<Endorsement> found;
-    for (const auto& row : s.run("SELECT initiative_id, user_id, kind, note, created_at "
-                                 "FROM endorsements WHERE initiative_id = $1 "
-                                 "ORDER BY created_at, user_id",
-                                 {initiative_id})
-                               .rows) {
-      found.push_back(
-          {row.integer(0), row.text(1), row.text(2), row.text(3), from_millis(row.integer(4))});
+    for (const auto& row :
+         s.run("SELECT initiative_id, user_id, kind, note, created_at, first_follower "
+               "FROM endorsements WHERE initiative_id = $1 "
+               "ORDER BY first_follower DESC, created_at, user_id",
+               {initiative_id})
+             .rows) {
+      found.push_back({row.integer(0), row.text(1), row.text(2), row.text(3),
+                       from_millis(row.integer(4)), row.integer(5) != 0});
     }
     return found;
   });

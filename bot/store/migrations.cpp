@@ -174,6 +174,19 @@ CREATE TABLE initiative_nudges (
 CREATE INDEX initiative_nudges_user ON initiative_nudges (user_id);
 )sql";
 
+const char* const kFirstFollowerSchema = R"sql(
+-- Which endorsement came first, recorded when it is made. Existing rows: the
+-- earliest endorsement of each initiative.
+ALTER TABLE endorsements ADD COLUMN first_follower INTEGER NOT NULL DEFAULT 0;
+UPDATE endorsements SET first_follower = 1
+WHERE kind = 'endorse' AND NOT EXISTS (
+  SELECT 1 FROM endorsements earlier
+  WHERE earlier.initiative_id = endorsements.initiative_id AND earlier.kind = 'endorse'
+    AND (earlier.created_at < endorsements.created_at
+         OR (earlier.created_at = endorsements.created_at
+             AND earlier.user_id < endorsements.user_id)));
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -202,6 +215,7 @@ const std::vector<Migration>& migrations() {
        kFeatureSchema},
       {3, "who drew each question", kFiguresSchema},
       {4, "channel leads and initiative nudges", kNudgeSchema},
+      {5, "the first follower recorded with the endorsement", kFirstFollowerSchema},
   };
   return all;
 }

@@ -164,6 +164,9 @@ struct Endorsement {
   std::string kind;  // endorse, follow
   std::string note;
   TimePoint created_at;
+  // The first endorsement, as the store decided when it was recorded; ties
+  // in time cannot change who it was.
+  bool first_follower = false;
 };
 
 // How quickly support came: for each initiative, when it was proposed, when
@@ -317,6 +320,13 @@ class DialogStore {
 };
 
 // ---- personal data ----------------------------------------------------------
+
+// A column that holds a person's id, covered by export and forget.
+struct PersonColumn {
+  std::string table;
+  std::string column;
+};
+std::vector<PersonColumn> person_columns();
 
 class PersonalDataStore {
  public:

@@ -213,6 +213,37 @@ TEST_CASE_METHOD(Workspace,
 }
 
 TEST_CASE_METHOD(Workspace,
+                 "a feedback form shows errors Slack is slow to tell, and one that fails "
+                 "after it closed is told to its author") {
+  const nlohmann::json to_nobody = {
+      {"nit_to", {{"user", {{"type", "users_select"}, {"selected_user", "U0NOBODY"}}}}},
+      {"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "hi"}}}}}};
+  // users.info is rate limited once: the answer takes over a second, far
+  // past a slash command's 100 ms, and still reaches the open form.
+  slack.queue_method_faults("users.info", {{429, "", 1}});
+  const auto slow =
+      slack.wait_for_ack(slack.send_view_submission(c, "nit_modal", R"({"to":""})", to_nobody), 5s);
+  REQUIRE(slow);
+  CHECK((*slow)["payload"]["response_action"] == "errors");
+  CHECK(contains(*slow, "can't find that person"));
+
+  // Delivery rate limited for longer than Slack keeps a form waiting: the
+  // form closes, and its author is told by DM that nothing was delivered.
+  slack.queue_method_faults("chat.postMessage", {{429, "", 2}, {429, "", 2}, {429, "", 2}});
+  const nlohmann::json to_bob = {
+      {"nit_to", {{"user", {{"type", "users_select"}, {"selected_user", "U0BOB"}}}}},
+      {"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "Maybe Monday?"}}}}}};
+  const auto closed =
+      slack.wait_for_ack(slack.send_view_submission(c, "nit_modal", R"({"to":""})", to_bob), 5s);
+  REQUIRE(closed);
+  CHECK_FALSE(closed->contains("payload"));
+  REQUIRE(slack.wait_for_calls("chat.postMessage", 4, 15s));  // three refused, then the DM
+  const auto told = wait_for_post_to("U0ALICE");
+  CHECK(contains(told, "could not be finished, so nothing was delivered"));
+  CHECK(contains(told, "ratelimited"));
+}
+
+TEST_CASE_METHOD(Workspace,
                  "/sixmonths asks privately, suggests leading or following, and "
                  "records each answer") {
   const auto question = command("/sixmonths", "which CI provider we move to");

@@ -89,6 +89,7 @@ TEST_CASE_METHOD(Office, "reminders come in each manager's own working hours, tw
   RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);
   CHECK(propose(c, "Faster code reviews").find("Posted initiative #1") != std::string::npos);
+  at(utc(20, 8h), {&bot});  // the first nudges are jobs due at once
   CHECK(nudges_to("U0BOB") == 1);
   CHECK(nudges_to("U0CAROL") == 1);
 
@@ -267,4 +268,57 @@ TEST_CASE_METHOD(Office, "a time zone cached more than a week ago is looked up a
   CHECK(bot.store->profile("U0BOB")->time_zone == "America/New_York");
   at(utc(20, 18h), {&bot});
   CHECK(reminders_to("U0BOB") == 1);  // New York's afternoon, not Tokyo's Monday
+}
+
+TEST_CASE_METHOD(Office,
+                 "the first nudge waits out a Slack outage and is sent once, also by two "
+                 "instances") {
+  ScratchPostgresDatabase database;
+  RunningBot one(slack, reminding(test_config(slack), database.url()), clock);
+  RunningBot two(slack, reminding(test_config(slack), database.url()), clock);
+  REQUIRE(slack.wait_for_open_connections(2, 5s));
+  REQUIRE(one.bot->client().wait_until_live(1, 5s));
+  REQUIRE(two.bot->client().wait_until_live(1, 5s));
+  propose(slack.open_connections().front(), "Shared on-call notes");
+  // The card is out; then Slack is unavailable for both nudges, twice.
+  slack.queue_method_faults("chat.postMessage", {{200, "service_unavailable"},
+                                                 {200, "service_unavailable"},
+                                                 {200, "service_unavailable"},
+                                                 {200, "service_unavailable"}});
+  auto run_both = [&](std::chrono::system_clock::time_point when) {
+    clock.set_epoch(when);
+    std::thread a([&] { one.bot->scheduler().run_due(); });
+    std::thread b([&] { two.bot->scheduler().run_due(); });
+    a.join();
+    b.join();
+  };
+  run_both(utc(20, 8h));
+  CHECK(nudges_to("U0BOB") == 1);  // tried, refused
+  CHECK(nudges_to("U0CAROL") == 1);
+  run_both(utc(20, 8h) + 29s);  // not yet: the retry waits 30 s
+  CHECK(nudges_to("U0BOB") == 1);
+  run_both(utc(20, 8h) + 31s);  // refused again; the next try waits 60 s
+  CHECK(nudges_to("U0BOB") == 2);
+  run_both(utc(20, 8h) + 92s);
+  CHECK(nudges_to("U0BOB") == 3);
+  CHECK(nudges_to("U0CAROL") == 3);
+  // Delivered: never again, whatever the instances do later.
+  run_both(utc(20, 12h));
+  run_both(utc(21, 12h));
+  CHECK(nudges_to("U0BOB") == 3);
+  CHECK(nudges_to("U0CAROL") == 3);
+  // The card and six tries; the Friday reminders fell past their grace by Saturday.
+  CHECK(slack.calls("chat.postMessage").size() == 1 + 6);
+}
+
+TEST_CASE_METHOD(Office, "a first nudge Slack may have acted on is not sent again") {
+  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  propose(c, "Faster code reviews");
+  // internal_error: Slack says some of it may have happened.
+  slack.queue_method_faults("chat.postMessage", {{200, "internal_error"}});
+  at(utc(20, 8h), {&bot});
+  at(utc(20, 9h), {&bot});
+  std::size_t nudges = nudges_to("U0BOB") + nudges_to("U0CAROL");
+  CHECK(nudges == 2);  // one refused, never retried; the other sent
 }

@@ -86,6 +86,7 @@ int JobScheduler::run_due() {
     ++counters_.store_errors;
     spdlog::warn("scheduler: the database is unavailable ({}); trying again shortly", error.what());
   }
+  ++counters_.passes;
   return ran;
 }
 

@@ -61,6 +61,7 @@ struct SchedulerOptions {
 };
 
 struct SchedulerCounters {
+  std::atomic<std::uint64_t> passes{0};  // calls of run_due() that finished
   std::atomic<std::uint64_t> ran{0};
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> retried{0};

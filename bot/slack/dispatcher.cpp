@@ -81,8 +81,7 @@ void Dispatcher::deliver(const Envelope& envelope, Ack& ack, Reply reply) {
     const auto* view = std::get_if<ViewSubmission>(&envelope.request);
     if (view == nullptr || !mrkdwn::is_user_id(view->user_id)) return;
     Message told = Message::plain(
-        ":warning: The form you just sent could not be finished, so nothing was delivered:" +
-        errors + "\nPlease open it again and send it once more.");
+        ":warning: The form you just sent closed before I could finish it:" + errors);
     const ApiResult result = slack_.post_message(view->user_id, told);
     if (!result.ok) {
       spdlog::warn("could not tell a person their form failed ({}): {}", describe(envelope.request),

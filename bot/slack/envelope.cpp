@@ -1,5 +1,7 @@
 #include "bot/slack/envelope.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace ff {
@@ -160,9 +162,66 @@ Request parse_request(std::string_view envelope_type, const json& payload) {
   throw std::invalid_argument("unsupported envelope type '" + std::string(envelope_type) + "'");
 }
 
+namespace {
+
+// Slack's frames nest a dozen levels at most. Deeper documents are refused
+// before parsing, so hostile nesting cannot exhaust the stack of whatever
+// walks the tree later.
+constexpr int kMaxFrameDepth = 64;
+
+// How deep arrays and objects nest in `text`, outside strings; stops
+// counting past `limit`.
+int nesting_depth(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size() && deepest <= limit; ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// The envelope id of a frame that does not parse (a lone surrogate, say),
+// so it can still be acked and Slack stops redelivering it. Envelope ids
+// are plain ASCII; anything else is not taken.
+std::string envelope_id_of_unparsed(std::string_view text) {
+  constexpr std::string_view kKey = "\"envelope_id\"";
+  const auto key = text.find(kKey);
+  if (key == std::string_view::npos) return {};
+  auto at = text.find_first_not_of(" \t\r\n", key + kKey.size());
+  if (at == std::string_view::npos || text[at] != ':') return {};
+  at = text.find_first_not_of(" \t\r\n", at + 1);
+  if (at == std::string_view::npos || text[at] != '"') return {};
+  const auto end = text.find('"', at + 1);
+  if (end == std::string_view::npos || end - at - 1 > 128) return {};
+  const std::string_view id = text.substr(at + 1, end - at - 1);
+  const bool plain = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+  return plain ? std::string(id) : std::string();
+}
+
+}  // namespace
+
 Frame parse_frame(std::string_view text) {
+  if (nesting_depth(text, kMaxFrameDepth) > kMaxFrameDepth) {
+    return MalformedFrame{"JSON nested deeper than " + std::to_string(kMaxFrameDepth) + " levels",
+                          envelope_id_of_unparsed(text)};
+  }
   json frame = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (frame.is_discarded()) return MalformedFrame{"invalid JSON", {}};
+  if (frame.is_discarded()) return MalformedFrame{"invalid JSON", envelope_id_of_unparsed(text)};
   if (!frame.is_object()) return MalformedFrame{"frame is not a JSON object", {}};
 
   std::string envelope_id;

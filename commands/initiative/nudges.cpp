@@ -101,18 +101,23 @@ void nudge_backers(Services& services, const store::Initiative& i) {
   }
 }
 
-void register_first_nudge_job(JobScheduler& scheduler, Services& services) {
-  scheduler.handle(kFirstNudgeJob, [&services](const store::Job& job, JobControl& control) {
-    const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
-    const std::string to = job.payload.value("to", "");
-    if (!mrkdwn::is_user_id(to)) return JobOutcome::failed("nudge without a person");
-    const auto initiative = services.initiatives.initiative(id);
-    // Closed before the nudge could go: nothing to ask for.
-    if (!initiative || initiative->status != "open") return JobOutcome::done();
-    if (!control.begin_effect()) return JobOutcome::done();
-    return outcome_of_post(
-        services.slack.post_message(to, nudge_message(*initiative, to, 0, false)), job);
-  });
+JobOutcome send_nudge(Services& services, const store::Job& job, JobControl& control, int reminder,
+                      bool last) {
+  const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
+  const std::string to = job.payload.value("to", "");
+  if (!mrkdwn::is_user_id(to)) return JobOutcome::failed("nudge without a person");
+  const auto initiative = services.initiatives.initiative(id);
+  // It closed before the nudge could go: nothing to ask for.
+  if (!initiative || initiative->status != "open") return JobOutcome::done();
+  // Support came after a reminder was scheduled: nobody needs reminding.
+  if (reminder > 0) {
+    for (const auto& e : services.initiatives.endorsements(id)) {
+      if (e.kind == "endorse") return JobOutcome::done();
+    }
+  }
+  if (!control.begin_effect()) return JobOutcome::done();
+  return outcome_of_post(
+      services.slack.post_message(to, nudge_message(*initiative, to, reminder, last)), job);
 }
 
 void register_nudge_buttons(EnvelopeRouter& router, Services& services) {

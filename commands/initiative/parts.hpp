@@ -41,8 +41,10 @@ void nudge_backers(Services& services, const store::Initiative& i);
 // The DM asking `to` to back the initiative; `reminder` is 0 for the first
 // nudge, then the reminder's number, `last` for the last one.
 Message nudge_message(const store::Initiative& i, const std::string& to, int reminder, bool last);
-// The durable job that sends the first nudge.
-void register_first_nudge_job(JobScheduler& scheduler, Services& services);
+// A nudge job: the first nudge (`reminder` 0) or a reminder, sent once,
+// unless the initiative closed or (for a reminder) found support meanwhile.
+JobOutcome send_nudge(Services& services, const store::Job& job, JobControl& control, int reminder,
+                      bool last);
 // Endorse, Endorse with a nit and Not now on a nudge.
 void register_nudge_buttons(EnvelopeRouter& router, Services& services);
 

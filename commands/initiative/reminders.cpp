@@ -1,6 +1,5 @@
 // Reminders to back an initiative, in each person's own working time, as durable jobs.
 #include "bot/schedule/working_time.hpp"
-#include "bot/slack/mrkdwn.hpp"
 #include "commands/initiative/parts.hpp"
 
 namespace ff::commands::initiative {
@@ -55,23 +54,13 @@ namespace ff::commands {
 using namespace initiative;
 
 void register_initiative_jobs(JobScheduler& scheduler, Services& services) {
-  scheduler.handle(kReminderJob, [&services](const store::Job& job, JobControl& control) {
-    const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
-    const std::string to = job.payload.value("to", "");
-    if (!mrkdwn::is_user_id(to)) return JobOutcome::failed("reminder without a person");
-    const auto initiative = services.initiatives.initiative(id);
-    // Support came, or it closed, after this was scheduled: nothing to say.
-    if (!initiative || initiative->status != "open") return JobOutcome::done();
-    for (const auto& e : services.initiatives.endorsements(id)) {
-      if (e.kind == "endorse") return JobOutcome::done();
-    }
-    if (!control.begin_effect()) return JobOutcome::done();
-    return outcome_of_post(services.slack.post_message(
-                               to, nudge_message(*initiative, to, job.payload.value("reminder", 1),
-                                                 job.payload.value("last", true))),
-                           job);
+  scheduler.handle(kFirstNudgeJob, [&services](const store::Job& job, JobControl& control) {
+    return send_nudge(services, job, control, 0, false);
   });
-  register_first_nudge_job(scheduler, services);
+  scheduler.handle(kReminderJob, [&services](const store::Job& job, JobControl& control) {
+    return send_nudge(services, job, control, job.payload.value("reminder", 1),
+                      job.payload.value("last", true));
+  });
 }
 
 }  // namespace ff::commands

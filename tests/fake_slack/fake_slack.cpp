@@ -408,7 +408,9 @@ class FakeSlack::Impl {
     std::lock_guard lock(mutex_);
     const bool is_open = call.method == "apps.connections.open";
     auto& faults = is_open ? open_faults_ : method_faults_[call.method];
-    if (!faults.empty()) {
+    if (!faults.empty() && faults.front().http_status == 0) {
+      faults.pop_front();
+    } else if (!faults.empty()) {
       const Fault f = faults.front();
       faults.pop_front();
       if (f.http_status != 200) {

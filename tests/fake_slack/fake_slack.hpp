@@ -34,6 +34,7 @@ struct ApiCall {
 };
 
 struct Fault {
+  // 0 answers as usual: it lets the calls before the faulty ones through.
   int http_status = 200;
   std::string error;  // ok:false error, when http_status is 200
   int retry_after_s = 0;

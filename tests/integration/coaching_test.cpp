@@ -224,6 +224,8 @@ TEST_CASE_METHOD(Workspace,
   const auto slow =
       slack.wait_for_ack(slack.send_view_submission(c, "nit_modal", R"({"to":""})", to_nobody), 5s);
   REQUIRE(slow);
+  INFO(slow->dump());
+  REQUIRE(slow->contains("payload"));
   CHECK((*slow)["payload"]["response_action"] == "errors");
   CHECK(contains(*slow, "can't find that person"));
 
@@ -239,8 +241,8 @@ TEST_CASE_METHOD(Workspace,
   CHECK_FALSE(closed->contains("payload"));
   REQUIRE(slack.wait_for_calls("chat.postMessage", 4, 15s));  // three refused, then the DM
   const auto told = wait_for_post_to("U0ALICE");
-  CHECK(contains(told, "could not be finished, so nothing was delivered"));
-  CHECK(contains(told, "ratelimited"));
+  CHECK(contains(told, "closed before I could finish it"));
+  CHECK(contains(told, "I couldn't deliver it (ratelimited)"));
 }
 
 TEST_CASE_METHOD(Workspace,

@@ -212,14 +212,21 @@ TEST_CASE("malformed frames get logged and acked where possible, and lose nothin
       c,
       R"({"type":"slash_commands","envelope_id":"env-huge","payload":{"command":"/coach","user_id":"U1","channel_id":"C1","text":")" +
           big + R"("}})");
+  // Hostile: a form's state nested 100,000 deep, and a lone surrogate.
+  slack.send_raw(c, R"({"type":"interactive","envelope_id":"env-deep","payload":{"view":)" +
+                        std::string(100000, '[') + std::string(100000, ']') + "}}");
+  slack.send_raw(
+      c, R"({"type":"slash_commands","envelope_id":"env-surrogate","payload":{"text":"\ud800"}})");
   CHECK(slack.wait_for_ack("env-unknown", 5s));
   CHECK(slack.wait_for_ack("env-bad", 5s));
   CHECK(slack.wait_for_ack("env-huge", 5s));
+  CHECK(slack.wait_for_ack("env-deep", 5s));
+  CHECK(slack.wait_for_ack("env-surrogate", 5s));
   const auto id = slack.send_slash_command(c, "/coach", "");
   const auto ack = slack.wait_for_ack(id, 5s);
   REQUIRE(ack);
   CHECK(ack->contains("payload"));
-  CHECK(bot.bot->client().stats().malformed_frames == 5);
+  CHECK(bot.bot->client().stats().malformed_frames == 7);
   CHECK(slack.open_connections().size() == 1);  // the connection survived all of it
 }
 

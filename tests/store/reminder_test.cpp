@@ -31,6 +31,15 @@ Config reminding(Config config, const std::string& database) {
   return config;
 }
 
+// The scheduler's thread makes one pass at start; the tests run the rest
+// themselves, so they wait for that one before scheduling anything.
+void wait_for_first_pass(RunningBot& bot) {
+  for (int i = 0; i < 250 && bot.bot->scheduler().counters().passes == 0; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(bot.bot->scheduler().counters().passes > 0);
+}
+
 struct Office {
   ManualClock clock;
   FakeSlack slack;
@@ -79,8 +88,35 @@ struct Office {
       std::this_thread::sleep_for(20ms);
     }
     REQUIRE(bot.bot->client().wait_until_live(1, 5s));
+    wait_for_first_pass(bot);
     return slack.open_connections().back();
   }
+};
+
+// Two instances of the bot on one PostgreSQL database and one fake Slack.
+struct TwoInstances {
+  explicit TwoInstances(Office& office)
+      : clock(office.clock),
+        one(office.slack, reminding(test_config(office.slack), database.url()), office.clock),
+        two(office.slack, reminding(test_config(office.slack), database.url()), office.clock) {
+    REQUIRE(office.slack.wait_for_open_connections(2, 5s));
+    REQUIRE(one.bot->client().wait_until_live(1, 5s));
+    REQUIRE(two.bot->client().wait_until_live(1, 5s));
+    wait_for_first_pass(one);
+    wait_for_first_pass(two);
+  }
+  // Moves time and lets both schedulers run what fell due, at the same time.
+  void at(std::chrono::system_clock::time_point when) {
+    clock.set_epoch(when);
+    std::thread a([&] { one.bot->scheduler().run_due(); });
+    std::thread b([&] { two.bot->scheduler().run_due(); });
+    a.join();
+    b.join();
+  }
+  ManualClock& clock;
+  ScratchPostgresDatabase database;
+  RunningBot one;
+  RunningBot two;
 };
 
 }  // namespace
@@ -166,19 +202,10 @@ TEST_CASE_METHOD(Office,
 }
 
 TEST_CASE_METHOD(Office, "two instances on PostgreSQL send each reminder once") {
-  ScratchPostgresDatabase database;
-  RunningBot one(slack, reminding(test_config(slack), database.url()), clock);
-  RunningBot two(slack, reminding(test_config(slack), database.url()), clock);
-  REQUIRE(slack.wait_for_open_connections(2, 5s));
-  REQUIRE(one.bot->client().wait_until_live(1, 5s));
-  REQUIRE(two.bot->client().wait_until_live(1, 5s));
+  TwoInstances instances(*this);
   propose(slack.open_connections().front(), "Shared on-call notes");
   for (const auto when : {utc(20, 18h), utc(20, 22h), utc(23, 4h), utc(23, 8h), utc(30, 9h)}) {
-    clock.set_epoch(when);
-    std::thread a([&] { one.bot->scheduler().run_due(); });
-    std::thread b([&] { two.bot->scheduler().run_due(); });
-    a.join();
-    b.join();
+    instances.at(when);
   }
   CHECK(reminders_to("U0BOB") == 2);
   CHECK(reminders_to("U0CAROL") == 2);
@@ -258,6 +285,38 @@ TEST_CASE_METHOD(Office,
   CHECK(reminders_to("U0CAROL") == 0);
 }
 
+TEST_CASE_METHOD(Office,
+                 "Endorse with a nit whose delivery fails after the form closed tells the "
+                 "person who sent it") {
+  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  propose(c, "Faster code reviews");
+  at(utc(20, 8h), {&bot});
+  const std::string metadata = R"({"i":1,"u":"U0BOB"})";
+  // Every post rate limited for longer than a form stays open: the note to
+  // the owner, then the nit itself.
+  slack.queue_method_faults("chat.postMessage", std::vector<Fault>(6, Fault{429, "", 2}));
+  const auto sent = slack.wait_for_ack(
+      slack.send_view_submission(
+          c, "nudge_nit_modal", metadata,
+          {{"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "Name a DRI?"}}}}}},
+          "U0BOB"),
+      5s);
+  REQUIRE(sent);
+  CHECK_FALSE(sent->contains("payload"));  // closed at the deadline
+  std::string to_bob;
+  for (int i = 0; i < 750 && to_bob.find("closed before I could finish") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(20ms);
+    to_bob.clear();
+    for (const auto& call : slack.calls("chat.postMessage")) {
+      if (call.json.value("channel", "") == "U0BOB") to_bob += call.body;
+    }
+  }
+  CHECK(to_bob.find("closed before I could finish it") != std::string::npos);
+  CHECK(to_bob.find("I couldn't deliver it (ratelimited)") != std::string::npos);
+}
+
 TEST_CASE_METHOD(Office, "a time zone cached more than a week ago is looked up again") {
   RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);
@@ -273,38 +332,28 @@ TEST_CASE_METHOD(Office, "a time zone cached more than a week ago is looked up a
 TEST_CASE_METHOD(Office,
                  "the first nudge waits out a Slack outage and is sent once, also by two "
                  "instances") {
-  ScratchPostgresDatabase database;
-  RunningBot one(slack, reminding(test_config(slack), database.url()), clock);
-  RunningBot two(slack, reminding(test_config(slack), database.url()), clock);
-  REQUIRE(slack.wait_for_open_connections(2, 5s));
-  REQUIRE(one.bot->client().wait_until_live(1, 5s));
-  REQUIRE(two.bot->client().wait_until_live(1, 5s));
-  propose(slack.open_connections().front(), "Shared on-call notes");
-  // The card is out; then Slack is unavailable for both nudges, twice.
-  slack.queue_method_faults("chat.postMessage", {{200, "service_unavailable"},
+  TwoInstances instances(*this);
+  // The card goes out; then Slack is unavailable for both nudges, twice.
+  // (Queued first: a scheduler may run the nudges as soon as they exist.)
+  slack.queue_method_faults("chat.postMessage", {{0, ""},
+                                                 {200, "service_unavailable"},
                                                  {200, "service_unavailable"},
                                                  {200, "service_unavailable"},
                                                  {200, "service_unavailable"}});
-  auto run_both = [&](std::chrono::system_clock::time_point when) {
-    clock.set_epoch(when);
-    std::thread a([&] { one.bot->scheduler().run_due(); });
-    std::thread b([&] { two.bot->scheduler().run_due(); });
-    a.join();
-    b.join();
-  };
-  run_both(utc(20, 8h));
+  propose(slack.open_connections().front(), "Shared on-call notes");
+  instances.at(utc(20, 8h));
   CHECK(nudges_to("U0BOB") == 1);  // tried, refused
   CHECK(nudges_to("U0CAROL") == 1);
-  run_both(utc(20, 8h) + 29s);  // not yet: the retry waits 30 s
+  instances.at(utc(20, 8h) + 29s);  // not yet: the retry waits 30 s
   CHECK(nudges_to("U0BOB") == 1);
-  run_both(utc(20, 8h) + 31s);  // refused again; the next try waits 60 s
+  instances.at(utc(20, 8h) + 31s);  // refused again; the next try waits 60 s
   CHECK(nudges_to("U0BOB") == 2);
-  run_both(utc(20, 8h) + 92s);
+  instances.at(utc(20, 8h) + 92s);
   CHECK(nudges_to("U0BOB") == 3);
   CHECK(nudges_to("U0CAROL") == 3);
   // Delivered: never again, whatever the instances do later.
-  run_both(utc(20, 12h));
-  run_both(utc(21, 12h));
+  instances.at(utc(20, 12h));
+  instances.at(utc(21, 12h));
   CHECK(nudges_to("U0BOB") == 3);
   CHECK(nudges_to("U0CAROL") == 3);
   // The card and six tries; the Friday reminders fell past their grace by Saturday.
@@ -314,9 +363,9 @@ TEST_CASE_METHOD(Office,
 TEST_CASE_METHOD(Office, "a first nudge Slack may have acted on is not sent again") {
   RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);
-  propose(c, "Faster code reviews");
   // internal_error: Slack says some of it may have happened.
-  slack.queue_method_faults("chat.postMessage", {{200, "internal_error"}});
+  slack.queue_method_faults("chat.postMessage", {{0, ""}, {200, "internal_error"}});
+  propose(c, "Faster code reviews");
   at(utc(20, 8h), {&bot});
   at(utc(20, 9h), {&bot});
   std::size_t nudges = nudges_to("U0BOB") + nudges_to("U0CAROL");

@@ -86,3 +86,30 @@ TEST_CASE("an oversized field is refused rather than carried through") {
       huge + R"("}})");
   CHECK(std::get<MalformedFrame>(frame).envelope_id == "e12");
 }
+
+TEST_CASE("a frame nested too deep is refused before parsing, and still acked") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto frame = parse_frame(
+      R"({"envelope_id":"e-deep","type":"interactive","payload":{"view":)" + deep + "}}");
+  const auto* bad = std::get_if<MalformedFrame>(&frame);
+  REQUIRE(bad != nullptr);
+  CHECK(bad->envelope_id == "e-deep");
+  CHECK(bad->reason.find("nested deeper") != std::string::npos);
+  // Brackets inside strings are text, not nesting.
+  const auto quoted =
+      parse_frame(R"({"type":"disconnect","reason":")" + std::string(500, '[') + R"("})");
+  CHECK(std::get_if<Disconnect>(&quoted) != nullptr);
+}
+
+TEST_CASE("a frame that does not parse is acked when its envelope id can be read") {
+  const auto surrogate =
+      parse_frame(R"({"envelope_id":"e-sur","type":"slash_commands","payload":{"text":"\ud800"}})");
+  const auto* bad = std::get_if<MalformedFrame>(&surrogate);
+  REQUIRE(bad != nullptr);
+  CHECK(bad->envelope_id == "e-sur");
+  // An id that is not plain text is not trusted.
+  const auto odd = parse_frame(R"({"envelope_id":"<!channel>", "type":)");
+  REQUIRE(std::get_if<MalformedFrame>(&odd) != nullptr);
+  CHECK(std::get<MalformedFrame>(odd).envelope_id.empty());
+  CHECK(std::get<MalformedFrame>(parse_frame("{not json")).envelope_id.empty());
+}

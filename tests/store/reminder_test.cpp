@@ -70,6 +70,15 @@ struct Office {
     return n;
   }
 
+  // Everything posted to one person so far, as one text.
+  std::string posted_to(const std::string& user) const {
+    std::string text;
+    for (const auto& call : slack.calls("chat.postMessage")) {
+      if (call.json.value("channel", "") == user) text += call.body;
+    }
+    return text;
+  }
+
   // Moves time and lets the scheduler(s) run what fell due.
   void at(std::chrono::system_clock::time_point when, std::initializer_list<RunningBot*> bots) {
     clock.set_epoch(when);
@@ -272,10 +281,7 @@ TEST_CASE_METHOD(Office,
   CHECK_FALSE(sent->contains("payload"));
   REQUIRE(bot.store->endorsements(1).size() == 1);
   CHECK(bot.store->endorsements(1)[0].user_id == "U0BOB");
-  std::string to_alice;
-  for (const auto& call : slack.calls("chat.postMessage")) {
-    if (call.json.value("channel", "") == "U0ALICE") to_alice += call.body;
-  }
+  const std::string to_alice = posted_to("U0ALICE");
   CHECK(to_alice.find("Name a DRI?") != std::string::npos);
   CHECK(to_alice.find("Non-blocking feedback from <@U0BOB>") != std::string::npos);
   CHECK(to_alice.find("<@U0BOB> endorsed your initiative") != std::string::npos);
@@ -304,14 +310,11 @@ TEST_CASE_METHOD(Office,
       5s);
   REQUIRE(sent);
   CHECK_FALSE(sent->contains("payload"));  // closed at the deadline
-  std::string to_bob;
+  std::string to_bob = posted_to("U0BOB");
   for (int i = 0; i < 750 && to_bob.find("closed before I could finish") == std::string::npos;
        ++i) {
     std::this_thread::sleep_for(20ms);
-    to_bob.clear();
-    for (const auto& call : slack.calls("chat.postMessage")) {
-      if (call.json.value("channel", "") == "U0BOB") to_bob += call.body;
-    }
+    to_bob = posted_to("U0BOB");
   }
   CHECK(to_bob.find("closed before I could finish it") != std::string::npos);
   CHECK(to_bob.find("I couldn't deliver it (ratelimited)") != std::string::npos);

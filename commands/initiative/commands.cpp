@@ -197,7 +197,9 @@ std::chrono::system_clock::duration median(std::vector<std::chrono::system_clock
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-Reply stats(Services& services, const std::string& channel) {
+// The channel's figures for anyone; how quickly each person endorsed only
+// for admins, or for that person themself.
+Reply stats(Services& services, const std::string& channel, const std::string& asker) {
   const auto timings = services.initiatives.initiative_timings(channel);
   if (timings.empty()) return say("No initiatives in this channel yet, so no figures.");
   std::vector<std::chrono::system_clock::duration> to_first;
@@ -230,11 +232,19 @@ Reply stats(Services& services, const std::string& channel) {
   if (!to_first.empty()) {
     text += "\n• Median time to the first endorsement: " + duration_text(median(to_first));
   }
+  const bool admin = services.is_admin(asker);
+  bool others_left_out = false;
   for (const auto& [person, times] : by_person) {
     if (!mrkdwn::is_user_id(person)) continue;
-    text += "\n• " + mrkdwn::mention(person) + " endorsed after a median of " +
-            duration_text(median(times)) + " (" + std::to_string(times.size()) + " initiatives)";
+    if (!admin && person != asker) {
+      others_left_out = true;
+      continue;
+    }
+    text += "\n• " + (person == asker ? std::string("You") : mrkdwn::mention(person)) +
+            " endorsed after a median of " + duration_text(median(times)) + " (" +
+            std::to_string(times.size()) + (times.size() == 1 ? " initiative)" : " initiatives)");
   }
+  if (others_left_out) text += "\n_How quickly each person endorsed is shown to admins._";
   return say(text + lines);
 }
 
@@ -264,7 +274,7 @@ void register_initiative(EnvelopeRouter& router, Services& services) {
             "*`/endorse <number>`* endorses one");
       }
       if (word == "list") return list(services, command.channel_id);
-      if (word == "stats") return stats(services, command.channel_id);
+      if (word == "stats") return stats(services, command.channel_id, command.user_id);
       if (word == "leads") return leads(services, command, rest);
       if (word == "done" || word == "drop") {
         return close(services, command, rest, word == "done" ? "done" : "dropped");

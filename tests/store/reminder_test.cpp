@@ -224,7 +224,9 @@ TEST_CASE_METHOD(Office, "two instances on PostgreSQL send each reminder once") 
 TEST_CASE_METHOD(Office,
                  "/initiative stats: time to the first endorsement, per manager, and the "
                  "share endorsed within a working day") {
-  RunningBot bot(slack, reminding(test_config(slack), ":memory:"), clock);
+  Config config = reminding(test_config(slack), ":memory:");
+  config.admins = {"U0DAVE"};
+  RunningBot bot(slack, config, clock);
   const int c = connect(bot, 1);
   propose(c, "Faster code reviews");
   // Endorsed on Monday 05:00 UTC: 69 hours later, past Alice's working day
@@ -234,15 +236,28 @@ TEST_CASE_METHOD(Office,
   propose(c, "Shared on-call notes");
   clock.set_epoch(utc(23, 5h + 30min));
   slack.wait_for_ack(slack.send_slash_command(c, "/endorse", "2", true, {}, "U0CAROL"), 5s);
-  const auto ack = slack.wait_for_ack(slack.send_slash_command(c, "/initiative", "stats"), 5s);
-  REQUIRE(ack);
-  const std::string figures = ack->dump();
+  auto stats_for = [&](const std::string& user) {
+    const auto ack =
+        slack.wait_for_ack(slack.send_slash_command(c, "/initiative", "stats", true, {}, user), 5s);
+    REQUIRE(ack);
+    return ack->dump();
+  };
+  const std::string figures = stats_for("U0DAVE");  // an admin
   CHECK(figures.find("Initiatives: 2, endorsed within a working day: 50%") != std::string::npos);
   CHECK(figures.find("Median time to the first endorsement: 34 h 45 min") != std::string::npos);
   CHECK(figures.find("<@U0CAROL> endorsed after a median of 34 h 45 min (2 initiatives)") !=
         std::string::npos);
   CHECK(figures.find("#1: first endorsement after 2 days") != std::string::npos);
   CHECK(figures.find("#2: first endorsement after 30 min") != std::string::npos);
+  // Anyone else sees the channel's figures, and how quickly a person
+  // endorsed only when it is their own.
+  const std::string alice = stats_for("U0ALICE");
+  CHECK(alice.find("Median time to the first endorsement: 34 h 45 min") != std::string::npos);
+  CHECK(alice.find("U0CAROL") == std::string::npos);
+  CHECK(alice.find("shown to admins") != std::string::npos);
+  const std::string carol = stats_for("U0CAROL");
+  CHECK(carol.find("You endorsed after a median of 34 h 45 min (2 initiatives)") !=
+        std::string::npos);
 }
 
 TEST_CASE_METHOD(Office,

@@ -7,6 +7,7 @@
 
 #include <date/date.h>
 
+#include <optional>
 #include <thread>
 
 #include "integration/support.hpp"
@@ -77,6 +78,23 @@ struct Office {
       if (call.json.value("channel", "") == user) text += call.body;
     }
     return text;
+  }
+
+  // Waits (bounded) until something posted to `user` contains `text`.
+  bool wait_for_post_to(const std::string& user, const std::string& text) const {
+    for (int i = 0; i < 750 && posted_to(user).find(text) == std::string::npos; ++i) {
+      std::this_thread::sleep_for(20ms);
+    }
+    return posted_to(user).find(text) != std::string::npos;
+  }
+
+  // Sends Bob's "Endorse with a nit" form for initiative #1 with `nit`.
+  std::optional<nlohmann::json> submit_nit(int connection, const std::string& nit) {
+    return slack.wait_for_ack(
+        slack.send_view_submission(
+            connection, "nudge_nit_modal", R"({"i":1,"u":"U0BOB"})",
+            {{"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", nit}}}}}}, "U0BOB"),
+        5s);
   }
 
   // Moves time and lets the scheduler(s) run what fell due.
@@ -272,6 +290,8 @@ TEST_CASE_METHOD(Office,
   const auto view = slack.calls("views.open").at(0).json["view"];
   CHECK(view["callback_id"] == "nudge_nit_modal");
   const std::string metadata = view["private_metadata"];
+  // What submit_nit sends, as the form carries it.
+  CHECK(nlohmann::json::parse(metadata) == nlohmann::json{{"i", 1}, {"u", "U0BOB"}});
 
   const auto empty = slack.wait_for_ack(
       slack.send_view_submission(c, "nudge_nit_modal", metadata, nlohmann::json::object(), "U0BOB"),
@@ -286,12 +306,7 @@ TEST_CASE_METHOD(Office,
   REQUIRE(someone_else);
   CHECK(someone_else->dump().find("only they can answer") != std::string::npos);
 
-  const auto sent = slack.wait_for_ack(
-      slack.send_view_submission(
-          c, "nudge_nit_modal", metadata,
-          {{"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "Name a DRI?"}}}}}},
-          "U0BOB"),
-      5s);
+  const auto sent = submit_nit(c, "Name a DRI?");
   REQUIRE(sent);
   CHECK_FALSE(sent->contains("payload"));
   REQUIRE(bot.store->endorsements(1).size() == 1);
@@ -313,26 +328,14 @@ TEST_CASE_METHOD(Office,
   const int c = connect(bot, 1);
   propose(c, "Faster code reviews");
   at(utc(20, 8h), {&bot});
-  const std::string metadata = R"({"i":1,"u":"U0BOB"})";
   // Every post rate limited for longer than a form stays open: the note to
   // the owner, then the nit itself.
   slack.queue_method_faults("chat.postMessage", std::vector<Fault>(6, Fault{429, "", 2}));
-  const auto sent = slack.wait_for_ack(
-      slack.send_view_submission(
-          c, "nudge_nit_modal", metadata,
-          {{"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "Name a DRI?"}}}}}},
-          "U0BOB"),
-      5s);
+  const auto sent = submit_nit(c, "Name a DRI?");
   REQUIRE(sent);
   CHECK_FALSE(sent->contains("payload"));  // closed at the deadline
-  std::string to_bob = posted_to("U0BOB");
-  for (int i = 0; i < 750 && to_bob.find("closed before I could finish") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(20ms);
-    to_bob = posted_to("U0BOB");
-  }
-  CHECK(to_bob.find("closed before I could finish it") != std::string::npos);
-  CHECK(to_bob.find("I couldn't deliver it (ratelimited)") != std::string::npos);
+  CHECK(wait_for_post_to("U0BOB", "closed before I could finish it"));
+  CHECK(posted_to("U0BOB").find("I couldn't deliver it (ratelimited)") != std::string::npos);
 }
 
 TEST_CASE_METHOD(Office, "a time zone cached more than a week ago is looked up again") {

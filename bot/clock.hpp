@@ -28,6 +28,23 @@ class SystemClock final : public Clock {
   }
 };
 
+// The real time, moved forward on request: console mode's clock, so a
+// person can see tomorrow's reminder today ("wait 1d").
+class MovableClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now() + moved();
+  }
+  std::chrono::steady_clock::time_point steady_now() const override {
+    return std::chrono::steady_clock::now() + moved();
+  }
+  void advance(std::chrono::nanoseconds by) { moved_ns_ += by.count(); }
+  std::chrono::nanoseconds moved() const { return std::chrono::nanoseconds{moved_ns_.load()}; }
+
+ private:
+  std::atomic<long long> moved_ns_{0};
+};
+
 // A clock that only moves when told to; both faces advance together.
 class ManualClock final : public Clock {
  public:

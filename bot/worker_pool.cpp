@@ -15,9 +15,21 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::post(std::function<void()> job) {
+  post(std::string(), std::move(job));
+}
+
+void WorkerPool::post(std::string key, std::function<void()> job) {
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back(std::move(job));
+    if (!key.empty()) {
+      const auto [it, first] = waiting_.try_emplace(key);
+      if (!first) {
+        // The key's earlier job is queued or running; this one follows it.
+        it->second.push_back(std::move(job));
+        return;
+      }
+    }
+    jobs_.push_back({std::move(key), std::move(job)});
   }
   wake_.notify_one();
 }
@@ -37,7 +49,7 @@ void WorkerPool::shutdown() {
 
 void WorkerPool::run() {
   for (;;) {
-    std::function<void()> job;
+    Job job;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
@@ -46,10 +58,26 @@ void WorkerPool::run() {
       jobs_.pop_front();
     }
     try {
-      job();
+      job.run();
     } catch (const std::exception& error) {
       spdlog::error("worker job failed: {}", error.what());
     }
+    if (job.key.empty()) continue;
+    // The key's next job goes to the back of the queue, behind jobs posted
+    // meanwhile by others, so one busy person cannot hold a thread.
+    bool queued = false;
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = waiting_.find(job.key);
+      if (it->second.empty()) {
+        waiting_.erase(it);
+      } else {
+        jobs_.push_back({std::move(job.key), std::move(it->second.front())});
+        it->second.pop_front();
+        queued = true;
+      }
+    }
+    if (queued) wake_.notify_one();
   }
 }
 

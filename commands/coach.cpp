@@ -116,25 +116,19 @@ std::string figures_text(const store::CoachingFigures& f) {
 Reply show_figures(Services& services, const std::string& user_id) {
   Message m;
   m.text = "Your coaching figures";
-  try {
-    m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id))));
-    if (services.is_admin(user_id)) {
-      m.add(blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
-      std::string people;
-      for (const auto& [person, f] : services.figures.figures_by_person(20)) {
-        if (!mrkdwn::is_user_id(person)) continue;
-        people += "\n" + mrkdwn::mention(person) + ": " + std::to_string(f.questions_drawn) +
-                  " questions, " + std::to_string(f.feedback_non_blocking) + "/" +
-                  std::to_string(f.feedback_given) + " feedback non-blocking, followed " +
-                  std::to_string(f.sixmonth_followed) + " / led " + std::to_string(f.sixmonth_led);
-      }
-      m.add(blocks::section("*By person* (most active first)" +
-                            (people.empty() ? std::string("\nNobody yet.") : people)));
+  m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id))));
+  if (services.is_admin(user_id)) {
+    m.add(blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
+    std::string people;
+    for (const auto& [person, f] : services.figures.figures_by_person(20)) {
+      if (!mrkdwn::is_user_id(person)) continue;
+      people += "\n" + mrkdwn::mention(person) + ": " + std::to_string(f.questions_drawn) +
+                " questions, " + std::to_string(f.feedback_non_blocking) + "/" +
+                std::to_string(f.feedback_given) + " feedback non-blocking, followed " +
+                std::to_string(f.sixmonth_followed) + " / led " + std::to_string(f.sixmonth_led);
     }
-  } catch (const store::StoreError&) {
-    return Reply::with(Message::plain(
-        ":warning: I can't reach my database right now. Please try `/coach stats` again in a "
-        "minute."));
+    m.add(blocks::section("*By person* (most active first)" +
+                          (people.empty() ? std::string("\nNobody yet.") : people)));
   }
   m.add(
       blocks::context({"Only you see this. Following is leading too: backing someone else's "
@@ -165,8 +159,8 @@ Message question_card(const Prompt& prompt, const PromptLibrary& library, CardKi
   return m;
 }
 
-void register_coach(EnvelopeRouter& router, Services& services) {
-  router.command("/coach", [&services](const SlashCommand& command) {
+void register_coach(EnvelopeRouter::Routes routes, Services& services) {
+  routes.command("/coach", [&services](const SlashCommand& command) {
     const std::string text = trimmed(command.text);
     if (const auto mention = leading_mention(text)) {
       return send_to_person(services, command, *mention);
@@ -199,7 +193,7 @@ void register_coach(EnvelopeRouter& router, Services& services) {
                                             "`. These are the ones I have:"));
   });
 
-  router.action(kCoachAnotherAction, [&services](const BlockAction& action) {
+  routes.action(kCoachAnotherAction, [&services](const BlockAction& action) {
     // The value is the category of the card; a tampered one is refused
     // rather than trusted.
     if (!action.value.empty() && services.prompts.category(action.value) == nullptr) {
@@ -211,7 +205,7 @@ void register_coach(EnvelopeRouter& router, Services& services) {
     return reply;
   });
 
-  router.action(kCoachDiscussAction, [&services](const BlockAction& action) {
+  routes.action(kCoachDiscussAction, [&services](const BlockAction& action) {
     const Prompt* prompt = services.prompts.by_id(action.value);
     if (prompt == nullptr || action.channel_id.empty() || action.message_ts.empty()) {
       return Reply::with(Message::plain(

@@ -7,7 +7,7 @@ namespace ff::commands {
 
 // /coach [category | me | @someone [context] | categories | stats | my-data |
 // forget-me | help]: a coaching question instead of an answer.
-void register_coach(EnvelopeRouter& router, Services& services);
+void register_coach(EnvelopeRouter::Routes routes, Services& services);
 
 // Action ids of the buttons on a question card.
 inline constexpr const char* kCoachAnotherAction = "coach_another";

@@ -10,12 +10,12 @@
 namespace ff::commands {
 
 void register_all(EnvelopeRouter& router, Services& services) {
-  register_coach(router, services);
-  register_help(router, services);
-  register_my_data(router, services);
-  register_nit(router, services);
-  register_sixmonths(router, services);
-  register_initiative(router, services);
+  register_coach(router.feature("coach"), services);
+  register_help(router.feature("help"), services);
+  register_my_data(router.feature("my_data"), services);
+  register_nit(router.feature("nit"), services);
+  register_sixmonths(router.feature("sixmonths"), services);
+  register_initiative(router.feature("initiative"), services);
 }
 
 void register_jobs(JobScheduler& scheduler, Services& services) {

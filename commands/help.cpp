@@ -84,12 +84,9 @@ Message sixmonths_help() {
       "For example: `/sixmonths which CI provider we move to`");
 }
 
-void register_help(EnvelopeRouter& router, Services& services) {
-  router.event("message", [&services](const Event& event) {
-    // Only people's own direct messages: never bots (ourselves included) and
-    // never edits, joins or other subtypes.
-    if (event.channel_type != "im" || !event.bot_id.empty() || !event.subtype.empty()) return;
-    if (event.channel.empty()) return;
+void register_help(EnvelopeRouter::Routes routes, Services& services) {
+  // Direct messages no open conversation claims: help, or how to get it.
+  routes.other_direct_messages([&services](const Event& event) {
     if (is_help_request(event.text)) {
       services.slack.post_message(event.channel, overview_help());
       return;

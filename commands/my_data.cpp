@@ -14,12 +14,6 @@ namespace {
 constexpr std::size_t kExportSections = 40;
 constexpr std::size_t kSectionChars = 2800;
 
-Message unavailable() {
-  return Message::plain(
-      ":warning: I can't reach my database right now, so I can't look at your data. Please try "
-      "again in a minute.");
-}
-
 std::size_t record_count(const nlohmann::json& exported) {
   std::size_t count = 0;
   for (const auto& [kind, rows] : exported.items()) {
@@ -37,13 +31,7 @@ std::string readable_kind(std::string kind) {
 }  // namespace
 
 Reply show_my_data(Services& services, const std::string& user_id) {
-  nlohmann::json exported;
-  try {
-    exported = services.personal_data.export_user(user_id);
-  } catch (const store::StoreError& error) {
-    spdlog::warn("my-data for a user failed: {}", error.what());
-    return Reply::with(unavailable());
-  }
+  const nlohmann::json exported = services.personal_data.export_user(user_id);
   Message m;
   const std::size_t records = record_count(exported);
   m.text = "What firstfollower stores about you: " + std::to_string(records) + " record(s).";
@@ -87,20 +75,14 @@ Reply offer_to_forget(const std::string& user_id) {
   return Reply::with(std::move(m));
 }
 
-void register_my_data(EnvelopeRouter& router, Services& services) {
-  router.action(kForgetMeAction, [&services](const BlockAction& action) {
+void register_my_data(EnvelopeRouter::Routes routes, Services& services) {
+  routes.action(kForgetMeAction, [&services](const BlockAction& action) {
     if (action.value != action.user_id || !mrkdwn::is_user_id(action.user_id)) {
       return Reply::with(Message::plain(
           "That button was made for someone else, so I ignored it. Type `/coach forget-me` to "
           "delete your own data."));
     }
-    std::map<std::string, std::int64_t> removed;
-    try {
-      removed = services.personal_data.forget_user(action.user_id);
-    } catch (const store::StoreError& error) {
-      spdlog::warn("forget-me failed: {}", error.what());
-      return Reply::with(unavailable());
-    }
+    const auto removed = services.personal_data.forget_user(action.user_id);
     std::int64_t total = 0;
     std::string kinds;
     for (const auto& [kind, count] : removed) {

@@ -10,7 +10,7 @@ namespace ff::commands {
 // person asking (ephemeral).
 Reply show_my_data(Services& services, const std::string& user_id);
 Reply offer_to_forget(const std::string& user_id);
-void register_my_data(EnvelopeRouter& router, Services& services);
+void register_my_data(EnvelopeRouter::Routes routes, Services& services);
 
 inline constexpr const char* kForgetMeAction = "my_data_forget";
 

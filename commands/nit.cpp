@@ -115,21 +115,14 @@ Reply answer(Services& services, const BlockAction& action, const std::string& s
     return tampered();
   }
   const std::int64_t id = std::stoll(action.value);
-  std::optional<store::Feedback> feedback;
-  try {
-    feedback = services.feedback.feedback(id);
-    if (!feedback) return tampered();
-    if (feedback->to_user != action.user_id) {
-      return Reply::with(Message::plain("Only " + mrkdwn::mention(feedback->to_user) +
-                                        " can answer this feedback."));
-    }
-    if (!services.feedback.respond_to_feedback(id, action.user_id, status, services.clock.now())) {
-      return Reply::with(Message::plain("You already answered this one."));
-    }
-  } catch (const store::StoreError&) {
-    return Reply::with(Message::plain(
-        ":warning: I can't reach my database right now. Please press the button again in a "
-        "minute."));
+  const auto feedback = services.feedback.feedback(id);
+  if (!feedback) return tampered();
+  if (feedback->to_user != action.user_id) {
+    return Reply::with(Message::plain("Only " + mrkdwn::mention(feedback->to_user) +
+                                      " can answer this feedback."));
+  }
+  if (!services.feedback.respond_to_feedback(id, action.user_id, status, services.clock.now())) {
+    return Reply::with(Message::plain("You already answered this one."));
   }
   const bool discuss = status == "discuss";
   Message to_sender;
@@ -231,17 +224,17 @@ ApiResult open_nit_modal(Services& services, const std::string& trigger_id, cons
       blocks::modal(kNitModal, "Non-blocking feedback", "Send", std::move(parts), metadata.dump()));
 }
 
-void register_nit(EnvelopeRouter& router, Services& services) {
-  router.command("/nit", [&services](const SlashCommand& c) { return command(services, c); });
-  router.action(kNitAcknowledgeAction,
+void register_nit(EnvelopeRouter::Routes routes, Services& services) {
+  routes.command("/nit", [&services](const SlashCommand& c) { return command(services, c); });
+  routes.action(kNitAcknowledgeAction,
                 [&services](const BlockAction& a) { return answer(services, a, "acknowledged"); });
-  router.action(kNitDiscussAction,
+  routes.action(kNitDiscussAction,
                 [&services](const BlockAction& a) { return answer(services, a, "discuss"); });
-  router.action(kNitOpenAction, [&services](const BlockAction& a) {
+  routes.action(kNitOpenAction, [&services](const BlockAction& a) {
     const ApiResult opened = open_nit_modal(services, a.trigger_id, {}, a.channel_id, {});
     return form_opened(opened);
   });
-  router.shortcut(kNitShortcut, [&services](const Shortcut& s) {
+  routes.shortcut(kNitShortcut, [&services](const Shortcut& s) {
     if (!mrkdwn::is_user_id(s.message_user)) {
       return Reply::with(Message::plain(
           "That message has no author I can send feedback to (it may come from an app)."));
@@ -253,7 +246,7 @@ void register_nit(EnvelopeRouter& router, Services& services) {
         open_nit_modal(services, s.trigger_id, s.message_user, s.channel_id, s.message_text);
     return form_opened(opened);
   });
-  router.view(kNitModal, [&services](const ViewSubmission& v) { return submit(services, v); });
+  routes.view(kNitModal, [&services](const ViewSubmission& v) { return submit(services, v); });
 }
 
 }  // namespace ff::commands

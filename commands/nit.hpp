@@ -12,7 +12,7 @@ namespace ff::commands {
 // shortcut and its modal: feedback delivered by DM, framed so that the
 // receiver decides; they acknowledge or ask to discuss, and the sender hears
 // which.
-void register_nit(EnvelopeRouter& router, Services& services);
+void register_nit(EnvelopeRouter::Routes routes, Services& services);
 
 // Opens the feedback modal; `to` empty lets the person pick who it is for.
 // `excerpt` is the message the feedback is about, if any.

@@ -114,8 +114,8 @@ Reply answer(Services& services, const BlockAction& action) {
 
 }  // namespace
 
-void register_sixmonths(EnvelopeRouter& router, Services& services) {
-  router.command("/sixmonths", [](const SlashCommand& command) {
+void register_sixmonths(EnvelopeRouter::Routes routes, Services& services) {
+  routes.command("/sixmonths", [](const SlashCommand& command) {
     const std::string decision = trimmed(command.text);
     if (decision.empty() || decision == "help") return Reply::with(sixmonths_help());
     if (mrkdwn::char_count(decision) > kDecisionLimit) {
@@ -125,7 +125,7 @@ void register_sixmonths(EnvelopeRouter& router, Services& services) {
     }
     return Reply::with(the_question(command.user_id, decision, false));
   });
-  router.action(kSixMonthsAnswerAction,
+  routes.action(kSixMonthsAnswerAction,
                 [&services](const BlockAction& action) { return answer(services, action); });
 }
 

@@ -8,7 +8,7 @@ namespace ff::commands {
 // /sixmonths <decision>: will it matter to you in six months? Yes: lead it,
 // with the questions to lead with. No: follow whoever leads it, and back them
 // early. Not sure: a question that helps decide. Every answer is recorded.
-void register_sixmonths(EnvelopeRouter& router, Services& services);
+void register_sixmonths(EnvelopeRouter::Routes routes, Services& services);
 
 inline constexpr const char* kSixMonthsAnswerAction = "sixmonths_*";
 inline constexpr std::size_t kDecisionLimit = 500;

@@ -5,25 +5,18 @@
 
 #include <filesystem>
 #include <iostream>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
+#include "bot/app/console_bot.hpp"
 #include "bot/app/slack_bot.hpp"
-#include "bot/console/console.hpp"
 #include "bot/prompts.hpp"
-#include "bot/schedule/platform_jobs.hpp"
 #include "bot/slack/mrkdwn.hpp"
 #include "bot/slack/web_api.hpp"
 #include "bot/store/migrations.hpp"
-#include "commands/commands.hpp"
 
 namespace ff {
 namespace {
-
-std::uint64_t seed_of(const Config& config) {
-  return config.random_seed != 0 ? config.random_seed : std::random_device{}();
-}
 
 store::DatabaseOptions database_options(const Config& config) {
   store::DatabaseOptions options;
@@ -34,10 +27,9 @@ store::DatabaseOptions database_options(const Config& config) {
 
 // Opens the database and applies pending migrations; nullptr after logging
 // why it cannot be used.
-std::unique_ptr<store::SqlStore> open_store(const Config& config) {
+std::unique_ptr<store::SqlStore> open_store(const Config& config, const Clock& clock) {
   try {
-    auto opened =
-        store::SqlStore::open(config.database, database_options(config), SystemClock::instance());
+    auto opened = store::SqlStore::open(config.database, database_options(config), clock);
     spdlog::info("state in {}", opened->database().describe());
     return opened;
   } catch (const store::StoreError& error) {
@@ -108,33 +100,19 @@ int run_bot(const Config& config) {
   spdlog::info("{} coaching questions in {} categories", library.all().size(),
                library.categories().size());
 
-  const auto store = open_store(config);
+  if (!config.console) {
+    const auto store = open_store(config, SystemClock::instance());
+    if (!store) return kExitDatabase;
+    return run_slack(config, library, *store);
+  }
+  // Console mode: the same bot over the same kind of store, with a clock the
+  // person can move ("wait 1d") to see what is scheduled for later.
+  MovableClock clock;
+  const auto store = open_store(config, clock);
   if (!store) return kExitDatabase;
-  if (!config.console) return run_slack(config, library, *store);
-
-  // Console mode keeps its state in the same kind of store, and runs due
-  // jobs too, so a scheduled message shows up in the terminal.
-  const Clock& clock = SystemClock::instance();
-  ConsoleWorkspace workspace(std::cout);
-  PromptPicker picker(library, seed_of(config), *store, clock);
-  Services services = Services::over(workspace, library, picker, clock, *store);
-  services.admins = config.admins;
-  // The person at the terminal runs this workspace: they are its admin.
-  services.admins.push_back(ConsoleWorkspace::kUser);
-  services.bot_user_id = ConsoleWorkspace::kBotUser;
-  services.initiative_settings = config.initiatives;
-  EnvelopeRouter router;
-  commands::register_all(router, services);
-  JobScheduler scheduler(store->jobs(), clock, SchedulerOptions{});
-  commands::register_jobs(scheduler, services);
-  register_platform_jobs(scheduler, workspace, store->jobs(), *store, *store, clock,
-                         MaintenancePolicy{config.dedupe_retention});
-  scheduler.start();
-  const int exit_code =
-      run_console(router, workspace, std::cin, std::cout, isatty(STDIN_FILENO) == 1,
-                  [&scheduler] { scheduler.run_due(); });
-  scheduler.stop();
-  return exit_code;
+  ConsoleBot bot(config, library, *store, clock, std::cout);
+  const bool interactive = isatty(STDIN_FILENO) == 1;
+  return bot.run(std::cin, interactive, interactive);
 }
 
 int run_personal_data(const Config& config, PersonalDataAction action, const std::string& user_id,
@@ -145,7 +123,7 @@ int run_personal_data(const Config& config, PersonalDataAction action, const std
            "profile under \"Copy member ID\")\n";
     return kExitConfig;
   }
-  const auto store = open_store(config);
+  const auto store = open_store(config, SystemClock::instance());
   if (!store) return kExitDatabase;
   try {
     if (action == PersonalDataAction::kExport) {

@@ -1,16 +1,11 @@
 #include "bot/app/slack_bot.hpp"
 
-#include <random>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
-#include "bot/schedule/platform_jobs.hpp"
-#include "bot/slack/dedupe.hpp"
-#include "bot/slack/router.hpp"
+#include "bot/app/bot_core.hpp"
 #include "bot/slack/web_api.hpp"
-#include "bot/worker_pool.hpp"
-#include "commands/commands.hpp"
 
 namespace ff {
 
@@ -29,51 +24,17 @@ WebApiOptions api_options(const Config& config) {
   return options;
 }
 
-SchedulerOptions scheduler_options(const Config& config) {
-  SchedulerOptions options;
-  options.poll_interval = config.scheduler_poll_interval;
-  options.lease = config.scheduler_lease;
-  return options;
-}
-
-// The shared processed-id table as the durable layer of dedupe.
-class DurableIds final : public DedupeStore {
- public:
-  explicit DurableIds(store::ProcessedIdStore& ids) : ids_(ids) {}
-  bool first_time(std::string_view key) override { return ids_.first_time(key); }
-
- private:
-  store::ProcessedIdStore& ids_;
-};
-
 }  // namespace
 
 struct SlackBot::Parts {
   Parts(const Config& config, const PromptLibrary& library, store::SqlStore& store,
         const Clock& clock)
-      : clock(clock),
-        bot_api(config.api_url, config.bot_token, clock, api_options(config)),
+      : bot_api(config.api_url, config.bot_token, clock, api_options(config)),
         app_api(config.api_url, config.app_token, clock, api_options(config)),
         slack(bot_api),
-        store(store),
-        picker(library, config.random_seed != 0 ? config.random_seed : std::random_device{}(),
-               store, clock),
-        services(Services::over(slack, library, picker, clock, store)),
-        recent_ids(clock, std::chrono::minutes{15}, 100'000),
-        durable_ids(store),
-        dedupe(recent_ids, durable_ids),
-        scheduler(store.jobs(), clock, scheduler_options(config)),
-        maintenance{config.dedupe_retention},
-        workers(static_cast<std::size_t>(config.workers)),
-        dispatcher(router, slack, dedupe, workers),
+        core(config, library, store, slack, clock),
         client(
-            config.socket_mode, [this] { return open_ticket(); }, dispatcher) {
-    services.admins = config.admins;
-    services.initiative_settings = config.initiatives;
-    commands::register_all(router, services);
-    commands::register_jobs(scheduler, services);
-    register_platform_jobs(scheduler, slack, store.jobs(), store, store, clock, maintenance);
-  }
+            config.socket_mode, [this] { return open_ticket(); }, core.dispatcher()) {}
 
   ConnectionTicket open_ticket() {
     ConnectionTicket ticket;
@@ -93,21 +54,10 @@ struct SlackBot::Parts {
     return ticket;
   }
 
-  const Clock& clock;
   WebApiClient bot_api;
   WebApiClient app_api;
   WebSlackApi slack;
-  store::SqlStore& store;
-  PromptPicker picker;
-  Services services;
-  EnvelopeRouter router;
-  RecentIds recent_ids;
-  DurableIds durable_ids;
-  LayeredDedupe dedupe;
-  JobScheduler scheduler;
-  MaintenancePolicy maintenance;
-  WorkerPool workers;
-  Dispatcher dispatcher;
+  BotCore core;
   SocketModeClient client;
 };
 
@@ -122,7 +72,7 @@ SlackBot::~SlackBot() {
 std::optional<std::string> SlackBot::verify_bot_token() {
   const ApiResult who = parts_->bot_api.call("auth.test", nlohmann::json::object());
   if (who.ok) {
-    parts_->services.bot_user_id = who.body.value("user_id", "");
+    parts_->core.services().bot_user_id = who.body.value("user_id", "");
     spdlog::info("bot user {} in team {}", who.body.value("user_id", "?"),
                  who.body.value("team_id", "?"));
     return std::nullopt;
@@ -137,31 +87,25 @@ std::optional<std::string> SlackBot::verify_bot_token() {
 
 void SlackBot::start() {
   parts_->client.start();
-  try {
-    schedule_maintenance(parts_->store.jobs(), parts_->clock, parts_->maintenance);
-  } catch (const store::StoreError& error) {
-    spdlog::warn("could not schedule maintenance yet: {}", error.what());
-  }
-  parts_->scheduler.start();
+  parts_->core.start();
 }
 
 void SlackBot::shutdown(std::chrono::milliseconds grace) {
   parts_->client.shutdown(grace);
-  parts_->scheduler.stop();
-  parts_->workers.shutdown();
+  parts_->core.stop();
 }
 
 SocketModeClient& SlackBot::client() {
   return parts_->client;
 }
 const Dispatcher& SlackBot::dispatcher() const {
-  return parts_->dispatcher;
+  return parts_->core.dispatcher();
 }
 JobScheduler& SlackBot::scheduler() {
-  return parts_->scheduler;
+  return parts_->core.scheduler();
 }
 std::uint64_t SlackBot::unknown_requests() const {
-  return parts_->router.unknown_count();
+  return parts_->core.router().unknown_count();
 }
 
 }  // namespace ff

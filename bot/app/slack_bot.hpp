@@ -14,10 +14,9 @@
 
 namespace ff {
 
-// The bot in Slack mode, wired: Web API clients for both tokens, the
-// handlers, dedupe, the job scheduler, the worker pool and the Socket Mode
-// client, over an open store. main() and the integration tests build the
-// same object.
+// The bot in Slack mode: the one BotCore every mode shares, given Web API
+// clients for both tokens and fed by the Socket Mode client. main() and the
+// integration tests build the same object.
 class SlackBot {
  public:
   // `clock` drives the scheduler and every handler; tests pass one they move.

@@ -1,7 +1,10 @@
 #include "bot/console/console.hpp"
 
 #include <cctype>
+#include <chrono>
+#include <ctime>
 #include <istream>
+#include <mutex>
 #include <ostream>
 
 #include <spdlog/spdlog.h>
@@ -272,23 +275,70 @@ constexpr const char* kBanner =
     "\"as alex: <line>\" does something as alex. quit or Ctrl-D ends the session.\n"
     "To connect to Slack instead, set SLACK_APP_TOKEN and SLACK_BOT_TOKEN.\n";
 
-void deliver(ConsoleWorkspace& workspace, const Reply& reply, const std::string& response_url) {
-  if (reply.message) workspace.respond(response_url, *reply.message);
-}
+// Hands one request to the dispatcher as Slack would hand it over Socket
+// Mode, and waits until it is handled: the same dedupe, per-person order,
+// error handling and reply path as in Slack mode. Replies reach the
+// terminal through the workspace (respond, post_message); what travelled in
+// the ack (a form's errors) is returned.
+class ConsoleTransport {
+ public:
+  ConsoleTransport(Dispatcher& dispatcher, const Clock& clock)
+      : dispatcher_(dispatcher),
+        // Ids are unique across sessions on one database, or dedupe would
+        // drop a later session's first requests.
+        prefix_("console-" +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   clock.now().time_since_epoch())
+                                   .count()) +
+                "-") {}
 
-Reply route_safely(const EnvelopeRouter& router, const Request& request) {
-  try {
-    return router.route(request);
-  } catch (const std::exception& error) {
-    spdlog::error("handler for {} failed: {}", describe(request), error.what());
-    return Reply::with(apology());
+  std::optional<nlohmann::json> deliver(const char* type, Request request) {
+    Envelope envelope;
+    envelope.envelope_id = next_id();
+    envelope.type = type;
+    if (auto* event = std::get_if<Event>(&request)) event->event_id = next_id();
+    envelope.request = std::move(request);
+    auto ack = std::make_shared<Acked>();
+    if (!dispatcher_.dispatch(std::move(envelope), ack)) return std::nullopt;
+    // Bounded: a handler stuck on a Web API call gives the prompt back.
+    if (!dispatcher_.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds{60})) {
+      spdlog::warn("console: a request is still being handled after 60 s");
+    }
+    return ack->payload();
   }
-}
+
+ private:
+  class Acked final : public Ack {
+   public:
+    bool send(std::optional<nlohmann::json> payload) override {
+      std::lock_guard lock(mutex_);
+      if (sent_) return false;
+      sent_ = true;
+      payload_ = std::move(payload);
+      return true;
+    }
+    std::optional<nlohmann::json> payload() {
+      std::lock_guard lock(mutex_);
+      return payload_;
+    }
+
+   private:
+    std::mutex mutex_;
+    bool sent_ = false;
+    std::optional<nlohmann::json> payload_;
+  };
+
+  std::string next_id() { return prefix_ + std::to_string(++serial_); }
+
+  Dispatcher& dispatcher_;
+  std::string prefix_;
+  int serial_ = 0;
+};
 
 // Answers the open modal with a line the person typed: a view_submission
 // like Slack's, carrying the text (and the checkbox, when the line starts
 // with "!"). Errors keep the modal open.
-void submit_view(const EnvelopeRouter& router, ConsoleWorkspace& workspace,
+void submit_view(ConsoleTransport& transport, ConsoleWorkspace& workspace,
                  ConsoleWorkspace::OpenView view, const std::string& line, const std::string& user,
                  std::ostream& out) {
   ViewSubmission submission;
@@ -322,8 +372,7 @@ void submit_view(const EnvelopeRouter& router, ConsoleWorkspace& workspace,
     values[view.block_id][view.action_id] = {{"type", "plain_text_input"}, {"value", text}};
   }
   submission.state_values = values;
-  const Reply reply = route_safely(router, submission);
-  const auto& response = reply.view_response;
+  const auto response = transport.deliver("interactive", submission);
   if (response && response->value("response_action", "") == "errors") {
     const nlohmann::json errors = response->value("errors", nlohmann::json::object());
     for (const auto& [block, error] : errors.items()) {
@@ -334,10 +383,52 @@ void submit_view(const EnvelopeRouter& router, ConsoleWorkspace& workspace,
   }
 }
 
+// "2h", "30m", "1d12h", "90s": how far `wait` moves the clock; nullopt for
+// anything else.
+std::optional<std::chrono::seconds> parse_wait(std::string_view text) {
+  std::chrono::seconds total{0};
+  if (text.empty()) return std::nullopt;
+  while (!text.empty()) {
+    std::size_t digits = 0;
+    while (digits < text.size() && digits < 6 &&
+           std::isdigit(static_cast<unsigned char>(text[digits])))
+      ++digits;
+    if (digits == 0 || digits == text.size()) return std::nullopt;
+    const long amount = std::stol(std::string(text.substr(0, digits)));
+    const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(text[digits])));
+    const long seconds = unit == 'd'   ? 86400
+                         : unit == 'h' ? 3600
+                         : unit == 'm' ? 60
+                         : unit == 's' ? 1
+                                       : 0;
+    if (seconds == 0) return std::nullopt;
+    total += std::chrono::seconds{amount * seconds};
+    text.remove_prefix(digits + 1);
+  }
+  // At most a year at a time: enough to see any reminder, far from overflow.
+  if (total > std::chrono::hours{24 * 366}) return std::nullopt;
+  return total;
+}
+
+std::string local_time_text(std::chrono::system_clock::time_point at) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(at);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%a %e %b %H:%M", &tm);
+  return text;
+}
+
 }  // namespace
 
-int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::istream& in,
-                std::ostream& out, bool interactive, const std::function<void()>& run_due_jobs) {
+int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istream& in,
+                std::ostream& out, const ConsoleOptions& options) {
+  const bool interactive = options.interactive;
+  const auto& run_due_jobs = options.run_due_jobs;
+  const Clock& clock = options.movable_clock != nullptr
+                           ? static_cast<const Clock&>(*options.movable_clock)
+                           : SystemClock::instance();
+  ConsoleTransport transport(dispatcher, clock);
   out << kBanner;
   std::string line;
   int message_serial = 0;
@@ -351,6 +442,18 @@ int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::
     line = line.substr(first);
     if (!interactive) out << "\n> " << line << "\n";
     if (line == "quit" || line == "exit") break;
+
+    if (line == "wait" || line.rfind("wait ", 0) == 0) {
+      const auto by = parse_wait(line.size() > 5 ? std::string_view(line).substr(5) : "");
+      if (!by || options.movable_clock == nullptr) {
+        out << "wait moves the console's clock forward, so what is due later happens now: "
+               "wait 2h, wait 30m, wait 1d, wait 1d12h.\n";
+        continue;
+      }
+      options.movable_clock->advance(*by);
+      out << "It is now " << local_time_text(clock.now()) << ".\n";
+      continue;
+    }
 
     // "as alex: 3" presses button 3 as @alex.
     std::string user = ConsoleWorkspace::kUser;
@@ -373,7 +476,7 @@ int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::
       if (line == "cancel") {
         out << "Form closed.\n";
       } else {
-        submit_view(router, workspace, std::move(*view), line, user, out);
+        submit_view(transport, workspace, std::move(*view), line, user, out);
       }
       continue;
     }
@@ -391,7 +494,7 @@ int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::
       command.user_name = user_name;
       command.response_url = workspace.new_response_url(ConsoleWorkspace::kChannel);
       command.trigger_id = "console-trigger";
-      deliver(workspace, route_safely(router, command), command.response_url);
+      transport.deliver("slash_commands", std::move(command));
       continue;
     }
 
@@ -412,12 +515,12 @@ int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::
       action.trigger_id = "console-trigger";
       action.message_ts = button->message_ts;
       action.container_type = "message";
-      deliver(workspace, route_safely(router, action), action.response_url);
+      transport.deliver("interactive", std::move(action));
       continue;
     }
 
     Event event;
-    event.event_id = "Ev0CONSOLE" + std::to_string(++message_serial);
+    ++message_serial;
     event.team_id = "T0CONSOLE";
     event.type = "message";
     event.channel_type = "im";
@@ -425,7 +528,7 @@ int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::
     event.user = user;
     event.text = line;
     event.ts = std::to_string(message_serial) + ".000000";
-    route_safely(router, event);
+    transport.deliver("events_api", std::move(event));
   }
   out << "\nBye.\n";
   return 0;

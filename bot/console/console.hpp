@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "bot/slack/router.hpp"
+#include "bot/clock.hpp"
+#include "bot/slack/dispatcher.hpp"
 #include "bot/slack/slack_api.hpp"
 
 namespace ff {
@@ -97,13 +98,21 @@ class ConsoleWorkspace final : public SlackApi {
   std::map<std::string, std::string, std::less<>> response_url_channels_;
 };
 
+struct ConsoleOptions {
+  bool interactive = false;  // a terminal: print a prompt, do not echo lines
+  // The console's time, which "wait 2h" moves forward; the real time when
+  // not given.
+  MovableClock* movable_clock = nullptr;
+  // When given, runs the jobs that fell due, before each prompt and at the
+  // end, so what a line scheduled for now (a nudge) shows before the next.
+  std::function<void()> run_due_jobs;
+};
+
 // Reads lines from `in` until end of input or "quit": a slash command, a
-// button number, or text as a direct message to the bot. Before each prompt
-// and at the end, `run_due_jobs` (when given) runs the jobs that fell due, so
-// what a line scheduled for now (a nudge) shows before the next line.
-// Returns the exit code.
-int run_console(const EnvelopeRouter& router, ConsoleWorkspace& workspace, std::istream& in,
-                std::ostream& out, bool interactive,
-                const std::function<void()>& run_due_jobs = {});
+// button number, "wait <time>", or text as a direct message to the bot.
+// Each becomes an envelope handed to `dispatcher`, the same one Slack mode
+// uses. Returns the exit code.
+int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istream& in,
+                std::ostream& out, const ConsoleOptions& options);
 
 }  // namespace ff

@@ -2,9 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/errors.hpp"
 #include "bot/slack/mrkdwn.hpp"
 
 namespace ff {
+
+Reply Dispatcher::failed(const Envelope& envelope, Message sorry) {
+  // A form has no response_url: its author hears it in a DM, and the form
+  // closes (an errors response needs the form's own field ids).
+  const auto* view = std::get_if<ViewSubmission>(&envelope.request);
+  if (view == nullptr) return Reply::with(std::move(sorry));
+  if (!view->closed && mrkdwn::is_user_id(view->user_id)) {
+    const ApiResult told = slack_.post_message(view->user_id, sorry);
+    if (!told.ok) spdlog::warn("could not tell a person their form failed: {}", told.error);
+  }
+  return Reply::none();
+}
 
 Message apology() {
   return Message::plain(
@@ -22,7 +35,11 @@ bool Dispatcher::dispatch(Envelope envelope, std::shared_ptr<Ack> ack) {
   ++in_flight_;
   // Dedupe runs on the worker, not here on the socket thread: with a shared
   // database it is a round trip, and the socket thread must stay free to ack.
-  workers_.post([this, envelope = std::move(envelope), ack = std::move(ack)] {
+  // One person's envelopes run one at a time in arrival order (a second
+  // message while the first is being handled, a button pressed twice), so a
+  // handler never races the same person's previous request.
+  std::string person = person_of(envelope.request);
+  workers_.post(std::move(person), [this, envelope = std::move(envelope), ack = std::move(ack)] {
     if (first_delivery(envelope)) {
       handle(envelope, *ack);
     } else {
@@ -47,10 +64,15 @@ void Dispatcher::handle(const Envelope& envelope, Ack& ack) {
   Reply reply;
   try {
     reply = router_.route(envelope.request);
+  } catch (const Unavailable& error) {
+    ++counters_.handler_failures;
+    spdlog::warn("{} not finished: {}", describe(envelope.request), error.what());
+    reply = failed(envelope, Message::plain(":warning: I can't reach my database right now. "
+                                            "Please try again in a minute."));
   } catch (const std::exception& error) {
     ++counters_.handler_failures;
     spdlog::error("handler for {} failed: {}", describe(envelope.request), error.what());
-    reply = Reply::with(apology());
+    reply = failed(envelope, apology());
   }
   ++counters_.handled;
   deliver(envelope, ack, std::move(reply));

@@ -60,6 +60,8 @@ class Dispatcher {
   bool first_delivery(const Envelope& envelope);
   void handle(const Envelope& envelope, Ack& ack);
   void deliver(const Envelope& envelope, Ack& ack, Reply reply);
+  // What a person is told when the handler failed.
+  Reply failed(const Envelope& envelope, Message sorry);
   void finished();
 
   const EnvelopeRouter& router_;

@@ -282,4 +282,26 @@ std::string describe(const Request& request) {
   return std::visit(Describe{}, request);
 }
 
+std::string person_of(const Request& request) {
+  struct Person {
+    std::pair<const std::string&, const std::string&> operator()(const SlashCommand& c) const {
+      return {c.team_id, c.user_id};
+    }
+    std::pair<const std::string&, const std::string&> operator()(const BlockAction& a) const {
+      return {a.team_id, a.user_id};
+    }
+    std::pair<const std::string&, const std::string&> operator()(const ViewSubmission& v) const {
+      return {v.team_id, v.user_id};
+    }
+    std::pair<const std::string&, const std::string&> operator()(const Shortcut& s) const {
+      return {s.team_id, s.user_id};
+    }
+    std::pair<const std::string&, const std::string&> operator()(const Event& e) const {
+      return {e.team_id, e.user};
+    }
+  };
+  const auto [team, user] = std::visit(Person{}, request);
+  return user.empty() ? std::string() : team + ":" + user;
+}
+
 }  // namespace ff

@@ -116,4 +116,8 @@ Request parse_request(std::string_view envelope_type, const nlohmann::json& payl
 // A short name for logs and counters: "/coach", "action:coach_another", …
 std::string describe(const Request& request);
 
+// Who sent the request, as "team:user"; empty when nobody did (an event
+// about the workspace). One person's requests are handled in order.
+std::string person_of(const Request& request);
+
 }  // namespace ff

@@ -5,40 +5,101 @@
 #include "bot/slack/mrkdwn.hpp"
 
 namespace ff {
+namespace {
 
-void EnvelopeRouter::command(std::string name, CommandHandler handler) {
-  commands_[std::move(name)] = std::move(handler);
+bool is_prefix_pattern(std::string_view key) {
+  return !key.empty() && key.back() == '*';
 }
-void EnvelopeRouter::action(std::string action_id, ActionHandler handler) {
-  actions_[std::move(action_id)] = std::move(handler);
+
+// Two keys answer the same request when they are equal, or when both are
+// prefix patterns and one prefix contains the other (which would win then
+// depends on map order, not on intent).
+bool overlaps(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  if (!is_prefix_pattern(a) || !is_prefix_pattern(b)) return false;
+  a.remove_suffix(1);
+  b.remove_suffix(1);
+  return a.substr(0, b.size()) == b.substr(0, a.size());
 }
-void EnvelopeRouter::view(std::string callback_id, ViewHandler handler) {
-  views_[std::move(callback_id)] = std::move(handler);
+
+}  // namespace
+
+bool is_persons_direct_message(const Event& event) {
+  return event.type == "message" && event.channel_type == "im" && event.bot_id.empty() &&
+         event.subtype.empty() && !event.channel.empty();
 }
-void EnvelopeRouter::shortcut(std::string callback_id, ShortcutHandler handler) {
-  shortcuts_[std::move(callback_id)] = std::move(handler);
+
+template <typename Handler>
+void EnvelopeRouter::add(Table<Handler>& table, const char* kind, std::string key,
+                         const std::string& feature, Handler handler) {
+  for (const auto& [existing, registered] : table) {
+    if (overlaps(existing, key)) {
+      throw RouteConflict(std::string(kind) + " '" + key + "' of " + feature + " collides with '" +
+                          existing + "' of " + registered.feature);
+    }
+  }
+  table.emplace(std::move(key), Registered<Handler>{feature, std::move(handler)});
 }
-void EnvelopeRouter::event(std::string type, EventHandler handler) {
-  events_[std::move(type)] = std::move(handler);
+
+void EnvelopeRouter::Routes::command(std::string name, CommandHandler handler) {
+  router_.add(router_.commands_, "command", std::move(name), feature_, std::move(handler));
+}
+void EnvelopeRouter::Routes::action(std::string action_id, ActionHandler handler) {
+  router_.add(router_.actions_, "action", std::move(action_id), feature_, std::move(handler));
+}
+void EnvelopeRouter::Routes::view(std::string callback_id, ViewHandler handler) {
+  router_.add(router_.views_, "view", std::move(callback_id), feature_, std::move(handler));
+}
+void EnvelopeRouter::Routes::shortcut(std::string callback_id, ShortcutHandler handler) {
+  router_.add(router_.shortcuts_, "shortcut", std::move(callback_id), feature_, std::move(handler));
+}
+void EnvelopeRouter::Routes::event(std::string type, EventHandler handler) {
+  router_.add(router_.events_, "event", std::move(type), feature_, std::move(handler));
+}
+void EnvelopeRouter::Routes::conversation(ConversationClaim claims, EventHandler handler) {
+  router_.conversations_.push_back({feature_, std::move(claims), std::move(handler)});
+}
+void EnvelopeRouter::Routes::other_direct_messages(EventHandler handler) {
+  if (const auto& existing = router_.other_direct_messages_) {
+    throw RouteConflict("other direct messages of " + feature_ + " collide with those of " +
+                        existing->feature);
+  }
+  router_.other_direct_messages_ = Registered<EventHandler>{feature_, std::move(handler)};
 }
 
 std::set<std::string> EnvelopeRouter::commands() const {
   std::set<std::string> names;
-  for (const auto& [name, handler] : commands_) names.insert(name);
+  for (const auto& [name, registered] : commands_) names.insert(name);
   return names;
 }
 
 template <typename Handler>
-const Handler* EnvelopeRouter::find(const std::map<std::string, Handler, std::less<>>& table,
-                                    const std::string& key) const {
-  if (const auto exact = table.find(key); exact != table.end()) return &exact->second;
-  for (const auto& [pattern, handler] : table) {
-    if (!pattern.empty() && pattern.back() == '*' &&
+const Handler* EnvelopeRouter::find(const Table<Handler>& table, const std::string& key) const {
+  if (const auto exact = table.find(key); exact != table.end()) return &exact->second.handler;
+  for (const auto& [pattern, registered] : table) {
+    if (is_prefix_pattern(pattern) &&
         key.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0) {
-      return &handler;
+      return &registered.handler;
     }
   }
   return nullptr;
+}
+
+void EnvelopeRouter::route_direct_message(const Event& event) const {
+  // Bots' messages (our own replies come back as events too), edits and
+  // joins are nobody's conversation.
+  if (!is_persons_direct_message(event)) return;
+  for (const auto& conversation : conversations_) {
+    if (conversation.claims(event)) {
+      conversation.handler(event);
+      return;
+    }
+  }
+  if (other_direct_messages_) {
+    other_direct_messages_->handler(event);
+  } else {
+    unknown(event);
+  }
 }
 
 Reply EnvelopeRouter::route(const Request& request) const {
@@ -51,6 +112,10 @@ Reply EnvelopeRouter::route(const Request& request) const {
   } else if (const auto* s = std::get_if<Shortcut>(&request)) {
     if (const auto* h = find(shortcuts_, s->callback_id)) return (*h)(*s);
   } else if (const auto* e = std::get_if<Event>(&request)) {
+    if (e->type == "message" && e->channel_type == "im") {
+      route_direct_message(*e);
+      return Reply::none();
+    }
     if (const auto* h = find(events_, e->type)) {
       (*h)(*e);
       return Reply::none();

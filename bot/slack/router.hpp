@@ -6,7 +6,9 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "bot/slack/blocks.hpp"
 #include "bot/slack/envelope.hpp"
@@ -25,6 +27,13 @@ struct Reply {
   static Reply with(Message m) { return {std::move(m), std::nullopt}; }
 };
 
+// Two features registered for the same request: found at start, never
+// settled silently by whichever registered last.
+class RouteConflict : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
 // Listeners registered by what they match, like Bolt's app.command(…),
 // app.action(…): reading the registrations reads like the product's table of
 // contents. The same router serves Slack mode and console mode.
@@ -35,13 +44,37 @@ class EnvelopeRouter {
   using ViewHandler = std::function<Reply(const ViewSubmission&)>;
   using ShortcutHandler = std::function<Reply(const Shortcut&)>;
   using EventHandler = std::function<void(const Event&)>;
+  // Whether a feature owns the conversation a direct message belongs to.
+  using ConversationClaim = std::function<bool(const Event&)>;
 
-  void command(std::string name, CommandHandler handler);
-  // An action_id ending in '*' matches every id with that prefix.
-  void action(std::string action_id, ActionHandler handler);
-  void view(std::string callback_id, ViewHandler handler);
-  void shortcut(std::string callback_id, ShortcutHandler handler);
-  void event(std::string type, EventHandler handler);
+  // One feature's registrations, named so that a conflict names both
+  // features. Each method throws RouteConflict when another registration
+  // already answers the same key.
+  class Routes {
+   public:
+    void command(std::string name, CommandHandler handler);
+    // An action_id ending in '*' matches every id with that prefix; an exact
+    // id wins over a prefix.
+    void action(std::string action_id, ActionHandler handler);
+    void view(std::string callback_id, ViewHandler handler);
+    void shortcut(std::string callback_id, ShortcutHandler handler);
+    // Events other than a person's direct messages to the bot.
+    void event(std::string type, EventHandler handler);
+    // A person's direct messages to the bot go to the first feature, in
+    // registration order, whose claim accepts the message (an open
+    // conversation with it), else to the one fallback.
+    void conversation(ConversationClaim claims, EventHandler handler);
+    void other_direct_messages(EventHandler handler);
+
+   private:
+    friend class EnvelopeRouter;
+    Routes(EnvelopeRouter& router, std::string feature)
+        : router_(router), feature_(std::move(feature)) {}
+    EnvelopeRouter& router_;
+    std::string feature_;
+  };
+
+  Routes feature(std::string name) { return Routes(*this, std::move(name)); }
 
   // Runs the matching handler. A request nothing matches is logged once per
   // kind, counted, and answered with a hint where the user can see one.
@@ -51,20 +84,42 @@ class EnvelopeRouter {
   std::set<std::string> commands() const;
 
  private:
-  Reply unknown(const Request& request) const;
   template <typename Handler>
-  const Handler* find(const std::map<std::string, Handler, std::less<>>& table,
-                      const std::string& key) const;
+  struct Registered {
+    std::string feature;
+    Handler handler;
+  };
+  template <typename Handler>
+  using Table = std::map<std::string, Registered<Handler>, std::less<>>;
+  struct Conversation {
+    std::string feature;
+    ConversationClaim claims;
+    EventHandler handler;
+  };
 
-  std::map<std::string, CommandHandler, std::less<>> commands_;
-  std::map<std::string, ActionHandler, std::less<>> actions_;
-  std::map<std::string, ViewHandler, std::less<>> views_;
-  std::map<std::string, ShortcutHandler, std::less<>> shortcuts_;
-  std::map<std::string, EventHandler, std::less<>> events_;
+  template <typename Handler>
+  void add(Table<Handler>& table, const char* kind, std::string key, const std::string& feature,
+           Handler handler);
+  template <typename Handler>
+  const Handler* find(const Table<Handler>& table, const std::string& key) const;
+  void route_direct_message(const Event& event) const;
+  Reply unknown(const Request& request) const;
+
+  Table<CommandHandler> commands_;
+  Table<ActionHandler> actions_;
+  Table<ViewHandler> views_;
+  Table<ShortcutHandler> shortcuts_;
+  Table<EventHandler> events_;
+  std::vector<Conversation> conversations_;
+  std::optional<Registered<EventHandler>> other_direct_messages_;
 
   mutable std::atomic<std::uint64_t> unknown_count_{0};
   mutable std::mutex logged_mutex_;
   mutable std::set<std::string> logged_unknown_;
 };
+
+// A message a person wrote to the bot in their direct message with it: not
+// a bot's (the bot's own included), not an edit, join or other subtype.
+bool is_persons_direct_message(const Event& event);
 
 }  // namespace ff

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "bot/errors.hpp"
+
 namespace ff::store {
 
 // The one SQL value type both back ends speak. Times are stored as
@@ -33,9 +35,9 @@ struct SqlResult {
 enum class Dialect { kSqlite, kPostgres };
 
 // A database failure. what() is safe to log: it never holds a password.
-class StoreError : public std::runtime_error {
+class StoreError : public Unavailable {
  public:
-  using std::runtime_error::runtime_error;
+  using Unavailable::Unavailable;
 };
 
 // The database could not be reached, or stayed busy, for the whole retry

@@ -94,13 +94,4 @@ std::variant<store::Initiative, std::string> find(Services& services, const std:
   return *initiative;
 }
 
-Reply guarded(const std::function<Reply()>& work) {
-  try {
-    return work();
-  } catch (const store::StoreError& error) {
-    spdlog::warn("initiative: {}", error.what());
-    return say(kDatabaseAway);
-  }
-}
-
 }  // namespace ff::commands::initiative

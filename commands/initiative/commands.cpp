@@ -255,55 +255,49 @@ namespace ff::commands {
 
 using namespace initiative;
 
-void register_initiative(EnvelopeRouter& router, Services& services) {
-  router.command("/initiative", [&services](const SlashCommand& command) {
-    return guarded([&] {
-      const std::string text = trimmed(command.text);
-      const std::string word = lower(text.substr(0, text.find(' ')));
-      const std::string rest =
-          text.find(' ') == std::string::npos ? "" : text.substr(text.find(' ') + 1);
-      if (text.empty() || word == "help") {
-        return say(
-            "*`/initiative <title> | <description>`* proposes an improvement you will lead: I "
-            "post a card with buttons to endorse, follow or give non-blocking feedback.\n"
-            "*`/initiative list`* the open ones in this channel\n"
-            "*`/initiative stats`* how quickly initiatives here found support\n"
-            "*`/initiative leads @a @b`* (admins) who is nudged about every initiative here\n"
-            "*`/initiative done <number>`*, *`/initiative drop <number>`* close one (who leads "
-            "it, or an admin)\n"
-            "*`/endorse <number>`* endorses one");
-      }
-      if (word == "list") return list(services, command.channel_id);
-      if (word == "stats") return stats(services, command.channel_id, command.user_id);
-      if (word == "leads") return leads(services, command, rest);
-      if (word == "done" || word == "drop") {
-        return close(services, command, rest, word == "done" ? "done" : "dropped");
-      }
-      return create(services, command, text);
-    });
+void register_initiative(EnvelopeRouter::Routes routes, Services& services) {
+  routes.command("/initiative", [&services](const SlashCommand& command) {
+    const std::string text = trimmed(command.text);
+    const std::string word = lower(text.substr(0, text.find(' ')));
+    const std::string rest =
+        text.find(' ') == std::string::npos ? "" : text.substr(text.find(' ') + 1);
+    if (text.empty() || word == "help") {
+      return say(
+          "*`/initiative <title> | <description>`* proposes an improvement you will lead: I "
+          "post a card with buttons to endorse, follow or give non-blocking feedback.\n"
+          "*`/initiative list`* the open ones in this channel\n"
+          "*`/initiative stats`* how quickly initiatives here found support\n"
+          "*`/initiative leads @a @b`* (admins) who is nudged about every initiative here\n"
+          "*`/initiative done <number>`*, *`/initiative drop <number>`* close one (who leads "
+          "it, or an admin)\n"
+          "*`/endorse <number>`* endorses one");
+    }
+    if (word == "list") return list(services, command.channel_id);
+    if (word == "stats") return stats(services, command.channel_id, command.user_id);
+    if (word == "leads") return leads(services, command, rest);
+    if (word == "done" || word == "drop") {
+      return close(services, command, rest, word == "done" ? "done" : "dropped");
+    }
+    return create(services, command, text);
   });
-  router.command("/endorse", [&services](const SlashCommand& command) {
-    return guarded([&] {
-      return back(services, command.user_id, command.text, command.channel_id, "endorse");
-    });
+  routes.command("/endorse", [&services](const SlashCommand& command) {
+    return back(services, command.user_id, command.text, command.channel_id, "endorse");
   });
-  router.action(kEndorseAction, [&services](const BlockAction& action) {
-    return guarded([&] { return back(services, action.user_id, action.value, {}, "endorse"); });
+  routes.action(kEndorseAction, [&services](const BlockAction& action) {
+    return back(services, action.user_id, action.value, {}, "endorse");
   });
-  router.action(kFollowAction, [&services](const BlockAction& action) {
-    return guarded([&] { return back(services, action.user_id, action.value, {}, "follow"); });
+  routes.action(kFollowAction, [&services](const BlockAction& action) {
+    return back(services, action.user_id, action.value, {}, "follow");
   });
-  register_nudge_buttons(router, services);
+  register_nudge_buttons(routes, services);
 
-  router.action(kInitiativeFeedbackAction, [&services](const BlockAction& action) {
-    return guarded([&] {
-      const auto found = find(services, action.value, {}, "Type `/nit @someone <feedback>`");
-      if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
-      const auto& initiative = std::get<store::Initiative>(found);
-      if (initiative.owner_id == action.user_id) return say("That's your own initiative.");
-      return form_opened(open_nit_modal(services, action.trigger_id, initiative.owner_id,
-                                        initiative.channel_id, initiative.title));
-    });
+  routes.action(kInitiativeFeedbackAction, [&services](const BlockAction& action) {
+    const auto found = find(services, action.value, {}, "Type `/nit @someone <feedback>`");
+    if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
+    const auto& initiative = std::get<store::Initiative>(found);
+    if (initiative.owner_id == action.user_id) return say("That's your own initiative.");
+    return form_opened(open_nit_modal(services, action.trigger_id, initiative.owner_id,
+                                      initiative.channel_id, initiative.title));
   });
 }
 

@@ -9,7 +9,7 @@ namespace ff::commands {
 // /initiative <title> [| description], list, done <id>, drop <id>; /endorse
 // <id>; and the card's buttons. The card in the channel is kept current in
 // place (chat.update) as people endorse and follow, and when it closes.
-void register_initiative(EnvelopeRouter& router, Services& services);
+void register_initiative(EnvelopeRouter::Routes routes, Services& services);
 
 // The durable job kind of a reminder to back an initiative.
 void register_initiative_jobs(JobScheduler& scheduler, Services& services);

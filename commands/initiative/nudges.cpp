@@ -120,48 +120,42 @@ JobOutcome send_nudge(Services& services, const store::Job& job, JobControl& con
       services.slack.post_message(to, nudge_message(*initiative, to, reminder, last)), job);
 }
 
-void register_nudge_buttons(EnvelopeRouter& router, Services& services) {
-  router.action(kNudgeEndorseAction, [&services](const BlockAction& action) {
-    return guarded([&] {
-      const auto nudge = nudge_of(action.value, action.user_id);
-      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
-      const auto& n = std::get<NudgeValue>(nudge);
-      return answered(back(services, action.user_id, std::to_string(n.initiative), {}, "endorse"));
-    });
+void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services) {
+  routes.action(kNudgeEndorseAction, [&services](const BlockAction& action) {
+    const auto nudge = nudge_of(action.value, action.user_id);
+    if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+    const auto& n = std::get<NudgeValue>(nudge);
+    return answered(back(services, action.user_id, std::to_string(n.initiative), {}, "endorse"));
   });
-  router.action(kNudgeNotNowAction, [&services](const BlockAction& action) {
-    return guarded([&] {
-      const auto nudge = nudge_of(action.value, action.user_id);
-      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
-      const auto& n = std::get<NudgeValue>(nudge);
-      services.initiatives.answer_nudge(n.initiative, n.to, "not now", services.clock.now());
-      services.jobs.cancel_keys_starting(reminder_prefix(n.initiative) + n.to + ":");
-      return answered(say("Okay, not now. I won't remind you about #" +
-                          std::to_string(n.initiative) + "; `/endorse " +
-                          std::to_string(n.initiative) + "` works whenever you are ready."));
-    });
+  routes.action(kNudgeNotNowAction, [&services](const BlockAction& action) {
+    const auto nudge = nudge_of(action.value, action.user_id);
+    if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+    const auto& n = std::get<NudgeValue>(nudge);
+    services.initiatives.answer_nudge(n.initiative, n.to, "not now", services.clock.now());
+    services.jobs.cancel_keys_starting(reminder_prefix(n.initiative) + n.to + ":");
+    return answered(say("Okay, not now. I won't remind you about #" + std::to_string(n.initiative) +
+                        "; `/endorse " + std::to_string(n.initiative) +
+                        "` works whenever you are ready."));
   });
-  router.action(kNudgeNitAction, [&services](const BlockAction& action) {
-    return guarded([&] {
-      const auto nudge = nudge_of(action.value, action.user_id);
-      if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
-      const auto& n = std::get<NudgeValue>(nudge);
-      const auto initiative = services.initiatives.initiative(n.initiative);
-      if (!initiative) return say("That initiative no longer exists.");
-      std::vector<nlohmann::json> parts{
-          blocks::section("*Endorse #" + std::to_string(initiative->id) + " " +
-                          mrkdwn::escape(initiative->title) +
-                          "*\nYour endorsement counts in "
-                          "full; the nit is theirs to take or leave."),
-          blocks::text_input("nit_text", "text", "Your non-blocking nit",
-                             "What you would do differently, in a line or two.", kFeedbackLimit)};
-      return form_opened(services.slack.open_view(
-          action.trigger_id,
-          blocks::modal(kNudgeNitModal, "Endorse with a nit", "Endorse", std::move(parts),
-                        nlohmann::json{{"i", n.initiative}, {"u", n.to}}.dump())));
-    });
+  routes.action(kNudgeNitAction, [&services](const BlockAction& action) {
+    const auto nudge = nudge_of(action.value, action.user_id);
+    if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
+    const auto& n = std::get<NudgeValue>(nudge);
+    const auto initiative = services.initiatives.initiative(n.initiative);
+    if (!initiative) return say("That initiative no longer exists.");
+    std::vector<nlohmann::json> parts{
+        blocks::section("*Endorse #" + std::to_string(initiative->id) + " " +
+                        mrkdwn::escape(initiative->title) +
+                        "*\nYour endorsement counts in "
+                        "full; the nit is theirs to take or leave."),
+        blocks::text_input("nit_text", "text", "Your non-blocking nit",
+                           "What you would do differently, in a line or two.", kFeedbackLimit)};
+    return form_opened(services.slack.open_view(
+        action.trigger_id,
+        blocks::modal(kNudgeNitModal, "Endorse with a nit", "Endorse", std::move(parts),
+                      nlohmann::json{{"i", n.initiative}, {"u", n.to}}.dump())));
   });
-  router.view(kNudgeNitModal, [&services](const ViewSubmission& view) {
+  routes.view(kNudgeNitModal, [&services](const ViewSubmission& view) {
     Reply reply;
     if (view.closed) return reply;
     const auto nudge = nudge_of(view.private_metadata, view.user_id);

@@ -18,8 +18,6 @@ namespace ff::commands::initiative {
 extern const char* const kDatabaseAway;
 
 Reply say(const std::string& text);
-// Runs a handler's work; a database that cannot be reached is told plainly.
-Reply guarded(const std::function<Reply()>& work);
 // Mentions of the valid user ids among `ids`, comma-separated.
 std::string people_list(const std::vector<std::string>& ids);
 
@@ -46,7 +44,7 @@ Message nudge_message(const store::Initiative& i, const std::string& to, int rem
 JobOutcome send_nudge(Services& services, const store::Job& job, JobControl& control, int reminder,
                       bool last);
 // Endorse, Endorse with a nit and Not now on a nudge.
-void register_nudge_buttons(EnvelopeRouter& router, Services& services);
+void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services);
 
 // The unique-key prefix of every reminder about an initiative.
 std::string reminder_prefix(std::int64_t id);

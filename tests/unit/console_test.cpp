@@ -2,38 +2,34 @@
 
 #include <sstream>
 
-#include "bot/console/console.hpp"
-#include "commands/commands.hpp"
+#include "bot/app/console_bot.hpp"
 
 using namespace ff;
 
 namespace {
+// Console mode as main() runs it, on the same BotCore as Slack mode: scripted
+// input, no background scheduler (due jobs run before each prompt, so the
+// output comes in one order), and the console's movable clock.
 struct ConsoleSession {
   PromptLibrary library =
       PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
   std::ostringstream out;
-  ConsoleWorkspace workspace{out};
-  std::unique_ptr<store::SqlStore> store =
-      store::SqlStore::open(":memory:", {}, SystemClock::instance());
-  PromptPicker picker{library, 42, *store, SystemClock::instance()};
-  Services services = make_services();
-  EnvelopeRouter router;
-  JobScheduler scheduler{store->jobs(), SystemClock::instance(), SchedulerOptions{}};
-  ConsoleSession() {
-    commands::register_all(router, services);
-    commands::register_jobs(scheduler, services);
-  }
+  MovableClock clock;
+  std::unique_ptr<store::SqlStore> store = store::SqlStore::open(":memory:", {}, clock);
+  Config config = console_config();
+  ConsoleBot bot{config, library, *store, clock, out};
 
-  Services make_services() {
-    Services made = Services::over(workspace, library, picker, SystemClock::instance(), *store);
-    made.admins = {ConsoleWorkspace::kUser};
-    made.bot_user_id = ConsoleWorkspace::kBotUser;
-    return made;
+  static Config console_config() {
+    Config c;
+    c.console = true;
+    c.database = ":memory:";
+    c.random_seed = 42;
+    return c;
   }
 
   std::string run(const std::string& input) {
     std::istringstream in(input);
-    CHECK(run_console(router, workspace, in, out, false, [this] { scheduler.run_due(); }) == 0);
+    CHECK(bot.run(in, false, false) == 0);
     return out.str();
   }
 };
@@ -88,7 +84,7 @@ TEST_CASE("console: a tampered button value is refused") {
   a.action_id = "coach_another";
   a.value = "no-such-category";
   a.channel_id = ConsoleWorkspace::kChannel;
-  const Reply r = s.router.route(a);
+  const Reply r = s.bot.core().router().route(a);
   REQUIRE(r.message);
   CHECK(r.message->text.find("looks altered") != std::string::npos);
 }
@@ -140,4 +136,43 @@ TEST_CASE("console: an initiative, a lead's nudge, the first follower and closin
   CHECK(out.find("your own initiative") != std::string::npos);
   CHECK(out.find("Only @you, who leads it, or an admin") != std::string::npos);
   CHECK(out.find("Marked #1 done") != std::string::npos);
+}
+
+TEST_CASE("console: wait moves the clock, and the maintenance Slack mode runs runs here too") {
+  ConsoleSession s;
+  const auto maintenance_runs = [&s] {
+    return s.store->database().read([](store::SqlSession& session) {
+      return session
+          .run("SELECT count(*) FROM jobs WHERE kind = 'store.maintenance' AND state = 'done'")
+          .rows.at(0)
+          .integer(0);
+    });
+  };
+  const auto before = s.clock.now();
+  const std::string out = s.run("wait 2h\nwait soon\n");
+  CHECK(s.clock.now() - before >= std::chrono::hours{2});
+  CHECK(out.find("It is now ") != std::string::npos);
+  CHECK(out.find("wait moves the console's clock forward") != std::string::npos);
+  // Scheduled at start for the next whole hour, run when the clock passed
+  // it; that run scheduled the next one.
+  CHECK(maintenance_runs() >= 1);
+  const auto pending = s.store->database().read([](store::SqlSession& session) {
+    return session
+        .run("SELECT count(*) FROM jobs WHERE kind = 'store.maintenance' AND state = 'pending'")
+        .rows.at(0)
+        .integer(0);
+  });
+  CHECK(pending == 1);
+}
+
+TEST_CASE("console: a failing handler is answered by the dispatcher, as in Slack mode") {
+  ConsoleSession s;
+  // A closed database makes every store call fail: the person hears it once,
+  // from the one place that catches what a handler lets escape.
+  s.store->database().read([](store::SqlSession& session) {
+    session.run("DROP TABLE prompt_history");
+    return 0;
+  });
+  const std::string out = s.run("/coach stats\n");
+  CHECK(out.find("I can't reach my database right now") != std::string::npos);
 }

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "bot/app/config.hpp"
+#include "bot/prompts.hpp"
+#include "bot/schedule/scheduler.hpp"
+#include "bot/services.hpp"
+#include "bot/slack/dispatcher.hpp"
+#include "bot/slack/router.hpp"
+#include "bot/slack/slack_api.hpp"
+#include "bot/store/stores.hpp"
+
+namespace ff {
+
+// Everything a running bot is made of except the way it talks to Slack: the
+// services handlers are given, the router with every feature registered,
+// dedupe, the worker pool and the dispatcher, and the job scheduler with the
+// features' jobs and maintenance. Slack mode, console mode and the tests all
+// build this one object; they differ only in the SlackApi they hand it and
+// in the transport that feeds its dispatcher.
+class BotCore {
+ public:
+  BotCore(const Config& config, const PromptLibrary& library, store::SqlStore& store,
+          SlackApi& slack, const Clock& clock);
+  ~BotCore();
+  BotCore(const BotCore&) = delete;
+  BotCore& operator=(const BotCore&) = delete;
+
+  // Makes sure maintenance is scheduled; starts the scheduler's own thread
+  // when `background_scheduler` (console tests run due jobs themselves, at
+  // moments they choose).
+  void start(bool background_scheduler = true);
+  // Stops the scheduler, then finishes the handlers already queued.
+  void stop();
+
+  Services& services();
+  Dispatcher& dispatcher();
+  const Dispatcher& dispatcher() const;
+  JobScheduler& scheduler();
+  const EnvelopeRouter& router() const;
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace ff

@@ -2,7 +2,8 @@
 // see no socket: ReconnectBackoff (how long to wait before the next attempt),
 // KeepAlive (silence, ping, dead), LinkDrain (when a replaced connection may
 // close), TicketOpener (apps.connections.open off the socket thread) and
-// SocketModeStatus (what other threads may read). websocketpp is slow to
+// SocketModeStatus (what other threads may read). Their time comes from the
+// injected Clock, so tests move it instead of sleeping. websocketpp is slow to
 // compile, so this is the only file that includes it.
 #include "bot/slack/socket_mode_client.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -104,9 +106,10 @@ class EndpointLink final : public Link {
 
 class SocketModeClient::Impl {
  public:
-  Impl(SocketModeOptions options, TicketSource tickets, Dispatcher& dispatcher)
+  Impl(SocketModeOptions options, TicketSource tickets, Dispatcher& dispatcher, const Clock& clock)
       : options_(options),
         dispatcher_(dispatcher),
+        clock_(clock),
         tick_(io_),
         opener_(std::move(tickets), [this](std::size_t slot, ConnectionTicket ticket) {
           asio::post(io_, [this, slot, ticket = std::move(ticket)] { on_ticket(slot, ticket); });
@@ -122,7 +125,7 @@ class SocketModeClient::Impl {
     for (std::size_t i = 0; i < slot_count; ++i) {
       slots_.push_back(Slot{nullptr, false,
                             ReconnectBackoff(options.reconnect_min, options.reconnect_max, seeds()),
-                            std::make_unique<asio::steady_timer>(io_)});
+                            std::nullopt});
     }
   }
 
@@ -147,6 +150,9 @@ class SocketModeClient::Impl {
 
   void shutdown(std::chrono::milliseconds grace) {
     if (!thread_.joinable()) return;
+    // Real time, not clock_: the grace bounds a real wait that holds the
+    // caller's thread (a process stopping on SIGTERM must exit in time), and
+    // a time point from a ManualClock means nothing to a real wait.
     const auto deadline = Steady::now() + grace;
     asio::post(io_, [this] { stopping_ = true; });
     dispatcher_.stop_accepting();
@@ -175,7 +181,10 @@ class SocketModeClient::Impl {
     std::shared_ptr<Link> active;  // the live connection, once it said hello
     bool opening = false;          // a ticket or a connection is on its way
     ReconnectBackoff backoff;
-    std::unique_ptr<asio::steady_timer> retry;
+    // When to ask for the next ticket after a back-off; checked by on_tick
+    // against clock_, so the back-off moves with the clock like every other
+    // deadline.
+    std::optional<Steady::time_point> retry_at;
   };
 
   // An ack that leaves once, from whichever thread wins.
@@ -258,10 +267,17 @@ class SocketModeClient::Impl {
       return;
     }
     spdlog::info("connection slot {}: reconnecting in {} ms", slot_index, delay.count());
-    slot.retry->expires_after(delay);
-    slot.retry->async_wait([this, slot_index](const asio::error_code& ec) {
-      if (!ec) opener_.request(slot_index);
-    });
+    slot.retry_at = clock_.steady_now() + delay;
+  }
+
+  void request_due_retries(Steady::time_point now) {
+    if (stopping_) return;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      Slot& slot = slots_[i];
+      if (!slot.retry_at || *slot.retry_at > now) continue;
+      slot.retry_at.reset();
+      opener_.request(i);
+    }
   }
 
   void on_ticket(std::size_t slot_index, const ConnectionTicket& ticket) {
@@ -320,7 +336,7 @@ class SocketModeClient::Impl {
     auto connection = endpoint.get_connection(url, ec);
     if (ec) return nullptr;
     auto link = std::make_shared<EndpointLink<Endpoint>>(connection, ++next_serial_, slot_index,
-                                                         options_, Steady::now());
+                                                         options_, clock_.steady_now());
     std::weak_ptr<Link> weak = link;
     connection->set_open_handshake_timeout(options_.hello_timeout.count());
     connection->set_close_handshake_timeout(1000);
@@ -328,12 +344,12 @@ class SocketModeClient::Impl {
         [this, weak](websocketpp::connection_hdl, typename Endpoint::message_ptr message) {
           if (auto l = weak.lock()) on_message(l, message->get_payload());
         });
-    connection->set_ping_handler([weak](websocketpp::connection_hdl, std::string) {
-      if (auto l = weak.lock()) l->keep_alive.heard(Steady::now());
+    connection->set_ping_handler([this, weak](websocketpp::connection_hdl, std::string) {
+      if (auto l = weak.lock()) l->keep_alive.heard(clock_.steady_now());
       return true;  // answer with a pong
     });
-    connection->set_pong_handler([weak](websocketpp::connection_hdl, std::string) {
-      if (auto l = weak.lock()) l->keep_alive.answered(Steady::now());
+    connection->set_pong_handler([this, weak](websocketpp::connection_hdl, std::string) {
+      if (auto l = weak.lock()) l->keep_alive.answered(clock_.steady_now());
     });
     connection->set_open_handler([this, weak, &endpoint](websocketpp::connection_hdl hdl) {
       // Acks are small frames sent back to back; without TCP_NODELAY, Nagle's
@@ -345,7 +361,7 @@ class SocketModeClient::Impl {
         c->get_raw_socket().lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
       }
       if (auto l = weak.lock()) {
-        l->keep_alive.heard(Steady::now());
+        l->keep_alive.heard(clock_.steady_now());
         status_.count([](SocketModeStats& s) { ++s.connections_opened; });
       }
     });
@@ -368,7 +384,8 @@ class SocketModeClient::Impl {
   void on_hello(const std::shared_ptr<Link>& link, const Hello& hello) {
     if (link->live || link->closed) return;
     link->live = true;
-    link->hello_at = Steady::now();
+    const auto now = clock_.steady_now();
+    link->hello_at = now;
     Slot& slot = slots_[link->slot];
     slot.opening = false;
     std::shared_ptr<Link> old = std::move(slot.active);
@@ -376,7 +393,7 @@ class SocketModeClient::Impl {
     spdlog::info("connection {} live (slot {}, Slack reports {} connections, refresh in ~{} s)",
                  link->serial, link->slot, hello.num_connections,
                  hello.approximate_connection_time_s);
-    if (old && !old->closed && old->drain.begin(Steady::now() + options_.refresh_drain)) {
+    if (old && !old->closed && old->drain.begin(now + options_.refresh_drain)) {
       spdlog::debug("connection {}: draining ({} envelopes unacked)", old->serial,
                     old->drain.unacked());
     }
@@ -402,13 +419,13 @@ class SocketModeClient::Impl {
     if (slot.active != link) return;  // a drained or replaced connection
     slot.active.reset();
     spdlog::warn("connection {}: {} ; reconnecting", link->serial, reason);
-    open(link->slot, slot.backoff.after_drop(link->hello_at, Steady::now()));
+    open(link->slot, slot.backoff.after_drop(link->hello_at, clock_.steady_now()));
   }
 
   // ---- frames and envelopes ----
 
   void on_message(const std::shared_ptr<Link>& link, const std::string& text) {
-    link->keep_alive.answered(Steady::now());
+    link->keep_alive.answered(clock_.steady_now());
     Frame frame = parse_frame(text);
     if (auto* envelope = std::get_if<Envelope>(&frame)) {
       on_envelope(link, std::move(*envelope));
@@ -430,6 +447,9 @@ class SocketModeClient::Impl {
   }
 
   void on_envelope(const std::shared_ptr<Link>& link, Envelope envelope) {
+    // The deadline counts from arrival: the handler may already be running
+    // on a worker once dispatch() returns.
+    const auto received = clock_.steady_now();
     status_.count([](SocketModeStats& s) { ++s.envelopes; });
     if (stopping_) return;  // left unacked: Slack delivers it elsewhere
     auto ack = std::make_shared<PendingAck>(*this, link, envelope.envelope_id);
@@ -443,9 +463,9 @@ class SocketModeClient::Impl {
     // A form's submission waits longer, within Slack's 3 s: its errors must
     // reach the person while the form is still open.
     if (form_submitted) {
-      form_ack_deadlines_.push_back({Steady::now() + options_.view_ack_deadline, std::move(ack)});
+      form_ack_deadlines_.push_back({received + options_.view_ack_deadline, std::move(ack)});
     } else {
-      ack_deadlines_.push_back({Steady::now() + options_.ack_deadline, std::move(ack)});
+      ack_deadlines_.push_back({received + options_.ack_deadline, std::move(ack)});
     }
   }
 
@@ -488,8 +508,11 @@ class SocketModeClient::Impl {
     if (slot.active == link) open(link->slot, std::chrono::milliseconds{0});
   }
 
-  // ---- the periodic check: ack deadlines, drains, hello, keep-alive ----
+  // ---- the periodic check: ack deadlines, retries, drains, hello, keep-alive ----
 
+  // The check runs on real time, a few times per shortest deadline; what is
+  // due is decided by clock_. With a ManualClock nothing falls due until the
+  // test moves it, and then within one period.
   void schedule_tick() {
     const auto period = std::clamp(
         std::min({options_.ack_deadline, options_.ping_interval, options_.pong_timeout}) / 4,
@@ -503,8 +526,9 @@ class SocketModeClient::Impl {
   }
 
   void on_tick() {
-    const auto now = Steady::now();
+    const auto now = clock_.steady_now();
     send_overdue_acks(now);
+    request_due_retries(now);
     std::vector<std::shared_ptr<Link>> snapshot(links_.begin(), links_.end());
     for (const auto& link : snapshot) {
       if (link->closed) continue;
@@ -564,6 +588,7 @@ class SocketModeClient::Impl {
 
   SocketModeOptions options_;
   Dispatcher& dispatcher_;
+  const Clock& clock_;
 
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
@@ -588,8 +613,8 @@ class SocketModeClient::Impl {
 };
 
 SocketModeClient::SocketModeClient(SocketModeOptions options, TicketSource tickets,
-                                   Dispatcher& dispatcher)
-    : impl_(std::make_unique<Impl>(options, std::move(tickets), dispatcher)) {}
+                                   Dispatcher& dispatcher, const Clock& clock)
+    : impl_(std::make_unique<Impl>(options, std::move(tickets), dispatcher, clock)) {}
 SocketModeClient::~SocketModeClient() = default;
 void SocketModeClient::start() {
   impl_->start();

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "bot/clock.hpp"
 #include "bot/slack/dispatcher.hpp"
 
 namespace ff {
@@ -48,9 +49,16 @@ struct SocketModeStats {
 // old one closes (on warning, refresh_requested, or a silent socket), and the
 // old one is closed only once its envelopes are acked, so a reconnect loses
 // and doubles nothing. The websocketpp and Asio code lives only in the .cpp.
+//
+// Every timing decision (ack deadlines, keep-alive, hello, drain, reconnect
+// back-off) reads `clock`, so a test moves a ManualClock instead of sleeping;
+// the socket thread only checks on real time, a few times per deadline. The
+// clock must outlive the client. Only waits that hold up a caller's thread
+// (shutdown's grace) and the WebSocket handshakes run on real time.
 class SocketModeClient {
  public:
-  SocketModeClient(SocketModeOptions options, TicketSource tickets, Dispatcher& dispatcher);
+  SocketModeClient(SocketModeOptions options, TicketSource tickets, Dispatcher& dispatcher,
+                   const Clock& clock = SystemClock::instance());
   ~SocketModeClient();
   SocketModeClient(const SocketModeClient&) = delete;
   SocketModeClient& operator=(const SocketModeClient&) = delete;
@@ -61,7 +69,10 @@ class SocketModeClient {
   // the timeout passes; returns the outcome so far.
   ClientOutcome wait(std::chrono::milliseconds timeout);
   // Stops taking envelopes, lets those in flight finish within `grace`,
-  // closes every connection cleanly and joins the socket thread.
+  // closes every connection cleanly and joins the socket thread. `grace` is
+  // real time, whatever the clock: it bounds how long the caller's thread
+  // (often a process exiting on SIGTERM) is held, and a deadline read from a
+  // ManualClock means nothing to a real wait.
   void shutdown(std::chrono::milliseconds grace);
 
   ClientOutcome outcome() const;

@@ -204,6 +204,7 @@ class FakeSlack::Impl {
   struct Connection {
     bool open = false;
     bool silent = false;
+    std::size_t pings = 0;  // ping frames received from the client
     std::function<void(const std::string&)> send;
     std::function<void()> abort;
     std::map<std::string, std::string> unacked;
@@ -254,9 +255,18 @@ class FakeSlack::Impl {
     server.set_open_handler(
         [this, &server](websocketpp::connection_hdl hdl) { on_open(server, hdl); });
     server.set_ping_handler([this, &server](websocketpp::connection_hdl hdl, std::string) {
-      std::lock_guard lock(mutex_);
-      const int id = id_of(server, hdl);
-      return id != 0 && !connections_[id].silent;
+      bool answer = false;
+      {
+        std::lock_guard lock(mutex_);
+        const int id = id_of(server, hdl);
+        if (id != 0) {
+          // Counted even when silent: a test learns that the client pinged.
+          ++connections_[id].pings;
+          answer = !connections_[id].silent;
+        }
+      }
+      changed_.notify_all();
+      return answer;
     });
     server.set_message_handler(
         [this, &server](websocketpp::connection_hdl hdl, typename Server::message_ptr m) {
@@ -729,6 +739,14 @@ void FakeSlack::close_abruptly(int connection) {
 }
 void FakeSlack::go_silent(int connection) {
   impl_->go_silent(connection);
+}
+bool FakeSlack::wait_for_pings(int connection, std::size_t count,
+                               std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex_);
+  return impl_->changed_.wait_for(lock, timeout, [&] {
+    const auto it = impl_->connections_.find(connection);
+    return it != impl_->connections_.end() && it->second.pings >= count;
+  });
 }
 void FakeSlack::set_redeliver_unacked(bool on) {
   std::lock_guard lock(impl_->mutex_);

@@ -85,6 +85,8 @@ class FakeSlack {
   void close_abruptly(int connection);
   // Stops answering pings and sending anything: a half-open socket.
   void go_silent(int connection);
+  // Until the client has sent `count` pings on a connection, answered or not.
+  bool wait_for_pings(int connection, std::size_t count, std::chrono::milliseconds timeout) const;
   // Like Slack, redeliver envelopes left unacked when a connection closes.
   void set_redeliver_unacked(bool on);
 

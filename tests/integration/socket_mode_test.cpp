@@ -1,19 +1,100 @@
 // The real Socket Mode client and handlers against the fake Slack, in process.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <functional>
+#include <future>
 #include <set>
+#include <thread>
 
+#include "bot/slack/socket_mode_client.hpp"
+#include "bot/slack/web_api.hpp"
 #include "integration/support.hpp"
 
 using namespace ff;
 using namespace ff::testing;
 
 namespace {
+
 int first_connection(const FakeSlack& slack) {
   REQUIRE(slack.wait_for_open_connections(1, 5s));
   return slack.open_connections().front();
 }
+
+// Waits, up to `timeout`, for an effect the test cannot be told about.
+bool eventually(const std::function<bool()>& happened, std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!happened()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+// Holds a handler until the test opens it, and always opens it in the end:
+// a handler left blocked would hold the worker pool's join for ever.
+class Gate {
+ public:
+  ~Gate() { open(); }
+  void open() {
+    if (!opened_.exchange(true)) release_.set_value();
+  }
+  std::shared_future<void> opened() const { return released_; }
+
+ private:
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  std::atomic<bool> opened_{false};
+};
+
+// The real Socket Mode client on a clock that moves only when the test moves
+// it, with handlers the test registers, against the fake. Only the client
+// gets the manual clock: its deadlines are what these tests are about.
+struct ClientOnManualClock {
+  explicit ClientOnManualClock(SocketModeOptions options)
+      : client(
+            options, [this] { return open_ticket(); }, dispatcher, clock) {}
+  ~ClientOnManualClock() {
+    client.shutdown(1s);
+    workers.shutdown();
+  }
+
+  void start() { client.start(); }
+
+  ConnectionTicket open_ticket() {
+    ConnectionTicket ticket;
+    const ApiResult result = app_api.call("apps.connections.open", nlohmann::json::object());
+    ticket.url = result.body.value("url", "");
+    if (!result.ok || ticket.url.empty()) ticket.error = result.ok ? "no url" : result.error;
+    return ticket;
+  }
+
+  FakeSlack slack;
+  ManualClock clock;
+  WebApiClient app_api{slack.api_url(), slack.options().app_token, SystemClock::instance()};
+  WebApiClient bot_api{slack.api_url(), slack.options().bot_token, SystemClock::instance()};
+  WebSlackApi web{bot_api};
+  EnvelopeRouter router;
+  RecentIds dedupe{SystemClock::instance(), 300s, 1000};
+  WorkerPool workers{2};
+  Dispatcher dispatcher{router, web, dedupe, workers};
+  SocketModeClient client;
+};
+
+// The socket thread checks a few times per shortest deadline, on real time,
+// so these stay short; what falls due is up to the manual clock.
+SocketModeOptions manual_clock_options() {
+  SocketModeOptions options;
+  options.ack_deadline = 100ms;
+  options.ping_interval = 500ms;
+  options.pong_timeout = 1000ms;
+  options.reconnect_min = 20ms;
+  options.reconnect_max = 200ms;
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("/coach over Socket Mode is answered in its ack") {
@@ -88,14 +169,12 @@ TEST_CASE("a redelivered envelope and a retried event are handled once") {
   slack.send_slash_command(c, "/coach", "", true, "env-same");
   slack.send_direct_message(c, "help", "EvRetried", 0);
   slack.send_direct_message(c, "help", "EvRetried", 1);
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (slack.acks("env-same").size() < 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
+  eventually([&] { return slack.acks("env-same").size() >= 2; });
   const auto acks = slack.acks("env-same");
   REQUIRE(acks.size() == 2);                                          // both deliveries acked ...
   CHECK(acks[0].contains("payload") != acks[1].contains("payload"));  // ... one answered
   REQUIRE(slack.wait_for_calls("chat.postMessage", 1, 5s));
+  // A duplicate handled anyway would have posted by now.
   std::this_thread::sleep_for(300ms);
   CHECK(slack.calls("chat.postMessage").size() == 1);
   CHECK(bot.bot->dispatcher().counters().duplicates == 2);
@@ -146,9 +225,9 @@ TEST_CASE("wss:// with a certificate the system trusts, and refusal of one for a
     options.tls_private_key = other.key_file;
     FakeSlack slack(options);
     RunningBot bot(slack);
-    std::this_thread::sleep_for(800ms);
+    // Refused, and retried with back-off.
+    CHECK(eventually([&] { return bot.bot->client().stats().open_failures >= 2; }));
     CHECK(slack.open_connections().empty());
-    CHECK(bot.bot->client().stats().open_failures >= 2);  // refused, and retried with back-off
   }
   std::system(("rm -rf " + other_folder).c_str());
   unsetenv("SSL_CERT_FILE");
@@ -161,4 +240,109 @@ TEST_CASE("unencrypted ws:// is refused for a host that is not loopback") {
   RunningBot bot(slack);
   REQUIRE(slack.wait_for_calls("apps.connections.open", 2, 5s));
   CHECK(slack.connections_accepted() == 0);
+}
+
+TEST_CASE("an envelope whose handler is slow is acked empty when the clock reaches the deadline") {
+  SocketModeOptions options = manual_clock_options();
+  // A ping falls due before the ack deadline; seeing it tells the test that
+  // the client has checked its deadlines at the moved time.
+  options.ping_interval = 50ms;
+  options.pong_timeout = 10s;
+  ClientOnManualClock bot(options);
+  Gate gate;
+  std::promise<void> slow_started;
+  auto routes = bot.router.feature("test");
+  routes.command("/slow", [&slow_started, opened = gate.opened()](const SlashCommand&) {
+    slow_started.set_value();
+    opened.wait();
+    return Reply::with(Message::plain("late answer"));
+  });
+  routes.command("/fast",
+                 [](const SlashCommand&) { return Reply::with(Message::plain("quick answer")); });
+  bot.start();
+  const int c = first_connection(bot.slack);
+  REQUIRE(bot.client.wait_until_live(1, 5s));
+
+  const auto slow = bot.slack.send_slash_command(c, "/slow", "");
+  // Its deadline was set on arrival, before the handler started.
+  REQUIRE(slow_started.get_future().wait_for(5s) == std::future_status::ready);
+
+  bot.clock.advance(options.ack_deadline - 1ms);
+  REQUIRE(bot.slack.wait_for_pings(c, 1, 5s));
+  // Another person's command, answered by its handler. The socket thread
+  // sends frames in order, so had the check at the moved time acked /slow,
+  // that ack would have arrived first.
+  const auto fast = bot.slack.send_slash_command(c, "/fast", "", true, {}, "U0BOB");
+  const auto fast_ack = bot.slack.wait_for_ack(fast, 5s);
+  REQUIRE(fast_ack);
+  CHECK((*fast_ack)["payload"]["text"] == "quick answer");
+  CHECK(bot.slack.acks(slow).empty());
+
+  bot.clock.advance(1ms);
+  const auto slow_ack = bot.slack.wait_for_ack(slow, 5s);
+  REQUIRE(slow_ack);
+  CHECK_FALSE(slow_ack->contains("payload"));
+
+  // The answer it gives once released travels through response_url.
+  gate.open();
+  REQUIRE(bot.slack.wait_for_calls("response_url", 1, 5s));
+  CHECK(bot.slack.calls("response_url").front().json["text"] == "late answer");
+  CHECK(bot.slack.acks(slow).size() == 1);
+}
+
+TEST_CASE(
+    "a socket that stops answering pings is replaced once the clock passes the pong timeout") {
+  SocketModeOptions options = manual_clock_options();
+  // A second connection keeps answering: its pings and envelopes show the
+  // test when the client has checked the silent one at the moved time. It
+  // is pinged again before the silent one's pong is overdue.
+  options.connections = 2;
+  REQUIRE(options.ping_interval < options.pong_timeout);
+  ClientOnManualClock bot(options);
+  auto routes = bot.router.feature("test");
+  routes.command("/fast",
+                 [](const SlashCommand&) { return Reply::with(Message::plain("quick answer")); });
+  bot.start();
+  REQUIRE(bot.slack.wait_for_open_connections(2, 5s));
+  REQUIRE(bot.client.wait_until_live(2, 5s));
+  const auto open = bot.slack.open_connections();
+  const int silent = open.front();
+  const int healthy = open.back();
+  bot.slack.go_silent(silent);
+  // An envelope answered on the healthy connection: the fake sent it after
+  // its pong, and the socket thread reads frames one at a time, so once it
+  // is acked the client has taken the pong (at the clock's time then) and
+  // finished any check it was in.
+  const auto round_trip = [&] {
+    return bot.slack.wait_for_ack(bot.slack.send_slash_command(healthy, "/fast", ""), 5s)
+        .has_value();
+  };
+
+  // Quiet for ping_interval: both are pinged; only the healthy one answers.
+  bot.clock.advance(options.ping_interval);
+  REQUIRE(bot.slack.wait_for_pings(silent, 1, 5s));
+  REQUIRE(bot.slack.wait_for_pings(healthy, 1, 5s));
+  REQUIRE(round_trip());
+
+  // Just under the pong timeout: the healthy one is due its next ping, the
+  // silent one is not dead yet.
+  bot.clock.advance(options.pong_timeout - 1ms);
+  REQUIRE(bot.slack.wait_for_pings(healthy, 2, 5s));
+  REQUIRE(round_trip());
+  CHECK(bot.client.stats().dead_sockets == 0);
+  CHECK(bot.slack.connections_accepted() == 2);
+
+  bot.clock.advance(1ms);
+  REQUIRE(eventually([&] { return bot.slack.connections_accepted() == 3; }));
+  CHECK(bot.client.stats().dead_sockets == 1);
+  REQUIRE(eventually([&] {
+    const auto now_open = bot.slack.open_connections();
+    return now_open.size() == 2 &&
+           std::find(now_open.begin(), now_open.end(), silent) == now_open.end();
+  }));
+  REQUIRE(bot.client.wait_until_live(2, 5s));
+  const auto replacement = bot.slack.open_connections().back();
+  CHECK(replacement != healthy);
+  const auto answered = bot.slack.send_slash_command(replacement, "/fast", "");
+  REQUIRE(bot.slack.wait_for_ack(answered, 5s));
 }

@@ -172,25 +172,18 @@ Reply submit(Services& services, const ViewSubmission& view) {
   const auto context = context_of(view.private_metadata);
   if (!context)
     return field_error("nit_text", "This form looks altered. Close it and start again.");
-  const auto& values = view.state_values;
+  const auto& form = view.form;
   Feedback f{view.user_id, context->to, context->channel, {}, true, context->excerpt};
   if (f.to.empty()) {
-    f.to = values.value("nit_to", nlohmann::json::object())
-               .value("user", nlohmann::json::object())
-               .value("selected_user", "");
+    f.to = form.selected_user("nit_to", "user");
     if (!mrkdwn::is_user_id(f.to)) return field_error("nit_to", "Pick who the feedback is for.");
   }
   if (const auto why = why_not_reachable(services, f.to, view.user_id)) {
     return field_error(context->to.empty() ? "nit_to" : "nit_text", *why);
   }
-  f.text = trimmed(values.value("nit_text", nlohmann::json::object())
-                       .value("text", nlohmann::json::object())
-                       .value("value", ""));
+  f.text = trimmed(form.text("nit_text", "text"));
   if (const auto problem = feedback_problem(f.text)) return field_error("nit_text", *problem);
-  const auto selected = values.value("nit_blocking", nlohmann::json::object())
-                            .value("blocking", nlohmann::json::object())
-                            .value("selected_options", nlohmann::json::array());
-  f.non_blocking = selected.empty();
+  f.non_blocking = !form.any_selected("nit_blocking", "blocking");
   if (const auto failed = deliver_feedback(services, f)) return field_error("nit_text", *failed);
   services.slack.post_message(f.from, Message::plain(sent_note(f)));
   return Reply::none();  // an empty ack closes the modal

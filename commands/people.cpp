@@ -27,17 +27,16 @@ std::optional<std::string> why_not_reachable(Services& services, const std::stri
   if (!services.bot_user_id.empty() && user_id == services.bot_user_id) {
     return std::string("That's me, and I only hand out questions.");
   }
-  const ApiResult who = services.slack.user_info(user_id);
-  if (!who.ok) {
-    if (who.error == "user_not_found") {
+  const UserLookup who = services.slack.look_up_user(user_id);
+  if (!who.user) {
+    if (who.result.error == "user_not_found") {
       return std::string("I can't find that person in this workspace.");
     }
-    return std::string("I can't reach Slack to look that person up right now (" + who.error +
+    return std::string("I can't reach Slack to look that person up right now (" + who.result.error +
                        "). Please try again in a minute.");
   }
-  const auto user = who.body.value("user", nlohmann::json::object());
-  if (user.value("deleted", false)) return std::string("That account is deactivated.");
-  if (user.value("is_bot", false)) return std::string("That's a bot, not a person.");
+  if (who.user->deleted) return std::string("That account is deactivated.");
+  if (who.user->is_bot) return std::string("That's a bot, not a person.");
   return std::nullopt;
 }
 

@@ -1,5 +1,7 @@
 #include "commands/sixmonths.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "bot/slack/mrkdwn.hpp"
@@ -116,7 +118,12 @@ Reply answer(Services& services, const BlockAction& action) {
 
 void register_sixmonths(EnvelopeRouter::Routes routes, Services& services) {
   routes.command("/sixmonths", [](const SlashCommand& command) {
-    const std::string decision = trimmed(command.text);
+    // Control characters would only grow the buttons' value (JSON writes
+    // each as six), past what Slack keeps; a decision has no need of them.
+    std::string decision = trimmed(command.text);
+    std::replace_if(
+        decision.begin(), decision.end(),
+        [](char c) { return static_cast<unsigned char>(c) < 0x20; }, ' ');
     if (decision.empty() || decision == "help") return Reply::with(sixmonths_help());
     if (mrkdwn::char_count(decision) > kDecisionLimit) {
       return Reply::with(

@@ -34,7 +34,7 @@ struct SlackBot::Parts {
         slack(bot_api),
         core(config, library, store, slack, clock),
         client(
-            config.socket_mode, [this] { return open_ticket(); }, core.dispatcher()) {}
+            config.socket_mode, [this] { return open_ticket(); }, core.dispatcher(), clock) {}
 
   ConnectionTicket open_ticket() {
     ConnectionTicket ticket;

@@ -371,7 +371,7 @@ void submit_view(ConsoleTransport& transport, ConsoleWorkspace& workspace,
   if (!view.block_id.empty()) {
     values[view.block_id][view.action_id] = {{"type", "plain_text_input"}, {"value", text}};
   }
-  submission.state_values = values;
+  submission.form = FormValues::from_json(values);
   const auto response = transport.deliver("interactive", submission);
   if (response && response->value("response_action", "") == "errors") {
     const nlohmann::json errors = response->value("errors", nlohmann::json::object());

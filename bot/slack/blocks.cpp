@@ -1,9 +1,9 @@
 #include "bot/slack/blocks.hpp"
 
-#include "bot/slack/mrkdwn.hpp"
-
 #include <algorithm>
 #include <stdexcept>
+
+#include "bot/slack/mrkdwn.hpp"
 
 namespace ff::blocks {
 
@@ -45,7 +45,15 @@ json button(std::string_view plain_text, std::string_view action_id, std::string
               {"text", mrkdwn::truncate(plain_text, Limits::kButtonText)},
               {"emoji", true}}},
             {"action_id", mrkdwn::truncate(action_id, Limits::kActionId)},
-            {"value", mrkdwn::truncate(value, Limits::kButtonValue)}};
+            {"value", std::string(value)}};
+  // A cut value would be a different value (half a JSON object, another
+  // id): refuse it, so a test that builds the message finds it. State that
+  // does not fit belongs in the store, with its id in the value.
+  if (mrkdwn::char_count(value) > Limits::kButtonValue) {
+    throw std::length_error("button " + std::string(action_id) + ": value of " +
+                            std::to_string(mrkdwn::char_count(value)) +
+                            " characters, over Slack's " + std::to_string(Limits::kButtonValue));
+  }
   if (style == ButtonStyle::kPrimary) b["style"] = "primary";
   if (style == ButtonStyle::kDanger) b["style"] = "danger";
   return b;

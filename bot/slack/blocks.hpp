@@ -35,6 +35,8 @@ nlohmann::json section(std::string_view mrkdwn_text);
 nlohmann::json header(std::string_view plain_text);
 nlohmann::json context(const std::vector<std::string>& mrkdwn_texts);
 nlohmann::json divider();
+// Throws std::length_error when `value` is longer than Slack keeps: a value
+// is never cut, since a cut one would be another value.
 nlohmann::json button(std::string_view plain_text, std::string_view action_id,
                       std::string_view value, ButtonStyle style = ButtonStyle::kDefault);
 nlohmann::json actions(std::string_view block_id, std::vector<nlohmann::json> buttons);

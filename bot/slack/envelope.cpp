@@ -98,7 +98,7 @@ ViewSubmission parse_view(const json& p, bool closed) {
   v.private_metadata = optional_string(view, "private_metadata");
   if (const auto state = view.find("state"); state != view.end() && state->is_object()) {
     if (const auto values = state->find("values"); values != state->end() && values->is_object()) {
-      v.state_values = *values;
+      v.form = FormValues::from_json(*values);
     }
   }
   return v;
@@ -302,6 +302,54 @@ std::string person_of(const Request& request) {
   };
   const auto [team, user] = std::visit(Person{}, request);
   return user.empty() ? std::string() : team + ":" + user;
+}
+
+FormValues FormValues::from_json(const nlohmann::json& values) {
+  FormValues form;
+  if (!values.is_object()) return form;
+  for (const auto& [block_id, actions] : values.items()) {
+    if (!actions.is_object()) continue;
+    for (const auto& [action_id, input] : actions.items()) {
+      if (!input.is_object()) continue;
+      FormField field;
+      field.type = input.value("type", "");
+      if (const auto v = input.find("value"); v != input.end() && v->is_string()) {
+        field.text = v->get<std::string>();
+      }
+      if (const auto u = input.find("selected_user"); u != input.end() && u->is_string()) {
+        field.selected_user = u->get<std::string>();
+      }
+      if (const auto o = input.find("selected_options"); o != input.end() && o->is_array()) {
+        for (const auto& option : *o) {
+          if (option.is_object() && option.contains("value") && option["value"].is_string()) {
+            field.selected_options.push_back(option["value"].get<std::string>());
+          }
+        }
+      }
+      form.fields_[{block_id, action_id}] = std::move(field);
+    }
+  }
+  return form;
+}
+
+const FormField* FormValues::field(std::string_view block_id, std::string_view action_id) const {
+  const auto it = fields_.find(std::pair{std::string(block_id), std::string(action_id)});
+  return it == fields_.end() ? nullptr : &it->second;
+}
+
+std::string FormValues::text(std::string_view block_id, std::string_view action_id) const {
+  const FormField* f = field(block_id, action_id);
+  return f ? f->text : std::string();
+}
+
+std::string FormValues::selected_user(std::string_view block_id, std::string_view action_id) const {
+  const FormField* f = field(block_id, action_id);
+  return f ? f->selected_user : std::string();
+}
+
+bool FormValues::any_selected(std::string_view block_id, std::string_view action_id) const {
+  const FormField* f = field(block_id, action_id);
+  return f != nullptr && !f->selected_options.empty();
 }
 
 }  // namespace ff

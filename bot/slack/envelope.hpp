@@ -1,9 +1,13 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 // The typed requests Slack delivers over Socket Mode, parsed and validated
 // once at the edge. Nothing past this file walks Slack's raw JSON.
@@ -36,6 +40,30 @@ struct BlockAction {
   std::string container_type;  // "message", "view", "message_attachment"
 };
 
+// What a person entered in a form: view.state.values, one field per input
+// (block_id, action_id), read once here so no handler walks the JSON.
+struct FormField {
+  std::string type;                           // plain_text_input, users_select, checkboxes…
+  std::string text;                           // plain_text_input's value
+  std::string selected_user;                  // users_select
+  std::vector<std::string> selected_options;  // checkboxes: the chosen options' values
+};
+
+class FormValues {
+ public:
+  // Slack's state.values object. Inputs of an unexpected shape are left
+  // out (a handler then sees an empty field), never a crash.
+  static FormValues from_json(const nlohmann::json& values);
+
+  const FormField* field(std::string_view block_id, std::string_view action_id) const;
+  std::string text(std::string_view block_id, std::string_view action_id) const;
+  std::string selected_user(std::string_view block_id, std::string_view action_id) const;
+  bool any_selected(std::string_view block_id, std::string_view action_id) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, FormField, std::less<>> fields_;
+};
+
 struct ViewSubmission {
   bool closed = false;  // view_closed rather than view_submission
   std::string team_id;
@@ -43,7 +71,7 @@ struct ViewSubmission {
   std::string view_id;
   std::string callback_id;
   std::string private_metadata;
-  nlohmann::json state_values = nlohmann::json::object();
+  FormValues form;
 };
 
 // Global shortcuts ("shortcut") and message shortcuts ("message_action").

@@ -1,8 +1,10 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "bot/slack/blocks.hpp"
 
@@ -34,6 +36,26 @@ struct ApiResult {
   }
 };
 
+// A person as users.info describes them, read once from the answer.
+struct SlackUser {
+  std::string id;
+  std::string name;
+  std::string time_zone = "UTC";  // tz, an IANA name
+  int tz_offset = 0;              // seconds east of UTC, now
+  bool deleted = false;
+  bool is_bot = false;
+
+  // The answer's "user" object; nullopt when it has no id.
+  static std::optional<SlackUser> from_json(const nlohmann::json& user);
+};
+
+// users.info's outcome: the person, or why not (result.error is
+// user_not_found for nobody, else Slack could not be asked).
+struct UserLookup {
+  ApiResult result;
+  std::optional<SlackUser> user;
+};
+
 // What handlers may ask of Slack. Slack mode implements it with the Web API,
 // console mode by printing to the terminal; handlers cannot tell which.
 class SlackApi {
@@ -55,6 +77,9 @@ class SlackApi {
   virtual ApiResult user_info(std::string_view user_id) = 0;
   // views.open with a trigger_id from a command, a button or a shortcut.
   virtual ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) = 0;
+
+  // users.info, typed: what handlers use.
+  UserLookup look_up_user(std::string_view user_id);
 };
 
 }  // namespace ff

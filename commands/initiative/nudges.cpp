@@ -167,9 +167,7 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services) {
     };
     if (const auto* why = std::get_if<std::string>(&nudge)) return error(*why);
     const auto& n = std::get<NudgeValue>(nudge);
-    const std::string nit = trimmed(view.state_values.value("nit_text", nlohmann::json::object())
-                                        .value("text", nlohmann::json::object())
-                                        .value("value", ""));
+    const std::string nit = trimmed(view.form.text("nit_text", "text"));
     if (nit.empty()) return error("Write the nit, or close this and press Endorse.");
     try {
       const auto initiative = services.initiatives.initiative(n.initiative);

@@ -14,18 +14,19 @@ std::string time_zone_of(Services& services, const std::string& user) {
   try {
     cached = services.profiles.profile(user);
   } catch (const store::StoreError&) {
+    // Without the cache, Slack is asked.
   }
   if (cached && services.clock.now() - cached->fetched_at < kFreshFor) return cached->time_zone;
-  const ApiResult who = services.slack.user_info(user);
-  if (!who.ok) return cached ? cached->time_zone : "UTC";
-  const auto person = who.body.value("user", nlohmann::json::object());
-  const std::string zone = person.value("tz", "UTC");
+  const UserLookup who = services.slack.look_up_user(user);
+  if (!who.user) return cached ? cached->time_zone : "UTC";
+  const SlackUser& person = *who.user;
   try {
     services.profiles.put_profile(
-        {user, zone, person.value("tz_offset", 0), person.value("name", ""), services.clock.now()});
+        {user, person.time_zone, person.tz_offset, person.name, services.clock.now()});
   } catch (const store::StoreError&) {
+    // The zone is used now all the same; the cache is filled next time.
   }
-  return zone;
+  return person.time_zone;
 }
 
 void schedule_reminders(Services& services, const store::Initiative& i, const std::string& person) {

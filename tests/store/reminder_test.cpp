@@ -331,7 +331,16 @@ TEST_CASE_METHOD(Office,
   // Every post rate limited for longer than a form stays open: the note to
   // the owner, then the nit itself.
   slack.queue_method_faults("chat.postMessage", std::vector<Fault>(6, Fault{429, "", 2}));
-  const auto sent = submit_nit(c, "Name a DRI?");
+  const auto posts_before = slack.calls("chat.postMessage").size();
+  const std::string envelope = slack.send_view_submission(
+      c, "nudge_nit_modal", R"({"i":1,"u":"U0BOB"})",
+      {{"nit_text", {{"text", {{"type", "plain_text_input"}, {"value", "Name a DRI?"}}}}}},
+      "U0BOB");
+  // The handler is at its first post, so the form's deadline is running:
+  // move the clock past it, and the form closes without the handler.
+  REQUIRE(slack.wait_for_calls("chat.postMessage", posts_before + 1, 5s));
+  clock.advance(test_config(slack).socket_mode.view_ack_deadline);
+  const auto sent = slack.wait_for_ack(envelope, 5s);
   REQUIRE(sent);
   CHECK_FALSE(sent->contains("payload"));  // closed at the deadline
   CHECK(wait_for_post_to("U0BOB", "closed before I could finish it"));

@@ -43,10 +43,18 @@ TEST_CASE("builders keep text within Slack's limits") {
   const auto section = blocks::section(long_text);
   CHECK(mrkdwn::char_count(section["text"]["text"].get<std::string>()) ==
         blocks::Limits::kSectionText);
-  const auto button = blocks::button(std::string(100, 'b'), "act", std::string(3000, 'v'));
+  const auto button = blocks::button(std::string(100, 'b'), "act", std::string(2000, 'v'));
   CHECK(mrkdwn::char_count(button["text"]["text"].get<std::string>()) ==
         blocks::Limits::kButtonText);
-  CHECK(button["value"].get<std::string>().size() <= blocks::Limits::kButtonValue + 3);
+  CHECK(button["value"].get<std::string>().size() == blocks::Limits::kButtonValue);
+}
+
+TEST_CASE("a button value Slack would not keep whole is refused, never cut") {
+  // 2,000 characters of two bytes each are still within the limit.
+  std::string accents;
+  for (int i = 0; i < 2000; ++i) accents += "\u00e9";
+  CHECK_NOTHROW(blocks::button("ok", "act", accents));
+  CHECK_THROWS_AS(blocks::button("too long", "act", std::string(2001, 'v')), std::length_error);
 }
 
 TEST_CASE("a message never holds more than 50 blocks") {

@@ -176,3 +176,15 @@ TEST_CASE("console: a failing handler is answered by the dispatcher, as in Slack
   const std::string out = s.run("/coach stats\n");
   CHECK(out.find("I can't reach my database right now") != std::string::npos);
 }
+
+TEST_CASE("console: the longest decision, of the characters JSON escapes, still gets its buttons") {
+  ConsoleSession s;
+  // Quotes double in the buttons' JSON value, control characters would
+  // grow sixfold: the value must stay whole within Slack's 2,000.
+  std::string decision(250, '"');
+  for (int i = 0; i < 250; ++i) decision += '\x01';
+  const std::string out = s.run("/sixmonths " + decision + "\n1\n");
+  CHECK(out.find("Will this matter to you in six months?") != std::string::npos);
+  CHECK(out.find("It matters to you, so lead it.") != std::string::npos);
+  CHECK(out.find("Sorry, something went wrong") == std::string::npos);
+}

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/slack/envelope.hpp"
+#include "bot/slack/slack_api.hpp"
 
 using namespace ff;
 
@@ -51,7 +52,8 @@ TEST_CASE("block_actions, views, shortcuts and events are typed") {
     "user":{"id":"U1"},"view":{"id":"V1","callback_id":"nit_modal","private_metadata":"m","state":{"values":{"b":{"a":{"value":"x"}}}}}}})");
   const auto& view = std::get<ViewSubmission>(std::get<Envelope>(frame).request);
   CHECK(view.callback_id == "nit_modal");
-  CHECK(view.state_values["b"]["a"]["value"] == "x");
+  CHECK(view.form.text("b", "a") == "x");
+  CHECK(view.form.text("b", "missing").empty());
 
   frame = parse_frame(
       R"({"envelope_id":"e4","type":"events_api","retry_attempt":1,"retry_reason":"timeout",
@@ -112,4 +114,42 @@ TEST_CASE("a frame that does not parse is acked when its envelope id can be read
   REQUIRE(std::get_if<MalformedFrame>(&odd) != nullptr);
   CHECK(std::get<MalformedFrame>(odd).envelope_id.empty());
   CHECK(std::get<MalformedFrame>(parse_frame("{not json")).envelope_id.empty());
+}
+
+TEST_CASE("form values are read once into types, and odd shapes are left out, not fatal") {
+  const auto form = FormValues::from_json(nlohmann::json::parse(R"({
+    "nit_to": {"user": {"type": "users_select", "selected_user": "U0SAM"}},
+    "nit_text": {"text": {"type": "plain_text_input", "value": "lead with the decision"}},
+    "nit_blocking": {"blocking": {"type": "checkboxes",
+                                  "selected_options": [{"value": "blocking"}, 7, {"value": 3}]}},
+    "odd": {"a": "not an object", "b": {"value": 12, "selected_user": null}},
+    "odder": []
+  })"));
+  CHECK(form.selected_user("nit_to", "user") == "U0SAM");
+  CHECK(form.text("nit_text", "text") == "lead with the decision");
+  REQUIRE(form.field("nit_blocking", "blocking"));
+  CHECK(form.field("nit_blocking", "blocking")->selected_options ==
+        std::vector<std::string>{"blocking"});
+  CHECK(form.any_selected("nit_blocking", "blocking"));
+  CHECK_FALSE(form.any_selected("nit_text", "text"));
+  CHECK(form.field("odd", "a") == nullptr);
+  REQUIRE(form.field("odd", "b"));
+  CHECK(form.text("odd", "b").empty());
+  CHECK(FormValues::from_json(nlohmann::json::array()).field("x", "y") == nullptr);
+}
+
+TEST_CASE("a users.info answer is read once into a SlackUser") {
+  const auto alex = SlackUser::from_json(nlohmann::json::parse(
+      R"({"id":"U0ALEX","name":"alex","tz":"Europe/Berlin","tz_offset":3600,"is_bot":false})"));
+  REQUIRE(alex);
+  CHECK(alex->time_zone == "Europe/Berlin");
+  CHECK(alex->tz_offset == 3600);
+  CHECK_FALSE(alex->deleted);
+  const auto odd = SlackUser::from_json(
+      nlohmann::json::parse(R"({"id":"U0ODD","tz":5,"tz_offset":99999999,"deleted":"yes"})"));
+  REQUIRE(odd);
+  CHECK(odd->time_zone == "UTC");
+  CHECK(odd->tz_offset == 0);
+  CHECK_FALSE(odd->deleted);
+  CHECK_FALSE(SlackUser::from_json(nlohmann::json::parse(R"({"name":"no id"})")));
 }

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -18,24 +20,109 @@ std::string made_up_owner() {
          std::to_string(random() % 100000);
 }
 
+// The jobs of one claimed batch that this instance still holds, and the
+// renewal of their leases: all of them in one statement, whenever the last
+// renewal is a third of a lease old. A younger renewal already proves that
+// nobody else can have taken a job over, so starting or finishing a job
+// costs a write only when the leases need one.
+class HeldLeases {
+ public:
+  HeldLeases(store::JobStore& jobs, const Clock& clock, const std::string& owner,
+             std::chrono::milliseconds lease, const std::vector<store::Job>& claimed,
+             std::chrono::steady_clock::time_point claimed_at)
+      : jobs_(jobs),
+        clock_(clock),
+        owner_(owner),
+        lease_(lease),
+        every_(std::max(lease / 3, std::chrono::milliseconds{1})),
+        renewed_(claimed_at) {
+    for (const auto& job : claimed) held_.insert(job.id);
+  }
+
+  // Throws StoreError when the database cannot be reached.
+  void renew_if_due() {
+    // One renewal at a time: a thread that waited here finds the leases
+    // fresh and goes on without writing.
+    std::lock_guard renewing(renew_mutex_);
+    const auto started = clock_.steady_now();
+    std::vector<std::int64_t> ids;
+    {
+      std::lock_guard lock(mutex_);
+      if (started - renewed_ < every_ || held_.empty()) return;
+      ids.assign(held_.begin(), held_.end());
+    }
+    const auto kept = jobs_.renew_leases(ids, owner_, clock_.now() + lease_);
+    const std::set<std::int64_t> still(kept.begin(), kept.end());
+    std::lock_guard lock(mutex_);
+    renewed_ = started;
+    for (const auto id : ids) {
+      // Jobs that finished since the snapshot are gone already.
+      if (still.count(id) == 0 && held_.erase(id) == 1) {
+        spdlog::warn("job {}: its lease ran out and another instance took it over", id);
+      }
+    }
+  }
+
+  bool holds(std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    return held_.count(id) == 1;
+  }
+
+  void release(std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    held_.erase(id);
+  }
+
+  std::chrono::steady_clock::time_point next_renewal() {
+    std::lock_guard lock(mutex_);
+    return renewed_ + every_;
+  }
+
+ private:
+  store::JobStore& jobs_;
+  const Clock& clock_;
+  const std::string& owner_;
+  const std::chrono::milliseconds lease_;
+  const std::chrono::milliseconds every_;
+  std::mutex renew_mutex_;
+  std::mutex mutex_;
+  std::set<std::int64_t> held_;
+  std::chrono::steady_clock::time_point renewed_;
+};
+
 class ClaimedJob final : public JobControl {
  public:
   ClaimedJob(store::JobStore& jobs, const store::Job& job, const std::string& owner)
       : jobs_(jobs), job_(job), owner_(owner) {}
   bool begin_effect() override {
-    started_ = jobs_.mark_started(job_.id, owner_);
-    if (!started_)
-      spdlog::warn("job {} ({}) was taken over before it ran; not running it", job_.id, job_.kind);
-    return started_;
+    const bool started = jobs_.mark_started(job_.id, owner_);
+    if (!started) taken_over();
+    started_ = started_ || started;
+    return started;
+  }
+  bool begin_effect_and_schedule(const store::NewJob& successor) override {
+    const bool started = jobs_.mark_started_and_schedule(job_.id, owner_, successor).started;
+    if (!started) taken_over();
+    started_ = started_ || started;
+    return started;
   }
   bool started() const { return started_; }
 
  private:
+  void taken_over() const {
+    spdlog::warn("job {} ({}) was taken over before it ran; not running it", job_.id, job_.kind);
+  }
+
   store::JobStore& jobs_;
   const store::Job& job_;
   const std::string& owner_;
   bool started_ = false;
 };
+
+// While a batch runs, run_due's own thread wakes at least this often (in
+// real time) to look at the clock: an injected clock may be moved without
+// any job starting or finishing.
+constexpr std::chrono::milliseconds kLongestNap{200};
 
 }  // namespace
 
@@ -67,7 +154,9 @@ int JobScheduler::run_due() {
           recovered.abandoned);
     }
     for (;;) {
-      const auto claimed =
+      // Before claiming, so the first renewal is early rather than late.
+      const auto claimed_at = clock_.steady_now();
+      auto claimed =
           jobs_.claim_due(clock_.now(), options_.batch_size, options_.lease, options_.owner);
       for (const auto& job : claimed.missed) {
         ++counters_.missed;
@@ -76,11 +165,9 @@ int JobScheduler::run_due() {
             "window, so skipped",
             job.id, job.kind, store::to_millis(job.due));
       }
-      for (const auto& job : claimed.due) {
-        run(job);
-        ++ran;
-      }
-      if (static_cast<int>(claimed.due.size() + claimed.missed.size()) < options_.batch_size) break;
+      const auto found = claimed.due.size() + claimed.missed.size();
+      run_batch(std::move(claimed.due), claimed_at, ran);
+      if (static_cast<int>(found) < options_.batch_size) break;
     }
   } catch (const store::StoreError& error) {
     ++counters_.store_errors;
@@ -100,6 +187,118 @@ JobOutcome outcome_of_post(const ApiResult& result, const store::Job& job) {
   const auto wait = std::min(std::chrono::milliseconds{30000} * (1 << doublings),
                              std::chrono::milliseconds{15 * 60 * 1000});
   return JobOutcome::retry_nothing_done("Slack: " + result.error, wait);
+}
+
+// The state one batch's workers share with run_due's thread, which waits
+// for them and keeps the leases alive.
+class JobScheduler::Batch {
+ public:
+  Batch(JobScheduler& scheduler, std::vector<store::Job> jobs,
+        std::chrono::steady_clock::time_point claimed_at)
+      : scheduler_(scheduler),
+        jobs_(std::move(jobs)),
+        leases_(scheduler.jobs_, scheduler.clock_, scheduler.options_.owner,
+                scheduler.options_.lease, jobs_, claimed_at) {}
+
+  // Adds to `ran` how many jobs ran; throws the first StoreError once every
+  // worker has stopped.
+  void run(int& ran) {
+    const auto threads = std::min<std::size_t>(
+        static_cast<std::size_t>(std::max(scheduler_.options_.workers, 1)), jobs_.size());
+    std::vector<std::thread> workers;
+    workers.reserve(threads);
+    for (std::size_t i = 0; i < threads; ++i) workers.emplace_back([this] { work(); });
+    keep_leases(threads);
+    for (auto& worker : workers) worker.join();
+    ran += ran_;
+    if (error_) throw store::StoreError(*error_);
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      const store::Job* job = nullptr;
+      {
+        std::lock_guard lock(mutex_);
+        if (error_ || next_ == jobs_.size()) break;
+        job = &jobs_[next_++];
+      }
+      try {
+        leases_.renew_if_due();
+        if (!leases_.holds(job->id)) {
+          spdlog::warn("job {} ({}): lost its lease while queued; not running it", job->id,
+                       job->kind);
+          continue;
+        }
+        scheduler_.run(*job);
+        leases_.release(job->id);
+        {
+          std::lock_guard lock(mutex_);
+          ++ran_;
+        }
+        changed_.notify_all();
+        leases_.renew_if_due();
+      } catch (const store::StoreError& error) {
+        stop(error.what());
+      } catch (const std::exception& error) {
+        // Not the handler's (run() turns those into a failed job): a bug in
+        // the store layer. Stop the pass as for a store error; the leases
+        // bring the jobs back.
+        spdlog::error("scheduler: job {} ({}): {}", job->id, job->kind, error.what());
+        stop(error.what());
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++stopped_;
+    }
+    changed_.notify_all();
+  }
+
+  // Renews the leases at least every third of a lease until every worker
+  // has stopped, waking early whenever a job finishes.
+  void keep_leases(std::size_t threads) {
+    std::unique_lock lock(mutex_);
+    while (stopped_ < threads) {
+      const auto until_due = leases_.next_renewal() - scheduler_.clock_.steady_now();
+      const auto nap = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(until_due),
+                                  std::chrono::milliseconds{1}, kLongestNap);
+      changed_.wait_for(lock, nap);
+      if (error_ || stopped_ == threads) continue;
+      lock.unlock();
+      try {
+        leases_.renew_if_due();
+      } catch (const store::StoreError& error) {
+        stop(error.what());
+      }
+      lock.lock();
+    }
+  }
+
+  void stop(const std::string& why) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!error_) error_ = why;
+    }
+    changed_.notify_all();
+  }
+
+  JobScheduler& scheduler_;
+  const std::vector<store::Job> jobs_;
+  HeldLeases leases_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::size_t next_ = 0;
+  std::size_t stopped_ = 0;
+  int ran_ = 0;
+  std::optional<std::string> error_;
+};
+
+void JobScheduler::run_batch(std::vector<store::Job> jobs,
+                             std::chrono::steady_clock::time_point claimed, int& ran) {
+  if (jobs.empty()) return;
+  Batch batch(*this, std::move(jobs), claimed);
+  batch.run(ran);
 }
 
 void JobScheduler::run(const store::Job& job) {

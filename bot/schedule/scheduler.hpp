@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bot/clock.hpp"
 #include "bot/slack/slack_api.hpp"
@@ -43,6 +44,12 @@ class JobControl {
  public:
   virtual ~JobControl() = default;
   virtual bool begin_effect() = 0;
+  // begin_effect() that also schedules the job's next occurrence in the same
+  // transaction (a recurring nudge): true when both happened, or when the
+  // effect began and a live job already holds the successor's unique key;
+  // false when this instance no longer holds the job, and then neither
+  // happened.
+  virtual bool begin_effect_and_schedule(const store::NewJob& successor) = 0;
 };
 
 using JobHandler = std::function<JobOutcome(const store::Job&, JobControl&)>;
@@ -57,6 +64,9 @@ struct SchedulerOptions {
   std::chrono::milliseconds poll_interval{1000};  // how soon other instances' jobs are seen
   std::chrono::milliseconds lease{60000};         // how long a claimed job is ours
   int batch_size = 100;
+  // Threads that run a claimed batch's jobs side by side, so one slow Slack
+  // call does not hold up the rest of the batch.
+  int workers = 2;
   std::string owner;  // this instance's name in the jobs table; made up when empty
 };
 
@@ -72,8 +82,11 @@ struct SchedulerCounters {
 
 // Runs durable jobs when they fall due. Jobs live in the JobStore, not in
 // memory: each pass claims the next due batch through an index, so a million
-// pending jobs cost the scheduler nothing until they are due. Time comes
-// from the injected clock; tests call run_due() after moving it.
+// pending jobs cost the scheduler nothing until they are due. A batch runs on
+// `workers` threads, and the leases of its jobs (queued or running) are
+// renewed while this instance holds them, so another instance never takes
+// over a job only because the batch ahead of it was slow. Time comes from the
+// injected clock; tests call run_due() after moving it.
 class JobScheduler {
  public:
   JobScheduler(store::JobStore& jobs, const Clock& clock, SchedulerOptions options);
@@ -82,7 +95,8 @@ class JobScheduler {
   void handle(const std::string& kind, JobHandler handler);
 
   // One pass: recover jobs of vanished instances, then claim and run due
-  // jobs in batches until none is due. Returns how many handlers ran.
+  // jobs in batches until none is due. Returns, once they have finished, how
+  // many of the claimed jobs it ran (a job whose lease was lost is not run).
   int run_due();
 
   // A background thread that calls run_due() when the next job falls due,
@@ -96,6 +110,9 @@ class JobScheduler {
   const SchedulerCounters& counters() const { return counters_; }
 
  private:
+  class Batch;
+  void run_batch(std::vector<store::Job> jobs, std::chrono::steady_clock::time_point claimed,
+                 int& ran);
   void run(const store::Job& job);
   void loop();
 

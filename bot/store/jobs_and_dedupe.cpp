@@ -1,4 +1,6 @@
 // The SQL of the platform's own state: durable jobs and processed envelope ids.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "bot/store/stores.hpp"
@@ -27,24 +29,38 @@ Job job_from(const SqlRow& row) {
   return job;
 }
 
+// The new job's id; nullopt when a live job already holds its unique key.
+std::optional<std::int64_t> insert_job(SqlSession& s, const NewJob& job, TimePoint created) {
+  const SqlResult r = s.run(
+      "INSERT INTO jobs (kind, payload, due_at, grace_until, delivery, state, unique_key, "
+      "subject_user, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) "
+      "ON CONFLICT (unique_key) DO NOTHING RETURNING id",
+      {job.kind, job.payload.dump(), to_millis(job.due), to_millis(job.due + job.grace),
+       delivery_name(job.delivery),
+       job.unique_key.empty() ? SqlValue{nullptr} : SqlValue{job.unique_key},
+       job.subject_user.empty() ? SqlValue{nullptr} : SqlValue{job.subject_user},
+       to_millis(created)});
+  if (r.rows.empty()) return std::nullopt;
+  return r.rows.front().integer(0);
+}
+
+// Statements are prepared once per connection and cached by their text, so
+// id lists are padded to a few fixed lengths (repeating the last id) rather
+// than giving every batch size a statement of its own.
+constexpr std::size_t kLongestIdList = 128;
+
+std::size_t padded_length(std::size_t ids) {
+  std::size_t length = 1;
+  while (length < ids) length *= 2;
+  return length;
+}
+
 class SqlJobStore final : public JobStore {
  public:
-  explicit SqlJobStore(Database& database) : db_(database) {}
+  SqlJobStore(Database& database, const Clock& clock) : db_(database), clock_(clock) {}
 
   std::optional<std::int64_t> schedule(const NewJob& job) override {
-    return db_.read([&](SqlSession& s) -> std::optional<std::int64_t> {
-      const SqlResult r = s.run(
-          "INSERT INTO jobs (kind, payload, due_at, grace_until, delivery, state, unique_key, "
-          "subject_user, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) "
-          "ON CONFLICT (unique_key) DO NOTHING RETURNING id",
-          {job.kind, job.payload.dump(), to_millis(job.due), to_millis(job.due + job.grace),
-           delivery_name(job.delivery),
-           job.unique_key.empty() ? SqlValue{nullptr} : SqlValue{job.unique_key},
-           job.subject_user.empty() ? SqlValue{nullptr} : SqlValue{job.subject_user},
-           to_millis(std::chrono::system_clock::now())});
-      if (r.rows.empty()) return std::nullopt;
-      return r.rows.front().integer(0);
-    });
+    return db_.read([&](SqlSession& s) { return insert_job(s, job, clock_.now()); });
   }
 
   bool cancel(std::int64_t id) override {
@@ -52,7 +68,7 @@ class SqlJobStore final : public JobStore {
       return s.run(
                   "UPDATE jobs SET state = 'cancelled', unique_key = NULL, finished_at = $2 "
                   "WHERE id = $1 AND state = 'pending'",
-                  {id, to_millis(std::chrono::system_clock::now())})
+                  {id, to_millis(clock_.now())})
                  .affected == 1;
     });
   }
@@ -62,7 +78,7 @@ class SqlJobStore final : public JobStore {
       return s.run(
                   "UPDATE jobs SET state = 'cancelled', unique_key = NULL, finished_at = $2 "
                   "WHERE unique_key = $1 AND state = 'pending'",
-                  {unique_key, to_millis(std::chrono::system_clock::now())})
+                  {unique_key, to_millis(clock_.now())})
                  .affected == 1;
     });
   }
@@ -75,8 +91,7 @@ class SqlJobStore final : public JobStore {
               "UPDATE jobs SET state = 'cancelled', unique_key = NULL, finished_at = $3 "
               "WHERE state = 'pending' AND unique_key IS NOT NULL "
               "AND substr(unique_key, 1, $2) = $1",
-              {prefix, static_cast<std::int64_t>(prefix.size()),
-               to_millis(std::chrono::system_clock::now())})
+              {prefix, static_cast<std::int64_t>(prefix.size()), to_millis(clock_.now())})
           .affected;
     });
   }
@@ -125,6 +140,49 @@ class SqlJobStore final : public JobStore {
     });
   }
 
+  StartedWithSuccessor mark_started_and_schedule(std::int64_t id, const std::string& owner,
+                                                 const NewJob& successor) override {
+    const TimePoint now = clock_.now();
+    return db_.read([&](SqlSession& s) {
+      StartedWithSuccessor result;
+      // A shared key passes to the successor, which would otherwise collide
+      // with the started job still holding it.
+      result.started =
+          s.run(
+               "UPDATE jobs SET state = 'started', unique_key = CASE WHEN unique_key = $3 THEN "
+               "NULL ELSE unique_key END WHERE id = $1 AND owner = $2 AND state = 'claimed'",
+               {id, owner,
+                successor.unique_key.empty() ? SqlValue{nullptr} : SqlValue{successor.unique_key}})
+              .affected == 1;
+      if (result.started) result.successor = insert_job(s, successor, now);
+      return result;
+    });
+  }
+
+  std::vector<std::int64_t> renew_leases(const std::vector<std::int64_t>& ids,
+                                         const std::string& owner, TimePoint until) override {
+    std::vector<std::int64_t> held;
+    if (ids.empty()) return held;
+    db_.transact([&](SqlSession& s) {
+      held.clear();  // a retried transaction starts again
+      for (std::size_t from = 0; from < ids.size(); from += kLongestIdList) {
+        const std::size_t count = std::min(kLongestIdList, ids.size() - from);
+        const std::size_t length = padded_length(count);
+        std::string sql =
+            "UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND state IN ('claimed', "
+            "'started') AND id IN (";
+        std::vector<SqlValue> params{to_millis(until), owner};
+        for (std::size_t i = 0; i < length; ++i) {
+          sql += (i == 0 ? "$" : ", $") + std::to_string(i + 3);
+          params.emplace_back(ids[from + std::min(i, count - 1)]);
+        }
+        sql += ") RETURNING id";
+        for (const auto& row : s.run(sql, params).rows) held.push_back(row.integer(0));
+      }
+    });
+    return held;
+  }
+
   void finish(std::int64_t id, const std::string& owner, const std::string& state,
               const std::string& error, TimePoint now) override {
     db_.transact([&](SqlSession& s) {
@@ -157,10 +215,15 @@ class SqlJobStore final : public JobStore {
                "WHERE state = 'started' AND delivery = 'at_most_once' AND lease_until < $1",
                {at})
               .affected;
+      // Never a started at-most-once job, even one the statement above did
+      // not see: on PostgreSQL each statement reads afresh, so a job whose
+      // sending began between the two would otherwise be sent again. The
+      // next pass abandons it.
       recovered.requeued =
           s.run(
                "UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL "
-               "WHERE state IN ('claimed', 'started') AND lease_until < $1",
+               "WHERE (state = 'claimed' OR (state = 'started' AND delivery = 'at_least_once')) "
+               "AND lease_until < $1",
                {at})
               .affected;
       return recovered;
@@ -197,12 +260,13 @@ class SqlJobStore final : public JobStore {
 
  private:
   Database& db_;
+  const Clock& clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<JobStore> make_sql_job_store(Database& database) {
-  return std::make_unique<SqlJobStore>(database);
+std::unique_ptr<JobStore> make_sql_job_store(Database& database, const Clock& clock) {
+  return std::make_unique<SqlJobStore>(database, clock);
 }
 
 // ---- dedupe ----

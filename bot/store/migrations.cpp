@@ -230,6 +230,10 @@ int schema_version(Database& database) {
 }
 
 void migrate(Database& database, int target) {
+  migrate(database, SystemClock::instance(), target);
+}
+
+void migrate(Database& database, const Clock& clock, int target) {
   if (target < 0) target = latest_schema_version();
   // Look before writing anything, so a newer schema is refused untouched.
   const int found = schema_version(database);
@@ -252,8 +256,7 @@ void migrate(Database& database, int target) {
       session.run(
           "INSERT INTO schema_migrations (version, description, applied_at) "
           "VALUES ($1, $2, $3)",
-          {std::int64_t{step.version}, step.description,
-           to_millis(std::chrono::system_clock::now())});
+          {std::int64_t{step.version}, step.description, to_millis(clock.now())});
       spdlog::info("database {}: applied schema step {} ({})", database.describe(), step.version,
                    step.description);
     }

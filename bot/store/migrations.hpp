@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/clock.hpp"
 #include "bot/store/database.hpp"
 
 namespace ff::store {
@@ -27,5 +28,7 @@ int schema_version(Database& database);
 // a newer firstfollower is refused with DatabaseOpenError before anything
 // is written.
 void migrate(Database& database, int target = -1);
+// The same, with each step's applied_at read from `clock`.
+void migrate(Database& database, const Clock& clock, int target = -1);
 
 }  // namespace ff::store

@@ -8,14 +8,14 @@
 namespace ff::store {
 
 SqlStore::SqlStore(std::unique_ptr<Database> database, const Clock& clock)
-    : database_(std::move(database)), clock_(clock), jobs_(make_sql_job_store(*database_)) {}
+    : database_(std::move(database)), clock_(clock), jobs_(make_sql_job_store(*database_, clock)) {}
 
 SqlStore::~SqlStore() = default;
 
 std::unique_ptr<SqlStore> SqlStore::open(const std::string& url, const DatabaseOptions& options,
                                          const Clock& clock) {
   auto database = open_database(url, options);
-  migrate(*database);
+  migrate(*database, clock);
   return std::make_unique<SqlStore>(std::move(database), clock);
 }
 

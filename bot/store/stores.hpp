@@ -61,6 +61,14 @@ struct ClaimedJobs {
   std::vector<Job> missed;  // found past their grace window, marked skipped
 };
 
+// What mark_started_and_schedule did.
+struct StartedWithSuccessor {
+  bool started = false;  // false: the caller no longer holds the job, and nothing happened
+  // The successor's id; nullopt when a live job already holds its unique key
+  // (it was scheduled before), which still counts as started.
+  std::optional<std::int64_t> successor;
+};
+
 struct RecoveredLeases {
   std::int64_t requeued = 0;   // claimed or at-least-once jobs whose owner vanished
   std::int64_t abandoned = 0;  // at-most-once jobs that had started sending
@@ -85,6 +93,17 @@ class JobStore {
   // the caller no longer holds the job (its lease expired and it moved on):
   // then the caller must not act.
   virtual bool mark_started(std::int64_t id, const std::string& owner) = 0;
+  // mark_started and schedule(successor) in one transaction, so a recurring
+  // job never sends without its next occurrence, nor schedules one twice.
+  // When the successor shares the job's unique key the key passes to it:
+  // the started job can no longer be cancelled, the successor can.
+  virtual StartedWithSuccessor mark_started_and_schedule(std::int64_t id, const std::string& owner,
+                                                         const NewJob& successor) = 0;
+  // Extends to `until` the leases of those of `ids` that `owner` still holds
+  // (claimed or started) and returns them; the others were taken over or
+  // finished, and the caller must not run them.
+  virtual std::vector<std::int64_t> renew_leases(const std::vector<std::int64_t>& ids,
+                                                 const std::string& owner, TimePoint until) = 0;
   // state: "done", "failed" or "skipped".
   virtual void finish(std::int64_t id, const std::string& owner, const std::string& state,
                       const std::string& error, TimePoint now) = 0;
@@ -416,6 +435,7 @@ class SqlStore final : public ProcessedIdStore,
   std::unique_ptr<JobStore> jobs_;
 };
 
-std::unique_ptr<JobStore> make_sql_job_store(Database& database);
+// Times it records itself (created, cancelled) come from `clock`.
+std::unique_ptr<JobStore> make_sql_job_store(Database& database, const Clock& clock);
 
 }  // namespace ff::store

@@ -187,6 +187,12 @@ WHERE kind = 'endorse' AND NOT EXISTS (
              AND earlier.user_id < endorsements.user_id)));
 )sql";
 
+const char* const kDialogVersionSchema = R"sql(
+-- Each save of a dialog adds one, so a save from a stale read is refused;
+-- a session saved before counts as saved once.
+ALTER TABLE dialog_sessions ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -216,6 +222,7 @@ const std::vector<Migration>& migrations() {
       {3, "who drew each question", kFiguresSchema},
       {4, "channel leads and initiative nudges", kNudgeSchema},
       {5, "the first follower recorded with the endorsement", kFirstFollowerSchema},
+      {6, "a version on each dialog, for saves that do not overwrite", kDialogVersionSchema},
   };
   return all;
 }

@@ -52,22 +52,32 @@ bool SqlStore::remove_schedule(const std::string& subject_kind, const std::strin
   });
 }
 
-void SqlStore::put_dialog(const DialogSession& d) {
-  database_->transact([&](SqlSession& s) {
-    s.run(
-        "INSERT INTO dialog_sessions (user_id, script, step, answers, started_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE SET "
-        "script = excluded.script, step = excluded.step, answers = excluded.answers, "
-        "started_at = excluded.started_at, updated_at = excluded.updated_at",
-        {d.user_id, d.script, std::int64_t{d.step}, d.answers.dump(), to_millis(d.started_at),
-         to_millis(d.updated_at)});
+bool SqlStore::save_dialog(const DialogSession& d) {
+  return database_->read([&](SqlSession& s) {
+    if (d.version == 0) {
+      return s.run(
+                  "INSERT INTO dialog_sessions (user_id, script, step, answers, started_at, "
+                  "updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, 1) "
+                  "ON CONFLICT (user_id) DO NOTHING",
+                  {d.user_id, d.script, std::int64_t{d.step}, d.answers.dump(),
+                   to_millis(d.started_at), to_millis(d.updated_at)})
+                 .affected == 1;
+    }
+    return s.run(
+                "UPDATE dialog_sessions SET script = $2, step = $3, answers = $4, "
+                "started_at = $5, updated_at = $6, version = version + 1 "
+                "WHERE user_id = $1 AND version = $7",
+                {d.user_id, d.script, std::int64_t{d.step}, d.answers.dump(),
+                 to_millis(d.started_at), to_millis(d.updated_at), d.version})
+               .affected == 1;
   });
 }
 
 std::optional<DialogSession> SqlStore::dialog(const std::string& user_id) {
   return database_->read([&](SqlSession& s) -> std::optional<DialogSession> {
     const SqlResult r = s.run(
-        "SELECT user_id, script, step, answers, started_at, updated_at FROM dialog_sessions "
+        "SELECT user_id, script, step, answers, started_at, updated_at, version "
+        "FROM dialog_sessions "
         "WHERE user_id = $1",
         {user_id});
     if (r.rows.empty()) return std::nullopt;
@@ -77,7 +87,8 @@ std::optional<DialogSession> SqlStore::dialog(const std::string& user_id) {
                          static_cast<int>(row.integer(2)),
                          nlohmann::json::parse(row.text(3), nullptr, false),
                          from_millis(row.integer(4)),
-                         from_millis(row.integer(5))};
+                         from_millis(row.integer(5)),
+                         row.integer(6)};
   });
 }
 

@@ -328,12 +328,19 @@ struct DialogSession {
   nlohmann::json answers = nlohmann::json::object();
   TimePoint started_at;
   TimePoint updated_at;
+  // The version this copy was read at; 0 for a session not yet saved. Each
+  // save adds one, so two answers handled at once cannot both move the
+  // dialog on from the same step.
+  std::int64_t version = 0;
 };
 
 class DialogStore {
  public:
   virtual ~DialogStore() = default;
-  virtual void put_dialog(const DialogSession& session) = 0;
+  // Saves the session if nobody saved it since it was read (or, at version
+  // 0, if the person has no session yet) and returns true; returns false and
+  // changes nothing otherwise: read it again and decide anew.
+  virtual bool save_dialog(const DialogSession& session) = 0;
   virtual std::optional<DialogSession> dialog(const std::string& user_id) = 0;
   virtual bool remove_dialog(const std::string& user_id) = 0;
 };
@@ -419,7 +426,7 @@ class SqlStore final : public ProcessedIdStore,
                                         const std::string& subject_id) override;
   bool remove_schedule(const std::string& subject_kind, const std::string& subject_id) override;
 
-  void put_dialog(const DialogSession& session) override;
+  bool save_dialog(const DialogSession& session) override;
   std::optional<DialogSession> dialog(const std::string& user_id) override;
   bool remove_dialog(const std::string& user_id) override;
 

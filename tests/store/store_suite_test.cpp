@@ -58,13 +58,16 @@ TEMPLATE_TEST_CASE("every earlier schema version upgrades to the latest with its
         s.run(
             "INSERT INTO prompt_history (channel_id, category, prompt_id, drawn_at) "
             "VALUES ('C1', 'gap', 'gap-see', 1)");
-        if (from >= 2) {  // endorsements made before the first follower was recorded
+        if (from >= 2) {  // endorsements (made before the first follower was recorded, below 5)
           s.run(
               "INSERT INTO initiatives (id, team_id, channel_id, owner_id, title, status, "
               "created_at) VALUES (500, 'T1', 'C1', 'U1', 'old', 'open', 1)");
           s.run(
               "INSERT INTO endorsements (initiative_id, user_id, kind, created_at) VALUES "
               "(500, 'U3', 'endorse', 5), (500, 'U2', 'endorse', 7), (500, 'U0', 'follow', 2)");
+          s.run(
+              "INSERT INTO dialog_sessions (user_id, script, step, answers, started_at, "
+              "updated_at) VALUES ('U1', 'gap', 1, '{}', 1, 1)");
         }
       });
       migrate(*database);
@@ -77,10 +80,20 @@ TEMPLATE_TEST_CASE("every earlier schema version upgrades to the latest with its
       if (from >= 2) {
         const auto backers = store.endorsements(500);
         REQUIRE(backers.size() == 3);
-        CHECK(backers[0].user_id == "U3");
-        CHECK(backers[0].first_follower);
-        CHECK_FALSE(backers[1].first_follower);
-        CHECK_FALSE(backers[2].first_follower);
+        if (from < 5) {  // from 5 on, the first follower is written with the endorsement
+          CHECK(backers[0].user_id == "U3");
+          CHECK(backers[0].first_follower);
+          CHECK_FALSE(backers[1].first_follower);
+          CHECK_FALSE(backers[2].first_follower);
+        }
+        // A dialog from before versions counts as saved once: a save from
+        // that read goes through, a second new session does not.
+        auto dialog = store.dialog("U1");
+        REQUIRE(dialog);
+        CHECK(dialog->version == 1);
+        CHECK_FALSE(store.save_dialog({"U1", "gap", 0, {}, at_minute(0), at_minute(0)}));
+        dialog->step = 2;
+        CHECK(store.save_dialog(*dialog));
       }
       CHECK(store.create_initiative(
                 {0, "T1", "C1", "U1", "title", "", "open", "", at_minute(0), std::nullopt}) > 0);
@@ -456,12 +469,30 @@ TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles r
   CHECK(store->remove_schedule("user", "U1"));
   CHECK_FALSE(store->schedule("user", "U1"));
 
-  store->put_dialog(
-      {"U1", "close-a-gap", 2, {{"gap", "release notes"}}, at_minute(0), at_minute(1)});
+  CHECK(store->save_dialog(
+      {"U1", "close-a-gap", 2, {{"gap", "release notes"}}, at_minute(0), at_minute(1)}));
   const auto dialog = store->dialog("U1");
   REQUIRE(dialog);
   CHECK(dialog->step == 2);
   CHECK(dialog->answers["gap"] == "release notes");
+  CHECK(dialog->version == 1);
+  // A second new session for the same person is refused, not merged.
+  CHECK_FALSE(store->save_dialog({"U1", "weigh-options", 0, {}, at_minute(2), at_minute(2)}));
+  CHECK(store->dialog("U1")->script == "close-a-gap");
+  // Two saves from the same read: the first wins, the second must read again.
+  auto first = *dialog;
+  auto second = *dialog;
+  first.step = 3;
+  second.step = 4;
+  CHECK(store->save_dialog(first));
+  CHECK_FALSE(store->save_dialog(second));
+  const auto after = store->dialog("U1");
+  CHECK(after->step == 3);
+  CHECK(after->version == 2);
+  second = *after;
+  second.step = 4;
+  CHECK(store->save_dialog(second));
+  CHECK(store->dialog("U1")->step == 4);
   CHECK(store->remove_dialog("U1"));
   CHECK_FALSE(store->dialog("U1"));
 
@@ -483,7 +514,7 @@ TEMPLATE_TEST_CASE("export shows everything about a person and forget deletes it
     store->record_feedback({0, user, other, "C1", "nit", true, "sent", at_minute(0), {}});
     store->record_decision({0, user, "C1", "d", "yes", at_minute(0)});
     store->put_schedule({"user", user, user, 540, 31, "UTC", {}, at_minute(0)});
-    store->put_dialog(
+    store->save_dialog(
         {user, "weigh-options", 1, nlohmann::json::object(), at_minute(0), at_minute(0)});
     store->put_profile({user, "UTC", 0, user, at_minute(0)});
     NewJob reminder = job_due(at_minute(10));
@@ -565,9 +596,9 @@ TEST_CASE("every column that can hold a person is covered by export and forget",
       "nudge_schedules.local_minutes", "nudge_schedules.weekdays", "nudge_schedules.time_zone",
       "nudge_schedules.paused_until", "nudge_schedules.updated_at", "dialog_sessions.script",
       "dialog_sessions.step", "dialog_sessions.answers", "dialog_sessions.started_at",
-      "dialog_sessions.updated_at", "channel_leads.channel_id", "channel_leads.added_at",
-      "initiative_nudges.initiative_id", "initiative_nudges.nudged_at", "initiative_nudges.answer",
-      "initiative_nudges.answered_at"};
+      "dialog_sessions.updated_at", "dialog_sessions.version", "channel_leads.channel_id",
+      "channel_leads.added_at", "initiative_nudges.initiative_id", "initiative_nudges.nudged_at",
+      "initiative_nudges.answer", "initiative_nudges.answered_at"};
   // Text a person wrote lives in rows that a covered column ties to them.
   std::set<std::string> covered;
   for (const auto& c : person_columns()) covered.insert(c.table + "." + c.column);

@@ -33,8 +33,8 @@ Reply no_questions(const PromptLibrary& library) {
       category_list(library, "That category has no questions yet. Try one of these:"));
 }
 
-Reply draw_for_channel(Services& services, const std::string& channel, const std::string& category,
-                       const std::string& user) {
+Reply draw_for_channel(const CoachServices& services, const std::string& channel,
+                       const std::string& category, const std::string& user) {
   const auto prompt = services.picker.draw(channel, category, user);
   if (!prompt) return no_questions(services.prompts);
   Message card = question_card(*prompt, services.prompts, CardKind::kChannel);
@@ -43,7 +43,7 @@ Reply draw_for_channel(Services& services, const std::string& channel, const std
 }
 
 // `/coach me [category]`: a question only the caller sees.
-Reply draw_for_caller(Services& services, const SlashCommand& command,
+Reply draw_for_caller(const CoachServices& services, const SlashCommand& command,
                       const std::string& category) {
   if (!category.empty() && services.prompts.category(category) == nullptr) {
     return Reply::with(
@@ -59,7 +59,8 @@ Reply draw_for_caller(Services& services, const SlashCommand& command,
 }
 
 // `/coach @someone [context]`: a question instead of an answer, by DM.
-Reply send_to_person(Services& services, const SlashCommand& command, const Mention& mention) {
+Reply send_to_person(const CoachServices& services, const SlashCommand& command,
+                     const Mention& mention) {
   if (const auto why = why_not_reachable(services, mention.user_id, command.user_id)) {
     return Reply::with(Message::plain(
         *why +
@@ -113,7 +114,7 @@ std::string figures_text(const store::CoachingFigures& f) {
 }
 
 // `/coach stats`: the caller's own figures; admins also see the team's.
-Reply show_figures(Services& services, const std::string& user_id) {
+Reply show_figures(const CoachServices& services, const std::string& user_id) {
   Message m;
   m.text = "Your coaching figures";
   m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id))));
@@ -159,8 +160,8 @@ Message question_card(const Prompt& prompt, const PromptLibrary& library, CardKi
   return m;
 }
 
-void register_coach(EnvelopeRouter::Routes routes, Services& services) {
-  routes.command("/coach", [&services](const SlashCommand& command) {
+void register_coach(EnvelopeRouter::Routes routes, const CoachServices& services) {
+  routes.command("/coach", [services](const SlashCommand& command) {
     const std::string text = trimmed(command.text);
     if (const auto mention = leading_mention(text)) {
       return send_to_person(services, command, *mention);
@@ -169,7 +170,7 @@ void register_coach(EnvelopeRouter::Routes routes, Services& services) {
     if (argument.empty())
       return draw_for_channel(services, command.channel_id, {}, command.user_id);
     if (argument == "help") return Reply::with(coach_help());
-    if (argument == "my-data") return show_my_data(services, command.user_id);
+    if (argument == "my-data") return show_my_data(services.personal_data, command.user_id);
     if (argument == "forget-me") return offer_to_forget(command.user_id);
     if (argument == "stats") return show_figures(services, command.user_id);
     if (argument == "me" || argument.rfind("me ", 0) == 0) {
@@ -193,7 +194,7 @@ void register_coach(EnvelopeRouter::Routes routes, Services& services) {
                                             "`. These are the ones I have:"));
   });
 
-  routes.action(kCoachAnotherAction, [&services](const BlockAction& action) {
+  routes.action(kCoachAnotherAction, [services](const BlockAction& action) {
     // The value is the category of the card; a tampered one is refused
     // rather than trusted.
     if (!action.value.empty() && services.prompts.category(action.value) == nullptr) {
@@ -205,7 +206,7 @@ void register_coach(EnvelopeRouter::Routes routes, Services& services) {
     return reply;
   });
 
-  routes.action(kCoachDiscussAction, [&services](const BlockAction& action) {
+  routes.action(kCoachDiscussAction, [services](const BlockAction& action) {
     const Prompt* prompt = services.prompts.by_id(action.value);
     if (prompt == nullptr || action.channel_id.empty() || action.message_ts.empty()) {
       return Reply::with(Message::plain(

@@ -2,12 +2,20 @@
 
 #include "bot/services.hpp"
 #include "bot/slack/router.hpp"
+#include "bot/store/stores.hpp"
 
 namespace ff::commands {
 
+// What /coach keeps: who drew which question (its figures), and the
+// person's own data for `/coach my-data`.
+struct CoachServices : Services {
+  store::FiguresStore& figures;
+  store::PersonalDataStore& personal_data;
+};
+
 // /coach [category | me | @someone [context] | categories | stats | my-data |
 // forget-me | help]: a coaching question instead of an answer.
-void register_coach(EnvelopeRouter::Routes routes, Services& services);
+void register_coach(EnvelopeRouter::Routes routes, const CoachServices& services);
 
 // Action ids of the buttons on a question card.
 inline constexpr const char* kCoachAnotherAction = "coach_another";

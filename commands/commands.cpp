@@ -9,17 +9,25 @@
 
 namespace ff::commands {
 
-void register_all(EnvelopeRouter& router, Services& services) {
-  register_coach(router.feature("coach"), services);
-  register_help(router.feature("help"), services);
-  register_my_data(router.feature("my_data"), services);
-  register_nit(router.feature("nit"), services);
-  register_sixmonths(router.feature("sixmonths"), services);
-  register_initiative(router.feature("initiative"), services);
+namespace {
+
+InitiativeServices initiative_services(const Services& services, const FeatureStores& stores) {
+  return {services, stores.initiatives, stores.jobs, stores.profiles, stores.feedback};
 }
 
-void register_jobs(JobScheduler& scheduler, Services& services) {
-  register_initiative_jobs(scheduler, services);
+}  // namespace
+
+void register_all(EnvelopeRouter& router, const Services& services, const FeatureStores& stores) {
+  register_coach(router.feature("coach"), {services, stores.figures, stores.personal_data});
+  register_help(router.feature("help"), services);
+  register_my_data(router.feature("my_data"), stores.personal_data);
+  register_nit(router.feature("nit"), {services, stores.feedback});
+  register_sixmonths(router.feature("sixmonths"), {services, stores.decisions});
+  register_initiative(router.feature("initiative"), initiative_services(services, stores));
+}
+
+void register_jobs(JobScheduler& scheduler, const Services& services, const FeatureStores& stores) {
+  register_initiative_jobs(scheduler, initiative_services(services, stores));
 }
 
 }  // namespace ff::commands

@@ -3,13 +3,32 @@
 #include "bot/schedule/scheduler.hpp"
 #include "bot/services.hpp"
 #include "bot/slack/router.hpp"
+#include "bot/store/stores.hpp"
 
 namespace ff::commands {
 
-// Registers every feature's listeners: the product's table of contents.
-void register_all(EnvelopeRouter& router, Services& services);
+// Every store a feature may keep its data in; each feature is handed only
+// its own (see register_all).
+struct FeatureStores {
+  store::FiguresStore& figures;
+  store::PersonalDataStore& personal_data;
+  store::FeedbackStore& feedback;
+  store::DecisionStore& decisions;
+  store::InitiativeStore& initiatives;
+  store::JobStore& jobs;
+  store::ProfileStore& profiles;
+
+  // All of them served by one database.
+  static FeatureStores over(store::SqlStore& store) {
+    return {store, store, store, store, store, store.jobs(), store};
+  }
+};
+
+// Registers every feature's listeners: the product's table of contents, and
+// the one place that decides which feature may touch which store.
+void register_all(EnvelopeRouter& router, const Services& services, const FeatureStores& stores);
 
 // Registers the features' durable job kinds (reminders) with the scheduler.
-void register_jobs(JobScheduler& scheduler, Services& services);
+void register_jobs(JobScheduler& scheduler, const Services& services, const FeatureStores& stores);
 
 }  // namespace ff::commands

@@ -84,9 +84,9 @@ Message sixmonths_help() {
       "For example: `/sixmonths which CI provider we move to`");
 }
 
-void register_help(EnvelopeRouter::Routes routes, Services& services) {
+void register_help(EnvelopeRouter::Routes routes, const Services& services) {
   // Direct messages no open conversation claims: help, or how to get it.
-  routes.other_direct_messages([&services](const Event& event) {
+  routes.other_direct_messages([services](const Event& event) {
     if (is_help_request(event.text)) {
       services.slack.post_message(event.channel, overview_help());
       return;

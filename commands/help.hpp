@@ -6,7 +6,7 @@
 namespace ff::commands {
 
 // "help" in a DM with the bot, and the help text shared by every command.
-void register_help(EnvelopeRouter::Routes routes, Services& services);
+void register_help(EnvelopeRouter::Routes routes, const Services& services);
 
 Message overview_help();
 Message coach_help();

@@ -30,8 +30,8 @@ std::string readable_kind(std::string kind) {
 
 }  // namespace
 
-Reply show_my_data(Services& services, const std::string& user_id) {
-  const nlohmann::json exported = services.personal_data.export_user(user_id);
+Reply show_my_data(store::PersonalDataStore& data, const std::string& user_id) {
+  const nlohmann::json exported = data.export_user(user_id);
   Message m;
   const std::size_t records = record_count(exported);
   m.text = "What firstfollower stores about you: " + std::to_string(records) + " record(s).";
@@ -75,14 +75,14 @@ Reply offer_to_forget(const std::string& user_id) {
   return Reply::with(std::move(m));
 }
 
-void register_my_data(EnvelopeRouter::Routes routes, Services& services) {
-  routes.action(kForgetMeAction, [&services](const BlockAction& action) {
+void register_my_data(EnvelopeRouter::Routes routes, store::PersonalDataStore& data) {
+  routes.action(kForgetMeAction, [&data](const BlockAction& action) {
     if (action.value != action.user_id || !mrkdwn::is_user_id(action.user_id)) {
       return Reply::with(Message::plain(
           "That button was made for someone else, so I ignored it. Type `/coach forget-me` to "
           "delete your own data."));
     }
-    const auto removed = services.personal_data.forget_user(action.user_id);
+    const auto removed = data.forget_user(action.user_id);
     std::int64_t total = 0;
     std::string kinds;
     for (const auto& [kind, count] : removed) {

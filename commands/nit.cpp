@@ -15,7 +15,7 @@ using Feedback = FeedbackToSend;
 
 }  // namespace
 
-std::optional<std::string> deliver_feedback(Services& services, const FeedbackToSend& f) {
+std::optional<std::string> deliver_feedback(const NitServices& services, const FeedbackToSend& f) {
   std::int64_t id = 0;
   try {
     id = services.feedback.record_feedback({0, f.from, f.to, f.channel, f.text, f.non_blocking,
@@ -85,7 +85,7 @@ std::optional<std::string> feedback_problem(const std::string& text) {
   return std::nullopt;
 }
 
-Reply command(Services& services, const SlashCommand& command) {
+Reply command(const NitServices& services, const SlashCommand& command) {
   const std::string text = trimmed(command.text);
   if (text.empty() || text == "help") return Reply::with(nit_help());
   const auto mention = leading_mention(text);
@@ -106,7 +106,7 @@ Reply command(Services& services, const SlashCommand& command) {
 }
 
 // The receiver's answer to a feedback DM.
-Reply answer(Services& services, const BlockAction& action, const std::string& status) {
+Reply answer(const NitServices& services, const BlockAction& action, const std::string& status) {
   const auto tampered = [] {
     return Reply::with(Message::plain("That button looks altered, so I ignored it."));
   };
@@ -167,7 +167,7 @@ Reply field_error(const char* block_id, const std::string& message) {
   return reply;
 }
 
-Reply submit(Services& services, const ViewSubmission& view) {
+Reply submit(const NitServices& services, const ViewSubmission& view) {
   if (view.closed) return Reply::none();
   const auto context = context_of(view.private_metadata);
   if (!context)
@@ -198,8 +198,9 @@ Reply form_opened(const ApiResult& opened) {
                                     "). `/nit @someone <feedback>` works too."));
 }
 
-ApiResult open_nit_modal(Services& services, const std::string& trigger_id, const std::string& to,
-                         const std::string& channel, const std::string& excerpt) {
+ApiResult open_nit_modal(const NitServices& services, const std::string& trigger_id,
+                         const std::string& to, const std::string& channel,
+                         const std::string& excerpt) {
   std::vector<nlohmann::json> parts;
   if (!excerpt.empty()) {
     parts.push_back(blocks::section("*About:*\n" + quoted(excerpt, kExcerptLimit)));
@@ -217,17 +218,17 @@ ApiResult open_nit_modal(Services& services, const std::string& trigger_id, cons
       blocks::modal(kNitModal, "Non-blocking feedback", "Send", std::move(parts), metadata.dump()));
 }
 
-void register_nit(EnvelopeRouter::Routes routes, Services& services) {
-  routes.command("/nit", [&services](const SlashCommand& c) { return command(services, c); });
+void register_nit(EnvelopeRouter::Routes routes, const NitServices& services) {
+  routes.command("/nit", [services](const SlashCommand& c) { return command(services, c); });
   routes.action(kNitAcknowledgeAction,
-                [&services](const BlockAction& a) { return answer(services, a, "acknowledged"); });
+                [services](const BlockAction& a) { return answer(services, a, "acknowledged"); });
   routes.action(kNitDiscussAction,
-                [&services](const BlockAction& a) { return answer(services, a, "discuss"); });
-  routes.action(kNitOpenAction, [&services](const BlockAction& a) {
+                [services](const BlockAction& a) { return answer(services, a, "discuss"); });
+  routes.action(kNitOpenAction, [services](const BlockAction& a) {
     const ApiResult opened = open_nit_modal(services, a.trigger_id, {}, a.channel_id, {});
     return form_opened(opened);
   });
-  routes.shortcut(kNitShortcut, [&services](const Shortcut& s) {
+  routes.shortcut(kNitShortcut, [services](const Shortcut& s) {
     if (!mrkdwn::is_user_id(s.message_user)) {
       return Reply::with(Message::plain(
           "That message has no author I can send feedback to (it may come from an app)."));
@@ -239,7 +240,7 @@ void register_nit(EnvelopeRouter::Routes routes, Services& services) {
         open_nit_modal(services, s.trigger_id, s.message_user, s.channel_id, s.message_text);
     return form_opened(opened);
   });
-  routes.view(kNitModal, [&services](const ViewSubmission& v) { return submit(services, v); });
+  routes.view(kNitModal, [services](const ViewSubmission& v) { return submit(services, v); });
 }
 
 }  // namespace ff::commands

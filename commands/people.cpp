@@ -21,10 +21,10 @@ std::optional<Mention> leading_mention(std::string_view text) {
   return Mention{id, trimmed(std::string_view(t).substr(close + 1))};
 }
 
-std::optional<std::string> why_not_reachable(Services& services, const std::string& user_id,
+std::optional<std::string> why_not_reachable(const Services& services, const std::string& user_id,
                                              const std::string& sender_id) {
   if (user_id == sender_id) return std::string("That's you.");
-  if (!services.bot_user_id.empty() && user_id == services.bot_user_id) {
+  if (!services.roles.bot_user_id.empty() && user_id == services.roles.bot_user_id) {
     return std::string("That's me, and I only hand out questions.");
   }
   const UserLookup who = services.slack.look_up_user(user_id);

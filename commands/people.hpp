@@ -19,7 +19,7 @@ std::optional<Mention> leading_mention(std::string_view text);
 // Whether a message can be sent to this person on someone's behalf: they
 // exist, are not deactivated, are not a bot (this one included), and are
 // not the sender. A friendly sentence saying why not, or nullopt.
-std::optional<std::string> why_not_reachable(Services& services, const std::string& user_id,
+std::optional<std::string> why_not_reachable(const Services& services, const std::string& user_id,
                                              const std::string& sender_id);
 
 // Text with surrounding blanks removed.

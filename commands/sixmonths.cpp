@@ -82,7 +82,7 @@ Message help_decide(const PromptLibrary& library, const std::string& user,
   return m;
 }
 
-Reply answer(Services& services, const BlockAction& action) {
+Reply answer(const SixMonthsServices& services, const BlockAction& action) {
   const char* recorded = nullptr;
   for (const auto& [id, value] : kAnswers) {
     if (action.action_id == id) recorded = value;
@@ -116,7 +116,7 @@ Reply answer(Services& services, const BlockAction& action) {
 
 }  // namespace
 
-void register_sixmonths(EnvelopeRouter::Routes routes, Services& services) {
+void register_sixmonths(EnvelopeRouter::Routes routes, const SixMonthsServices& services) {
   routes.command("/sixmonths", [](const SlashCommand& command) {
     // Control characters would only grow the buttons' value (JSON writes
     // each as six), past what Slack keeps; a decision has no need of them.
@@ -133,7 +133,7 @@ void register_sixmonths(EnvelopeRouter::Routes routes, Services& services) {
     return Reply::with(the_question(command.user_id, decision, false));
   });
   routes.action(kSixMonthsAnswerAction,
-                [&services](const BlockAction& action) { return answer(services, action); });
+                [services](const BlockAction& action) { return answer(services, action); });
 }
 
 }  // namespace ff::commands

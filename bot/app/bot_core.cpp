@@ -41,7 +41,7 @@ struct BotCore::Parts {
       : clock(clock),
         store(store),
         picker(library, seed_of(config), store, clock),
-        services(Services::over(slack, library, picker, clock, store)),
+        services{slack, library, picker, clock, roles, config.initiatives},
         recent_ids(clock, std::chrono::minutes{15}, 100'000),
         durable_ids(store),
         dedupe(recent_ids, durable_ids),
@@ -49,16 +49,17 @@ struct BotCore::Parts {
         maintenance{config.dedupe_retention},
         workers(static_cast<std::size_t>(config.workers)),
         dispatcher(router, slack, dedupe, workers) {
-    services.admins = config.admins;
-    services.initiative_settings = config.initiatives;
-    commands::register_all(router, services);
-    commands::register_jobs(scheduler, services);
+    roles.admins = config.admins;
+    const auto stores = commands::FeatureStores::over(store);
+    commands::register_all(router, services, stores);
+    commands::register_jobs(scheduler, services, stores);
     register_platform_jobs(scheduler, slack, store.jobs(), store, store, clock, maintenance);
   }
 
   const Clock& clock;
   store::SqlStore& store;
   PromptPicker picker;
+  Roles roles;
   Services services;
   EnvelopeRouter router;
   RecentIds recent_ids;
@@ -94,8 +95,8 @@ void BotCore::stop() {
   parts_->workers.shutdown();
 }
 
-Services& BotCore::services() {
-  return parts_->services;
+Roles& BotCore::roles() {
+  return parts_->roles;
 }
 Dispatcher& BotCore::dispatcher() {
   return parts_->dispatcher;

@@ -35,7 +35,8 @@ class BotCore {
   // Stops the scheduler, then finishes the handlers already queued.
   void stop();
 
-  Services& services();
+  // Who is admin and the bot's own id, filled in once known.
+  Roles& roles();
   Dispatcher& dispatcher();
   const Dispatcher& dispatcher() const;
   JobScheduler& scheduler();

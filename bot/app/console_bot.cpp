@@ -6,8 +6,8 @@ ConsoleBot::ConsoleBot(const Config& config, const PromptLibrary& library, store
                        MovableClock& clock, std::ostream& out)
     : clock_(clock), out_(out), workspace_(out), core_(config, library, store, workspace_, clock) {
   // The person at the terminal runs this workspace: they are its admin.
-  core_.services().admins.push_back(ConsoleWorkspace::kUser);
-  core_.services().bot_user_id = ConsoleWorkspace::kBotUser;
+  core_.roles().admins.push_back(ConsoleWorkspace::kUser);
+  core_.roles().bot_user_id = ConsoleWorkspace::kBotUser;
 }
 
 int ConsoleBot::run(std::istream& in, bool interactive, bool background_scheduler) {

@@ -72,7 +72,7 @@ SlackBot::~SlackBot() {
 std::optional<std::string> SlackBot::verify_bot_token() {
   const ApiResult who = parts_->bot_api.call("auth.test", nlohmann::json::object());
   if (who.ok) {
-    parts_->core.services().bot_user_id = who.body.value("user_id", "");
+    parts_->core.roles().bot_user_id = who.body.value("user_id", "");
     spdlog::info("bot user {} in team {}", who.body.value("user_id", "?"),
                  who.body.value("team_id", "?"));
     return std::nullopt;

@@ -62,7 +62,7 @@ Message card(const store::Initiative& i, const std::vector<store::Endorsement>& 
   return m;
 }
 
-void refresh_card(Services& services, std::int64_t id) {
+void refresh_card(const InitiativeServices& services, std::int64_t id) {
   const auto initiative = services.initiatives.initiative(id);
   if (!initiative || initiative->message_ts.empty()) return;
   const ApiResult updated =
@@ -81,7 +81,8 @@ static std::optional<std::int64_t> parse_id(std::string text) {
   return std::stoll(text);
 }
 
-std::variant<store::Initiative, std::string> find(Services& services, const std::string& text,
+std::variant<store::Initiative, std::string> find(const InitiativeServices& services,
+                                                  const std::string& text,
                                                   const std::string& channel,
                                                   const std::string& usage) {
   const auto id = parse_id(text);

@@ -18,7 +18,8 @@ std::string lower(std::string text) {
   return text;
 }
 
-Reply create(Services& services, const SlashCommand& command, const std::string& text) {
+Reply create(const InitiativeServices& services, const SlashCommand& command,
+             const std::string& text) {
   std::string title = trimmed(text.substr(0, text.find('|')));
   const std::string description =
       text.find('|') == std::string::npos ? "" : trimmed(text.substr(text.find('|') + 1));
@@ -54,7 +55,8 @@ Reply create(Services& services, const SlashCommand& command, const std::string&
 
 // `/initiative leads [@a @b …]`: shows, or (admins) sets, who is nudged
 // about every initiative of this channel.
-Reply leads(Services& services, const SlashCommand& command, const std::string& text) {
+Reply leads(const InitiativeServices& services, const SlashCommand& command,
+            const std::string& text) {
   if (trimmed(text).empty()) {
     const auto current = services.initiatives.channel_leads(command.channel_id);
     return say(current.empty() ? "This channel has no leads. An admin can name them: "
@@ -64,8 +66,8 @@ Reply leads(Services& services, const SlashCommand& command, const std::string& 
   }
   if (!services.is_admin(command.user_id)) {
     return say("Only an admin can name a channel's leads. Ask one of " +
-               (services.admins.empty() ? std::string("your admins (bot.admins)")
-                                        : people_list(services.admins)) +
+               (services.roles.admins.empty() ? std::string("your admins (bot.admins)")
+                                              : people_list(services.roles.admins)) +
                ".");
   }
   std::vector<std::string> people;
@@ -91,7 +93,7 @@ Reply leads(Services& services, const SlashCommand& command, const std::string& 
                                   ". They will be nudged about every new initiative here.");
 }
 
-Reply list(Services& services, const std::string& channel) {
+Reply list(const InitiativeServices& services, const std::string& channel) {
   const auto open = services.initiatives.open_initiatives(channel);
   if (open.empty()) {
     return say(
@@ -109,8 +111,8 @@ Reply list(Services& services, const std::string& channel) {
   return say(text);
 }
 
-Reply close(Services& services, const SlashCommand& command, const std::string& argument,
-            const std::string& status) {
+Reply close(const InitiativeServices& services, const SlashCommand& command,
+            const std::string& argument, const std::string& status) {
   const auto found =
       find(services, argument, command.channel_id,
            "Type `/initiative " + std::string(status == "done" ? "done" : "drop") + " <number>`");
@@ -134,7 +136,7 @@ Reply close(Services& services, const SlashCommand& command, const std::string& 
 
 }  // namespace
 
-Reply back(Services& services, const std::string& user, const std::string& id_text,
+Reply back(const InitiativeServices& services, const std::string& user, const std::string& id_text,
            const std::string& channel, const std::string& kind) {
   const auto found = find(services, id_text, channel, "Type `/endorse <number>`");
   if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
@@ -199,7 +201,8 @@ std::chrono::system_clock::duration median(std::vector<std::chrono::system_clock
 
 // The channel's figures for anyone; how quickly each person endorsed only
 // for admins, or for that person themself.
-Reply stats(Services& services, const std::string& channel, const std::string& asker) {
+Reply stats(const InitiativeServices& services, const std::string& channel,
+            const std::string& asker) {
   const auto timings = services.initiatives.initiative_timings(channel);
   if (timings.empty()) return say("No initiatives in this channel yet, so no figures.");
   std::vector<std::chrono::system_clock::duration> to_first;
@@ -255,8 +258,8 @@ namespace ff::commands {
 
 using namespace initiative;
 
-void register_initiative(EnvelopeRouter::Routes routes, Services& services) {
-  routes.command("/initiative", [&services](const SlashCommand& command) {
+void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices& services) {
+  routes.command("/initiative", [services](const SlashCommand& command) {
     const std::string text = trimmed(command.text);
     const std::string word = lower(text.substr(0, text.find(' ')));
     const std::string rest =
@@ -280,24 +283,25 @@ void register_initiative(EnvelopeRouter::Routes routes, Services& services) {
     }
     return create(services, command, text);
   });
-  routes.command("/endorse", [&services](const SlashCommand& command) {
+  routes.command("/endorse", [services](const SlashCommand& command) {
     return back(services, command.user_id, command.text, command.channel_id, "endorse");
   });
-  routes.action(kEndorseAction, [&services](const BlockAction& action) {
+  routes.action(kEndorseAction, [services](const BlockAction& action) {
     return back(services, action.user_id, action.value, {}, "endorse");
   });
-  routes.action(kFollowAction, [&services](const BlockAction& action) {
+  routes.action(kFollowAction, [services](const BlockAction& action) {
     return back(services, action.user_id, action.value, {}, "follow");
   });
   register_nudge_buttons(routes, services);
 
-  routes.action(kInitiativeFeedbackAction, [&services](const BlockAction& action) {
+  routes.action(kInitiativeFeedbackAction, [services](const BlockAction& action) {
     const auto found = find(services, action.value, {}, "Type `/nit @someone <feedback>`");
     if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
     const auto& initiative = std::get<store::Initiative>(found);
     if (initiative.owner_id == action.user_id) return say("That's your own initiative.");
-    return form_opened(open_nit_modal(services, action.trigger_id, initiative.owner_id,
-                                      initiative.channel_id, initiative.title));
+    return form_opened(open_nit_modal(services.feedback_services(), action.trigger_id,
+                                      initiative.owner_id, initiative.channel_id,
+                                      initiative.title));
   });
 }
 

@@ -3,16 +3,30 @@
 #include "bot/schedule/scheduler.hpp"
 #include "bot/services.hpp"
 #include "bot/slack/router.hpp"
+#include "bot/store/stores.hpp"
+#include "commands/nit.hpp"
 
 namespace ff::commands {
+
+// What initiatives keep: the initiatives and their backers, the reminder
+// jobs, the time zones reminders are timed by, and the feedback given from
+// a card (delivered as /nit delivers it).
+struct InitiativeServices : Services {
+  store::InitiativeStore& initiatives;
+  store::JobStore& jobs;
+  store::ProfileStore& profiles;
+  store::FeedbackStore& feedback;
+
+  NitServices feedback_services() const { return {*this, feedback}; }
+};
 
 // /initiative <title> [| description], list, done <id>, drop <id>; /endorse
 // <id>; and the card's buttons. The card in the channel is kept current in
 // place (chat.update) as people endorse and follow, and when it closes.
-void register_initiative(EnvelopeRouter::Routes routes, Services& services);
+void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices& services);
 
 // The durable job kind of a reminder to back an initiative.
-void register_initiative_jobs(JobScheduler& scheduler, Services& services);
+void register_initiative_jobs(JobScheduler& scheduler, const InitiativeServices& services);
 
 inline constexpr const char* kEndorseAction = "initiative_endorse";
 inline constexpr const char* kNudgeEndorseAction = "nudge_endorse";

@@ -11,11 +11,12 @@ namespace {
 
 // The owner's managers and the channel's leads, once each, never the owner
 // or the bot.
-std::vector<std::string> backers_to_nudge(Services& services, const store::Initiative& i) {
+std::vector<std::string> backers_to_nudge(const InitiativeServices& services,
+                                          const store::Initiative& i) {
   std::vector<std::string> people;
   auto add = [&](const std::vector<std::string>& more) {
     for (const auto& p : more) {
-      if (p != i.owner_id && p != services.bot_user_id &&
+      if (p != i.owner_id && p != services.roles.bot_user_id &&
           std::find(people.begin(), people.end(), p) == people.end()) {
         people.push_back(p);
       }
@@ -84,7 +85,7 @@ Message nudge_message(const store::Initiative& i, const std::string& to, int rem
   return m;
 }
 
-void nudge_backers(Services& services, const store::Initiative& i) {
+void nudge_backers(const InitiativeServices& services, const store::Initiative& i) {
   for (const auto& person : backers_to_nudge(services, i)) {
     if (!services.initiatives.record_nudge(i.id, person, services.clock.now())) continue;
     // A durable job, due at once, so the first nudge survives a Slack
@@ -101,8 +102,8 @@ void nudge_backers(Services& services, const store::Initiative& i) {
   }
 }
 
-JobOutcome send_nudge(Services& services, const store::Job& job, JobControl& control, int reminder,
-                      bool last) {
+JobOutcome send_nudge(const InitiativeServices& services, const store::Job& job,
+                      JobControl& control, int reminder, bool last) {
   const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
   const std::string to = job.payload.value("to", "");
   if (!mrkdwn::is_user_id(to)) return JobOutcome::failed("nudge without a person");
@@ -120,14 +121,14 @@ JobOutcome send_nudge(Services& services, const store::Job& job, JobControl& con
       services.slack.post_message(to, nudge_message(*initiative, to, reminder, last)), job);
 }
 
-void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services) {
-  routes.action(kNudgeEndorseAction, [&services](const BlockAction& action) {
+void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServices& services) {
+  routes.action(kNudgeEndorseAction, [services](const BlockAction& action) {
     const auto nudge = nudge_of(action.value, action.user_id);
     if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
     const auto& n = std::get<NudgeValue>(nudge);
     return answered(back(services, action.user_id, std::to_string(n.initiative), {}, "endorse"));
   });
-  routes.action(kNudgeNotNowAction, [&services](const BlockAction& action) {
+  routes.action(kNudgeNotNowAction, [services](const BlockAction& action) {
     const auto nudge = nudge_of(action.value, action.user_id);
     if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
     const auto& n = std::get<NudgeValue>(nudge);
@@ -137,7 +138,7 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services) {
                         "; `/endorse " + std::to_string(n.initiative) +
                         "` works whenever you are ready."));
   });
-  routes.action(kNudgeNitAction, [&services](const BlockAction& action) {
+  routes.action(kNudgeNitAction, [services](const BlockAction& action) {
     const auto nudge = nudge_of(action.value, action.user_id);
     if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
     const auto& n = std::get<NudgeValue>(nudge);
@@ -155,7 +156,7 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services) {
         blocks::modal(kNudgeNitModal, "Endorse with a nit", "Endorse", std::move(parts),
                       nlohmann::json{{"i", n.initiative}, {"u", n.to}}.dump())));
   });
-  routes.view(kNudgeNitModal, [&services](const ViewSubmission& view) {
+  routes.view(kNudgeNitModal, [services](const ViewSubmission& view) {
     Reply reply;
     if (view.closed) return reply;
     const auto nudge = nudge_of(view.private_metadata, view.user_id);
@@ -175,8 +176,9 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services) {
       const Reply endorsed =
           back(services, view.user_id, std::to_string(n.initiative), {}, "endorse");
       if (const auto failed = deliver_feedback(
-              services, {view.user_id, initiative->owner_id, initiative->channel_id, nit, true,
-                         "#" + std::to_string(initiative->id) + " " + initiative->title})) {
+              services.feedback_services(),
+              {view.user_id, initiative->owner_id, initiative->channel_id, nit, true,
+               "#" + std::to_string(initiative->id) + " " + initiative->title})) {
         return error(*failed);
       }
       if (endorsed.message) services.slack.post_message(view.user_id, *endorsed.message);

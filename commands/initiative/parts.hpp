@@ -24,35 +24,37 @@ std::string people_list(const std::vector<std::string>& ids);
 // The card as it stands: who leads it, who backs it, and buttons while open.
 Message card(const store::Initiative& i, const std::vector<store::Endorsement>& backers);
 // Rewrites the card in place; a failure is logged, the state is already saved.
-void refresh_card(Services& services, std::int64_t id);
+void refresh_card(const InitiativeServices& services, std::int64_t id);
 // The initiative `text` names, in `channel` (an empty channel accepts any).
 // On failure, what to tell the person.
-std::variant<store::Initiative, std::string> find(Services& services, const std::string& text,
+std::variant<store::Initiative, std::string> find(const InitiativeServices& services,
+                                                  const std::string& text,
                                                   const std::string& channel,
                                                   const std::string& usage);
 // Endorse or follow, from /endorse or a button.
-Reply back(Services& services, const std::string& user, const std::string& id_text,
+Reply back(const InitiativeServices& services, const std::string& user, const std::string& id_text,
            const std::string& channel, const std::string& kind);
 
 // Nudges each backer at once, and schedules their reminders.
-void nudge_backers(Services& services, const store::Initiative& i);
+void nudge_backers(const InitiativeServices& services, const store::Initiative& i);
 // The DM asking `to` to back the initiative; `reminder` is 0 for the first
 // nudge, then the reminder's number, `last` for the last one.
 Message nudge_message(const store::Initiative& i, const std::string& to, int reminder, bool last);
 // A nudge job: the first nudge (`reminder` 0) or a reminder, sent once,
 // unless the initiative closed or (for a reminder) found support meanwhile.
-JobOutcome send_nudge(Services& services, const store::Job& job, JobControl& control, int reminder,
-                      bool last);
+JobOutcome send_nudge(const InitiativeServices& services, const store::Job& job,
+                      JobControl& control, int reminder, bool last);
 // Endorse, Endorse with a nit and Not now on a nudge.
-void register_nudge_buttons(EnvelopeRouter::Routes routes, Services& services);
+void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServices& services);
 
 // The unique-key prefix of every reminder about an initiative.
 std::string reminder_prefix(std::int64_t id);
 // A person's time zone: from the profile cache while it is fresh, else from
 // users.info (then cached again), else the stale cache, else UTC.
-std::string time_zone_of(Services& services, const std::string& user);
+std::string time_zone_of(const InitiativeServices& services, const std::string& user);
 // Schedules `person`'s reminders in their own working time. Durable jobs
 // carry them across restarts, and their keys make scheduling twice harmless.
-void schedule_reminders(Services& services, const store::Initiative& i, const std::string& person);
+void schedule_reminders(const InitiativeServices& services, const store::Initiative& i,
+                        const std::string& person);
 
 }  // namespace ff::commands::initiative

@@ -8,7 +8,7 @@ std::string reminder_prefix(std::int64_t id) {
   return "initiative:" + std::to_string(id) + ":remind:";
 }
 
-std::string time_zone_of(Services& services, const std::string& user) {
+std::string time_zone_of(const InitiativeServices& services, const std::string& user) {
   constexpr auto kFreshFor = std::chrono::hours{24 * 7};
   std::optional<store::UserProfile> cached;
   try {
@@ -29,7 +29,8 @@ std::string time_zone_of(Services& services, const std::string& user) {
   return person.time_zone;
 }
 
-void schedule_reminders(Services& services, const store::Initiative& i, const std::string& person) {
+void schedule_reminders(const InitiativeServices& services, const store::Initiative& i,
+                        const std::string& person) {
   const auto& settings = services.initiative_settings;
   const std::string zone = time_zone_of(services, person);
   for (std::size_t n = 0; n < settings.reminders_after.size(); ++n) {
@@ -54,11 +55,11 @@ namespace ff::commands {
 
 using namespace initiative;
 
-void register_initiative_jobs(JobScheduler& scheduler, Services& services) {
-  scheduler.handle(kFirstNudgeJob, [&services](const store::Job& job, JobControl& control) {
+void register_initiative_jobs(JobScheduler& scheduler, const InitiativeServices& services) {
+  scheduler.handle(kFirstNudgeJob, [services](const store::Job& job, JobControl& control) {
     return send_nudge(services, job, control, 0, false);
   });
-  scheduler.handle(kReminderJob, [&services](const store::Job& job, JobControl& control) {
+  scheduler.handle(kReminderJob, [services](const store::Job& job, JobControl& control) {
     return send_nudge(services, job, control, job.payload.value("reminder", 1),
                       job.payload.value("last", true));
   });

@@ -193,9 +193,9 @@ Reply submit(const NitServices& services, const ViewSubmission& view) {
 
 Reply form_opened(const ApiResult& opened) {
   if (opened.ok) return Reply::none();
-  return Reply::with(Message::plain("I couldn't open the feedback form (" +
-                                    mrkdwn::escape(opened.error) +
-                                    "). `/nit @someone <feedback>` works too."));
+  return Reply::with(Message::plain("I couldn't open the feedback form. " +
+                                    why_slack_failed(opened) +
+                                    " `/nit @someone <feedback>` works too."));
 }
 
 ApiResult open_nit_modal(const NitServices& services, const std::string& trigger_id,

@@ -4,6 +4,28 @@
 
 namespace ff::commands {
 
+std::string why_slack_failed(const ApiResult& result) {
+  const std::string& error = result.error;
+  const std::string code = "(" + mrkdwn::escape(error) + ")";
+  if (error == "not_in_channel" || error == "channel_not_found") {
+    return "I'm not in this channel " + code +
+           ". Add me with `/invite @firstfollower`, then try "
+           "again.";
+  }
+  if (error == "is_archived") return "This channel is archived " + code + ".";
+  if (error == "ratelimited") {
+    return "Slack asked me to slow down " + code + ". Try again in a minute.";
+  }
+  if (!result.nothing_done) {
+    return "Slack did not confirm it " + code +
+           ", but it may have happened: look before you try again.";
+  }
+  if (error.rfind("transport_error", 0) == 0 || error.rfind("http_", 0) == 0) {
+    return "I can't reach Slack right now " + code + ". Try again in a minute.";
+  }
+  return "Slack refused it " + code + ".";
+}
+
 std::string trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};

@@ -16,11 +16,19 @@ struct Mention {
 };
 std::optional<Mention> leading_mention(std::string_view text);
 
+// The most people one command may name: each costs a Slack call to check.
+inline constexpr std::size_t kMentionLimit = 50;
+
 // Whether a message can be sent to this person on someone's behalf: they
 // exist, are not deactivated, are not a bot (this one included), and are
 // not the sender. A friendly sentence saying why not, or nullopt.
 std::optional<std::string> why_not_reachable(const Services& services, const std::string& user_id,
                                              const std::string& sender_id);
+
+// Why a Slack call failed, said to the person who asked, ending with what
+// to do: not in the channel, rate limited, Slack unreachable, or (when
+// Slack may have acted) a hint to look before trying again.
+std::string why_slack_failed(const ApiResult& result);
 
 // Text with surrounding blanks removed.
 std::string trimmed(std::string_view text);

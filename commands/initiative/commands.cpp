@@ -44,13 +44,18 @@ Reply create(const InitiativeServices& services, const SlashCommand& command,
   const ApiResult posted = services.slack.post_message(command.channel_id, card(initiative, {}));
   if (!posted.ok) {
     services.initiatives.close_initiative(initiative.id, "dropped", services.clock.now());
-    return say("I couldn't post the card here (" + mrkdwn::escape(posted.error) +
-               "). Add me to this channel and try again.");
+    return say("I couldn't post the initiative's card. " + why_slack_failed(posted));
   }
   services.initiatives.set_message_ts(initiative.id, posted.body.value("ts", ""));
   nudge_backers(services, initiative);
   return say(":seedling: Posted initiative #" + std::to_string(initiative.id) +
              ". The first person to endorse it becomes its first follower.");
+}
+
+// The channel a card's button was pressed in. A card only lives in a
+// channel, so a press without one matches no initiative.
+std::string card_channel(const BlockAction& action) {
+  return action.channel_id.empty() ? std::string("(no channel)") : action.channel_id;
 }
 
 // `/initiative leads [@a @b …]`: shows, or (admins) sets, who is nudged
@@ -72,9 +77,12 @@ Reply leads(const InitiativeServices& services, const SlashCommand& command,
   }
   std::vector<std::string> people;
   std::string rest = trimmed(text);
+  // All named first, checked after: a list too long is refused before it
+  // costs a Slack call per person.
   while (const auto mention = leading_mention(rest)) {
-    if (const auto why = why_not_reachable(services, mention->user_id, {})) {
-      return say(mrkdwn::mention(mention->user_id) + ": " + *why);
+    if (people.size() == kMentionLimit) {
+      return say("A channel can have at most " + std::to_string(kMentionLimit) +
+                 " leads. Name the few who should hear about every initiative here.");
     }
     people.push_back(mention->user_id);
     rest = mention->rest;
@@ -85,6 +93,11 @@ Reply leads(const InitiativeServices& services, const SlashCommand& command,
     return say(
         "Name the leads with @, picked from Slack's list: `/initiative leads @a @b`, or "
         "`/initiative leads none`.");
+  }
+  for (const auto& person : people) {
+    if (const auto why = why_not_reachable(services, person, {})) {
+      return say(mrkdwn::mention(person) + ": " + *why);
+    }
   }
   services.initiatives.set_channel_leads(command.channel_id, people, command.user_id,
                                          services.clock.now());
@@ -286,16 +299,19 @@ void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices
   routes.command("/endorse", [services](const SlashCommand& command) {
     return back(services, command.user_id, command.text, command.channel_id, "endorse");
   });
+  // A card's buttons are pressed on the card, in its channel: a value that
+  // names an initiative of another channel (a forged press) finds nothing.
   routes.action(kEndorseAction, [services](const BlockAction& action) {
-    return back(services, action.user_id, action.value, {}, "endorse");
+    return back(services, action.user_id, action.value, card_channel(action), "endorse");
   });
   routes.action(kFollowAction, [services](const BlockAction& action) {
-    return back(services, action.user_id, action.value, {}, "follow");
+    return back(services, action.user_id, action.value, card_channel(action), "follow");
   });
   register_nudge_buttons(routes, services);
 
   routes.action(kInitiativeFeedbackAction, [services](const BlockAction& action) {
-    const auto found = find(services, action.value, {}, "Type `/nit @someone <feedback>`");
+    const auto found =
+        find(services, action.value, card_channel(action), "Type `/nit @someone <feedback>`");
     if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
     const auto& initiative = std::get<store::Initiative>(found);
     if (initiative.owner_id == action.user_id) return say("That's your own initiative.");

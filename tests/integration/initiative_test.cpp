@@ -92,6 +92,47 @@ TEST_CASE_METHOD(Channel, "initiatives refuse what is not allowed, clearly") {
   CHECK(bot.store->initiative(1)->status == "dropped");
 }
 
+TEST_CASE_METHOD(Channel, "a card's button pressed in another channel finds nothing there") {
+  command("/initiative", "Private plan for the reorg");
+  const std::size_t before = slack.calls("response_url").size();
+  // A forged press: the value names #1, which lives in C0GENERAL.
+  slack.send_block_action(c, "initiative_endorse", "1", "U0BOB", "C0OTHER");
+  REQUIRE(slack.wait_for_calls("response_url", before + 1, 5s));
+  const std::string answer = slack.calls("response_url").at(before).body;
+  CHECK(has(answer, "no initiative #1 in this channel"));
+  CHECK_FALSE(has(answer, "reorg"));  // nothing of it is echoed
+  slack.send_block_action(c, "initiative_follow", "1", "U0BOB", "C0OTHER");
+  REQUIRE(slack.wait_for_calls("response_url", before + 2, 5s));
+  CHECK(bot.store->endorsements(1).empty());
+  // Pressed on its card, in its channel, it works.
+  CHECK(has(press("initiative_endorse", "1", "U0BOB"), "You are the first follower"));
+}
+
+TEST_CASE_METHOD(Channel, "a card that cannot be posted is explained by the real reason") {
+  slack.queue_method_faults("chat.postMessage", {{200, "not_in_channel", 0}});
+  CHECK(has(command("/initiative", "One"), "I'm not in this channel (not_in_channel)"));
+  slack.queue_method_faults("chat.postMessage", {{200, "is_archived", 0}});
+  CHECK(has(command("/initiative", "Two"), "This channel is archived"));
+  slack.queue_method_faults("chat.postMessage", {{200, "internal_error", 0}});
+  const std::string unsure = command("/initiative", "Three");
+  CHECK(has(unsure, "it may have happened: look before you try again"));
+  CHECK_FALSE(has(unsure, "/invite"));
+  // Nothing of the three stays open.
+  for (std::int64_t id = 1; id <= 3; ++id) CHECK(bot.store->initiative(id)->status == "dropped");
+}
+
+TEST_CASE_METHOD(Channel, "naming too many leads is refused before any Slack call") {
+  std::string many;
+  for (int i = 0; i < 51; ++i) many += "<@U0P" + std::to_string(1000 + i) + "|p> ";
+  const std::size_t lookups = slack.calls("users.info").size();
+  CHECK(has(command("/initiative", "leads " + many, "U0CAROL"), "at most 50 leads"));
+  CHECK(slack.calls("users.info").size() == lookups);
+  CHECK(bot.store->channel_leads("C0GENERAL").empty());
+  // A short list is checked with Slack person by person, and set.
+  CHECK(has(command("/initiative", "leads <@U0BOB|bob> <@U0ALICE|alice>", "U0CAROL"),
+            "Leads of this channel"));
+}
+
 TEST_CASE_METHOD(Channel, "the card's feedback button opens the feedback form for its leader") {
   command("/initiative", "Quarterly demo day");
   slack.send_block_action(c, "initiative_feedback", "1", "U0BOB");

@@ -176,18 +176,25 @@ TEST_CASE(
     slack.send_direct_message(connections[i % 2], "help", event);
     slack.send_direct_message(connections[(i + 1) % 2], "help", event, 1);
   }
-  int answered_once = 0;
+  // Each envelope is answered once: in its ack, or (when the handler missed
+  // the ack deadline on a loaded machine) through its response_url.
+  std::size_t answered_in_acks = 0;
   for (const auto& id : ids) {
     for (int i = 0; i < 250 && slack.acks(id).size() < 2; ++i) std::this_thread::sleep_for(10ms);
     const auto acks = slack.acks(id);
     REQUIRE(acks.size() == 2);
-    answered_once += (acks[0].contains("payload") ? 1 : 0) + (acks[1].contains("payload") ? 1 : 0);
+    answered_in_acks +=
+        (acks[0].contains("payload") ? 1 : 0) + (acks[1].contains("payload") ? 1 : 0);
   }
-  CHECK(answered_once == 200);
+  if (answered_in_acks < ids.size()) {
+    CHECK(slack.wait_for_calls("response_url", ids.size() - answered_in_acks, 10s));
+  }
+  CHECK(answered_in_acks + slack.calls("response_url").size() == ids.size());
 
   REQUIRE(wait_for_posts(slack, "job-", 1000, 60s));
   REQUIRE(wait_for_posts(slack, "firstfollower helps you lead leaders", 20, 10s));
   std::this_thread::sleep_for(1s);  // later polls by either instance send nothing more
+  CHECK(answered_in_acks + slack.calls("response_url").size() == ids.size());
   const auto texts = posted_texts(slack, "job-");
   CHECK(texts.size() == 1000);
   CHECK(std::set<std::string>(texts.begin(), texts.end()).size() == 1000);

@@ -64,7 +64,7 @@ std::optional<std::string> why_not_reachable(const Services& services, const std
 
 std::string quoted(std::string_view text, std::size_t max_chars) {
   std::string out = "> ";
-  for (char c : mrkdwn::escape(mrkdwn::truncate(text, max_chars))) {
+  for (char c : mrkdwn::escape_keeping_mentions(mrkdwn::truncate(text, max_chars))) {
     out += c;
     if (c == '\n') out += "> ";
   }

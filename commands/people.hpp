@@ -33,7 +33,8 @@ std::string why_slack_failed(const ApiResult& result);
 // Text with surrounding blanks removed.
 std::string trimmed(std::string_view text);
 
-// The person's text as a mrkdwn quote, escaped and cut to `max_chars`.
+// The person's text as a mrkdwn quote, cut to `max_chars` and escaped, keeping
+// the mentions Slack put in it (mrkdwn::escape_keeping_mentions).
 std::string quoted(std::string_view text, std::size_t max_chars);
 
 }  // namespace ff::commands

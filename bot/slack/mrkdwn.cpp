@@ -1,5 +1,6 @@
 #include "bot/slack/mrkdwn.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 namespace ff::mrkdwn {
@@ -59,6 +60,51 @@ std::string escape(std::string_view user_text) {
     }
   }
   return out;
+}
+
+namespace {
+
+// <@U123|name> → <@U123>, <#C123|name> → <#C123>; nullopt for anything else.
+std::optional<std::string> kept_mention(std::string_view inner) {
+  if (inner.size() < 2 || (inner[0] != '@' && inner[0] != '#')) return std::nullopt;
+  const std::string_view id = inner.substr(1, inner.find('|') - 1);
+  const bool valid = inner[0] == '@' ? is_user_id(id) : is_channel_id(id);
+  if (!valid) return std::nullopt;
+  return "<" + std::string(1, inner[0]) + std::string(id) + ">";
+}
+
+}  // namespace
+
+std::string escape_keeping_mentions(std::string_view user_text) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < user_text.size()) {
+    const std::size_t open = user_text.find('<', at);
+    const std::size_t close = open == std::string_view::npos ? open : user_text.find('>', open);
+    if (close == std::string_view::npos) {
+      out += escape(user_text.substr(at));
+      break;
+    }
+    out += escape(user_text.substr(at, open - at));
+    const auto kept = kept_mention(user_text.substr(open + 1, close - open - 1));
+    out += kept ? *kept : escape(user_text.substr(open, close - open + 1));
+    at = close + 1;
+  }
+  return out;
+}
+
+std::size_t find_outside_markup(std::string_view text, char wanted) {
+  bool inside = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<') {
+      inside = true;
+    } else if (text[i] == '>') {
+      inside = false;
+    } else if (!inside && text[i] == wanted) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
 }
 
 std::size_t char_count(std::string_view text) {

@@ -13,6 +13,16 @@ namespace ff::mrkdwn {
 
 std::string escape(std::string_view user_text);
 
+// escape(), except for the mentions Slack itself put in a person's text
+// (<@U123|name>, <#C123|name>): those stay mentions, as the person meant
+// them, reduced to the validated id. Everything else in <…>, broadcasts
+// and links included, is escaped.
+std::string escape_keeping_mentions(std::string_view user_text);
+
+// The first `wanted` outside Slack's <…> markup, or npos: the | inside
+// <@U123|name> is not a separator.
+std::size_t find_outside_markup(std::string_view text, char wanted);
+
 // Cuts text to at most max_chars Unicode code points (Slack counts characters,
 // not bytes), never inside a UTF-8 sequence or an escape entity, and ends a cut
 // text with an ellipsis. Invalid UTF-8 bytes are replaced with U+FFFD so Slack

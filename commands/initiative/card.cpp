@@ -30,10 +30,10 @@ Message card(const store::Initiative& i, const std::vector<store::Endorsement>& 
   std::vector<std::string> endorsers, followers;
   for (const auto& e : backers) (e.kind == "endorse" ? endorsers : followers).push_back(e.user_id);
   Message m;
-  m.text = "Initiative #" + std::to_string(i.id) + ": " + mrkdwn::escape(i.title);
+  m.text = "Initiative #" + std::to_string(i.id) + ": " + mrkdwn::escape_keeping_mentions(i.title);
   m.add(blocks::section(
-      ":seedling: *Initiative #" + std::to_string(i.id) + ": " + mrkdwn::escape(i.title) +
-      "*\nLed by " + mrkdwn::mention(i.owner_id) +
+      ":seedling: *Initiative #" + std::to_string(i.id) + ": " +
+      mrkdwn::escape_keeping_mentions(i.title) + "*\nLed by " + mrkdwn::mention(i.owner_id) +
       (i.description.empty() ? "" : "\n" + quoted(i.description, kDescriptionLimit))));
   std::vector<std::string> context;
   context.push_back(i.status == "open"   ? "Open"

@@ -20,9 +20,10 @@ std::string lower(std::string text) {
 
 Reply create(const InitiativeServices& services, const SlashCommand& command,
              const std::string& text) {
-  std::string title = trimmed(text.substr(0, text.find('|')));
-  const std::string description =
-      text.find('|') == std::string::npos ? "" : trimmed(text.substr(text.find('|') + 1));
+  // A mention's own | (<@U123|sam>) is part of the title, not the split.
+  const std::size_t bar = mrkdwn::find_outside_markup(text, '|');
+  std::string title = trimmed(text.substr(0, bar));
+  const std::string description = bar == std::string::npos ? "" : trimmed(text.substr(bar + 1));
   if (title.empty()) {
     return say(
         "What will you lead? For example: `/initiative Faster code reviews | two "

@@ -121,6 +121,21 @@ TEST_CASE_METHOD(Channel, "a card that cannot be posted is explained by the real
   for (std::int64_t id = 1; id <= 3; ++id) CHECK(bot.store->initiative(id)->status == "dropped");
 }
 
+TEST_CASE_METHOD(Channel, "a mention in an initiative's title stays whole and a mention") {
+  // As Slack sends it with the manifest's escaping: the mention has a | of its own.
+  CHECK(has(command("/initiative", "Pair with <@U0BOB|bob> | on <#C0GENERAL|general> <!here>"),
+            "Posted initiative #1"));
+  const auto initiative = bot.store->initiative(1);
+  REQUIRE(initiative);
+  CHECK(initiative->title == "Pair with <@U0BOB|bob>");
+  CHECK(initiative->description == "on <#C0GENERAL|general> <!here>");
+  const auto posted = calls_to("chat.postMessage", "C0GENERAL");
+  REQUIRE(posted.size() == 1);
+  CHECK(has(posted[0].body, "Initiative #1: Pair with <@U0BOB>*"));
+  CHECK(has(posted[0].body, "> on <#C0GENERAL> &lt;!here&gt;"));
+  CHECK_FALSE(has(posted[0].body, "<!here>"));
+}
+
 TEST_CASE_METHOD(Channel, "naming too many leads is refused before any Slack call") {
   std::string many;
   for (int i = 0; i < 51; ++i) many += "<@U0P" + std::to_string(1000 + i) + "|p> ";

@@ -11,6 +11,25 @@ TEST_CASE("escape neutralises mentions, broadcasts and disguised links") {
   CHECK(mrkdwn::escape("plain *bold* text") == "plain *bold* text");
 }
 
+TEST_CASE("escape_keeping_mentions keeps the mentions Slack made and nothing else") {
+  CHECK(mrkdwn::escape_keeping_mentions("Pair with <@U0SAM|sam> in <#C0GEN|general>") ==
+        "Pair with <@U0SAM> in <#C0GEN>");
+  CHECK(mrkdwn::escape_keeping_mentions("<@U0SAM>") == "<@U0SAM>");
+  // Broadcasts, links, forged ids and unclosed markup are escaped.
+  CHECK(mrkdwn::escape_keeping_mentions("<!channel> <https://evil|innocent>") ==
+        "&lt;!channel&gt; &lt;https://evil|innocent&gt;");
+  CHECK(mrkdwn::escape_keeping_mentions("<@u0sam> <@U0SAM><!here> <@U1 & <@U2") ==
+        "&lt;@u0sam&gt; <@U0SAM>&lt;!here&gt; &lt;@U1 &amp; &lt;@U2");
+  CHECK(mrkdwn::escape_keeping_mentions("<@U0SAM|<!channel>>") == "<@U0SAM>&gt;");
+  CHECK(mrkdwn::escape_keeping_mentions("a < b > c") == "a &lt; b &gt; c");
+}
+
+TEST_CASE("find_outside_markup skips the | inside a mention") {
+  CHECK(mrkdwn::find_outside_markup("Pair with <@U0SAM|sam> | why", '|') == 23);
+  CHECK(mrkdwn::find_outside_markup("no bar <@U0SAM|sam>", '|') == std::string::npos);
+  CHECK(mrkdwn::find_outside_markup("a | b", '|') == 2);
+}
+
 TEST_CASE("truncate counts characters, not bytes, and never splits a sequence") {
   const std::string accents = "ééééé";  // 5 characters, 10 bytes
   CHECK(mrkdwn::truncate(accents, 5) == accents);

@@ -1,5 +1,6 @@
 #include "bot/console/console.hpp"
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <ctime>
@@ -284,13 +285,14 @@ class ConsoleTransport {
  public:
   ConsoleTransport(Dispatcher& dispatcher, const Clock& clock)
       : dispatcher_(dispatcher),
-        // Ids are unique across sessions on one database, or dedupe would
-        // drop a later session's first requests.
+        // Ids are unique across sessions on one database (the time), also
+        // for sessions started within one millisecond (the count), or
+        // dedupe would drop a later session's first requests.
         prefix_("console-" +
                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    clock.now().time_since_epoch())
                                    .count()) +
-                "-") {}
+                "-" + std::to_string(++sessions_) + "-") {}
 
   std::optional<nlohmann::json> deliver(const char* type, Request request) {
     Envelope envelope;
@@ -330,6 +332,7 @@ class ConsoleTransport {
 
   std::string next_id() { return prefix_ + std::to_string(++serial_); }
 
+  static inline std::atomic<int> sessions_{0};
   Dispatcher& dispatcher_;
   std::string prefix_;
   int serial_ = 0;

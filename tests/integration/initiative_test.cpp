@@ -101,3 +101,20 @@ TEST_CASE_METHOD(Channel, "the card's feedback button opens the feedback form fo
   CHECK(has(view["private_metadata"].get<std::string>(), "U0ALICE"));
   CHECK(has(view.dump(), "Quarterly demo day"));
 }
+
+TEST_CASE_METHOD(Channel, "a card whose post is cut off after Slack read it is posted once") {
+  Fault reset;
+  reset.reset_after_reading = true;
+  slack.queue_method_faults("chat.postMessage", {reset});
+  const auto id = slack.send_slash_command(c, "/initiative", "Faster code reviews");
+  const auto ack = slack.wait_for_ack(id, 5s);
+  REQUIRE(ack);
+  std::string reply = ack->dump();
+  if (!ack->contains("payload")) {
+    REQUIRE(slack.wait_for_calls("response_url", 1, 5s));
+    reply = slack.calls("response_url").at(0).body;
+  }
+  CHECK_FALSE(has(reply, "Posted initiative"));
+  CHECK(has(reply, "transport_error"));
+  CHECK(slack.calls("chat.postMessage").size() == 1);
+}

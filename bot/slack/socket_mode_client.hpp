@@ -21,6 +21,9 @@ struct SocketModeOptions {
   std::chrono::milliseconds reconnect_max{30000};
   std::chrono::milliseconds refresh_drain{2000};
   std::chrono::milliseconds hello_timeout{10000};
+  // Malformed frames are logged at most once per interval, with a count of
+  // those not logged.
+  std::chrono::milliseconds log_interval{10000};
 };
 
 // What apps.connections.open answered: a single-use WebSocket URL, or an

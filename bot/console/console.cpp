@@ -1,5 +1,6 @@
 #include "bot/console/console.hpp"
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <ctime>
@@ -10,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/slack/dispatcher.hpp"
+#include "bot/slack/envelope.hpp"
 
 namespace ff {
 namespace {
@@ -105,7 +107,16 @@ std::string ConsoleWorkspace::channel_label(std::string_view channel) const {
   if (channel == kChannel) return std::string("#") + kChannelName;
   if (channel == kDirectMessage || channel == kUser) return "direct message";
   if (const auto* p = person(channel)) return std::string("direct message to @") + p->name;
+  if (!channel.empty() && channel.front() == 'D') {
+    if (const auto* p = person("U" + std::string(channel.substr(1))))
+      return std::string("direct message to @") + p->name;
+  }
   return std::string(channel);
+}
+
+std::string ConsoleWorkspace::direct_message_with(std::string_view channel) {
+  if (person(channel) == nullptr || channel.front() != 'U') return std::string(channel);
+  return "D" + std::string(channel.substr(1));
 }
 
 std::string ConsoleWorkspace::next_ts() {
@@ -196,8 +207,11 @@ ApiResult ConsoleWorkspace::post_message(std::string_view channel, const Message
   std::string where = channel_label(channel);
   if (!message.thread_ts.empty()) where += ", in the thread";
   const std::string ts = next_ts();
-  render(where, std::string(channel), message);
-  return ApiResult::success({{"ok", true}, {"channel", std::string(channel)}, {"ts", ts}});
+  // As in Slack, a post to a person lands in the DM with them, and its
+  // buttons carry that DM's channel id, not the person's.
+  const std::string posted_in = direct_message_with(channel);
+  render(where, posted_in, message);
+  return ApiResult::success({{"ok", true}, {"channel", posted_in}, {"ts", ts}});
 }
 
 ApiResult ConsoleWorkspace::post_ephemeral(std::string_view channel, std::string_view,
@@ -284,15 +298,24 @@ class ConsoleTransport {
  public:
   ConsoleTransport(Dispatcher& dispatcher, const Clock& clock)
       : dispatcher_(dispatcher),
-        // Ids are unique across sessions on one database, or dedupe would
-        // drop a later session's first requests.
+        // Ids are unique across sessions on one database (the time), also
+        // for sessions started within one millisecond (the count), or
+        // dedupe would drop a later session's first requests.
         prefix_("console-" +
                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    clock.now().time_since_epoch())
                                    .count()) +
-                "-") {}
+                "-" + std::to_string(++sessions_) + "-") {}
 
   std::optional<nlohmann::json> deliver(const char* type, Request request) {
+    // The same check as Slack's envelopes get at the edge, so the console's
+    // made-up ids stay ones the handlers and the store accept in Slack mode.
+    try {
+      check_ids(request);
+    } catch (const ForgedId& refused) {
+      spdlog::error("console: refused a request: {}", refused.what());
+      return std::nullopt;
+    }
     Envelope envelope;
     envelope.envelope_id = next_id();
     envelope.type = type;
@@ -330,6 +353,7 @@ class ConsoleTransport {
 
   std::string next_id() { return prefix_ + std::to_string(++serial_); }
 
+  static inline std::atomic<int> sessions_{0};
   Dispatcher& dispatcher_;
   std::string prefix_;
   int serial_ = 0;
@@ -342,7 +366,7 @@ void submit_view(ConsoleTransport& transport, ConsoleWorkspace& workspace,
                  ConsoleWorkspace::OpenView view, const std::string& line, const std::string& user,
                  std::ostream& out) {
   ViewSubmission submission;
-  submission.team_id = "T0CONSOLE";
+  submission.team_id = ConsoleWorkspace::kTeam;
   submission.user_id = user;
   submission.view_id = "V0CONSOLE";
   submission.callback_id = view.callback_id;
@@ -487,7 +511,7 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       command.command = line.substr(0, space);
       command.text =
           space == std::string::npos ? "" : ConsoleWorkspace::link_mentions(line.substr(space + 1));
-      command.team_id = "T0CONSOLE";
+      command.team_id = ConsoleWorkspace::kTeam;
       command.channel_id = ConsoleWorkspace::kChannel;
       command.channel_name = ConsoleWorkspace::kChannelName;
       command.user_id = user;
@@ -505,7 +529,7 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
         continue;
       }
       BlockAction action;
-      action.team_id = "T0CONSOLE";
+      action.team_id = ConsoleWorkspace::kTeam;
       action.user_id = user;
       action.channel_id = button->channel;
       action.action_id = button->action_id;
@@ -521,7 +545,7 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
 
     Event event;
     ++message_serial;
-    event.team_id = "T0CONSOLE";
+    event.team_id = ConsoleWorkspace::kTeam;
     event.type = "message";
     event.channel_type = "im";
     event.channel = ConsoleWorkspace::kDirectMessage;

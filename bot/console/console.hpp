@@ -26,6 +26,7 @@ class ConsoleWorkspace final : public SlackApi {
   static constexpr const char* kUser = "U0CONSOLE";
   static constexpr const char* kBotUser = "U0BOT";
   static constexpr const char* kDirectMessage = "D0CONSOLE";
+  static constexpr const char* kTeam = "T0CONSOLE";
 
   struct Person {
     const char* id;
@@ -37,6 +38,9 @@ class ConsoleWorkspace final : public SlackApi {
   static const std::vector<Person>& people();
   static const Person* person_named(std::string_view name);
   static const Person* person(std::string_view id);
+  // The channel a post to `channel` lands in: for a person's user id the
+  // DM with them (U0ALEX: D0ALEX), else `channel` itself.
+  static std::string direct_message_with(std::string_view channel);
 
   explicit ConsoleWorkspace(std::ostream& out) : out_(out) {}
 

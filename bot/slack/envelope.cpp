@@ -144,9 +144,7 @@ Event parse_event(const json& p) {
   return e;
 }
 
-}  // namespace
-
-Request parse_request(std::string_view envelope_type, const json& payload) {
+Request parse_typed(std::string_view envelope_type, const json& payload) {
   if (!payload.is_object()) throw std::invalid_argument("payload is not an object");
   if (envelope_type == "slash_commands") return parse_slash_command(payload);
   if (envelope_type == "events_api") return parse_event(payload);
@@ -160,6 +158,85 @@ Request parse_request(std::string_view envelope_type, const json& payload) {
     throw std::invalid_argument("unsupported interactive type '" + type + "'");
   }
   throw std::invalid_argument("unsupported envelope type '" + std::string(envelope_type) + "'");
+}
+
+// A bad id as it may appear in a log line: at most 24 characters, and
+// nothing but letters and digits (a forged id may carry anything).
+std::string loggable_id(std::string_view id) {
+  constexpr std::size_t kShown = 24;
+  std::string shown;
+  for (const char c : id.substr(0, kShown)) {
+    shown += std::isalnum(static_cast<unsigned char>(c)) ? c : '?';
+  }
+  if (id.size() > kShown) shown += "...";
+  return shown;
+}
+
+void check_id(const std::string& id, SlackIdKind kind, const char* field, bool required = false) {
+  if (id.empty() && !required) return;
+  if (!is_slack_id(id, kind)) {
+    throw ForgedId(std::string("not a Slack id in ") + field + ": '" + loggable_id(id) + "'");
+  }
+}
+
+}  // namespace
+
+bool is_slack_id(std::string_view id, SlackIdKind kind) {
+  constexpr std::size_t kMinAfterPrefix = 2;
+  constexpr std::size_t kMaxAfterPrefix = 20;
+  if (id.size() < 1 + kMinAfterPrefix || id.size() > 1 + kMaxAfterPrefix) return false;
+  std::string_view prefixes;
+  switch (kind) {
+    case SlackIdKind::kUser:
+      prefixes = "UWB";
+      break;
+    case SlackIdKind::kChannel:
+      prefixes = "CGD";
+      break;
+    case SlackIdKind::kTeam:
+      prefixes = "TE";
+      break;
+  }
+  if (prefixes.find(id.front()) == std::string_view::npos) return false;
+  return std::all_of(id.begin() + 1, id.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+}
+
+void check_ids(const Request& request) {
+  struct Check {
+    void operator()(const SlashCommand& c) const {
+      check_id(c.user_id, SlackIdKind::kUser, "user_id", true);
+      check_id(c.channel_id, SlackIdKind::kChannel, "channel_id", true);
+      check_id(c.team_id, SlackIdKind::kTeam, "team_id");
+    }
+    void operator()(const BlockAction& a) const {
+      check_id(a.user_id, SlackIdKind::kUser, "user.id", true);
+      check_id(a.channel_id, SlackIdKind::kChannel, "channel.id");
+      check_id(a.team_id, SlackIdKind::kTeam, "team.id");
+    }
+    void operator()(const ViewSubmission& v) const {
+      check_id(v.user_id, SlackIdKind::kUser, "user.id", true);
+      check_id(v.team_id, SlackIdKind::kTeam, "team.id");
+    }
+    void operator()(const Shortcut& s) const {
+      check_id(s.user_id, SlackIdKind::kUser, "user.id", true);
+      check_id(s.channel_id, SlackIdKind::kChannel, "channel.id");
+      check_id(s.team_id, SlackIdKind::kTeam, "team.id");
+      check_id(s.message_user, SlackIdKind::kUser, "message.user");
+    }
+    void operator()(const Event& e) const {
+      check_id(e.user, SlackIdKind::kUser, "event.user");
+      check_id(e.channel, SlackIdKind::kChannel, "event.channel");
+      check_id(e.team_id, SlackIdKind::kTeam, "team_id");
+    }
+  };
+  std::visit(Check{}, request);
+}
+
+Request parse_request(std::string_view envelope_type, const json& payload) {
+  Request request = parse_typed(envelope_type, payload);
+  check_ids(request);
+  return request;
 }
 
 namespace {
@@ -264,6 +341,8 @@ Frame parse_frame(std::string_view text) {
     if (payload == frame.end()) return MalformedFrame{"envelope without payload", envelope_id};
     e.request = parse_request(type, *payload);
     return e;
+  } catch (const ForgedId& error) {
+    return MalformedFrame{error.what(), envelope_id, true};
   } catch (const std::exception& error) {
     return MalformedFrame{error.what(), envelope_id};
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -130,6 +131,7 @@ struct Disconnect {
 struct MalformedFrame {
   std::string reason;
   std::string envelope_id;
+  bool forged_id = false;  // well-formed, but carrying an id Slack never makes
 };
 
 using Frame = std::variant<Hello, Disconnect, Envelope, MalformedFrame>;
@@ -137,9 +139,28 @@ using Frame = std::variant<Hello, Disconnect, Envelope, MalformedFrame>;
 // Parses one Socket Mode text frame. Never throws.
 Frame parse_frame(std::string_view text);
 
-// Parses an envelope's payload given its type; used by parse_frame and by
-// console mode. Throws std::invalid_argument with a reason on bad input.
+// Parses an envelope's payload given its type, ids checked as check_ids
+// does; used by parse_frame. Throws std::invalid_argument with a reason on
+// bad input (ForgedId for a bad id).
 Request parse_request(std::string_view envelope_type, const nlohmann::json& payload);
+
+// Slack's ids are a letter for their kind (users U, W or B; channels C, G
+// or D; teams T or E) and 2 to 20 upper-case letters or digits. Handlers and
+// the store key on them and put them into mentions, so nothing else may pass.
+enum class SlackIdKind { kUser, kChannel, kTeam };
+bool is_slack_id(std::string_view id, SlackIdKind kind);
+
+// A request naming a user, channel or team by an id Slack would never send.
+class ForgedId : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Checks every user, channel and team id a request carries (an optional
+// one may be empty); throws ForgedId naming the first bad one, cut short
+// and with anything but letters and digits masked, so it is safe to log.
+// Console mode checks the requests it makes up with it too.
+void check_ids(const Request& request);
 
 // A short name for logs and counters: "/coach", "action:coach_another", …
 std::string describe(const Request& request);

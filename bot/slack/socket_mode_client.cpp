@@ -25,6 +25,7 @@
 
 #include "bot/slack/keep_alive.hpp"
 #include "bot/slack/link_drain.hpp"
+#include "bot/slack/log_throttle.hpp"
 #include "bot/slack/reconnect_backoff.hpp"
 #include "bot/slack/socket_mode_status.hpp"
 #include "bot/slack/ticket_opener.hpp"
@@ -110,6 +111,8 @@ class SocketModeClient::Impl {
       : options_(options),
         dispatcher_(dispatcher),
         clock_(clock),
+        malformed_log_(clock, options.log_interval),
+        forged_id_log_(clock, options.log_interval),
         tick_(io_),
         opener_(std::move(tickets), [this](std::size_t slot, ConnectionTicket ticket) {
           asio::post(io_, [this, slot, ticket = std::move(ticket)] { on_ticket(slot, ticket); });
@@ -434,9 +437,20 @@ class SocketModeClient::Impl {
     } else if (const auto* disconnect = std::get_if<Disconnect>(&frame)) {
       on_disconnect(link, *disconnect);
     } else if (const auto* bad = std::get_if<MalformedFrame>(&frame)) {
-      status_.count([](SocketModeStats& s) { ++s.malformed_frames; });
-      spdlog::warn("connection {}: malformed frame ({} bytes): {}", link->serial, text.size(),
-                   bad->reason);
+      if (bad->forged_id) {
+        // Refused before any handler or the store sees it.
+        status_.count([](SocketModeStats& s) { ++s.forged_ids; });
+        if (const auto held_back = forged_id_log_.admit()) {
+          spdlog::warn("connection {}: refused an envelope: {}{}", link->serial, bad->reason,
+                       held_back_note(*held_back));
+        }
+      } else {
+        status_.count([](SocketModeStats& s) { ++s.malformed_frames; });
+        if (const auto held_back = malformed_log_.admit()) {
+          spdlog::warn("connection {}: malformed frame ({} bytes): {}{}", link->serial, text.size(),
+                       bad->reason, held_back_note(*held_back));
+        }
+      }
       if (!bad->envelope_id.empty()) {
         // Acked so Slack stops redelivering what we can never handle.
         nlohmann::json ack = {{"envelope_id", bad->envelope_id}};
@@ -589,6 +603,10 @@ class SocketModeClient::Impl {
   SocketModeOptions options_;
   Dispatcher& dispatcher_;
   const Clock& clock_;
+  // A hostile sender can repeat bad frames at will; the log gets one line
+  // per interval for each kind, with a count.
+  LogThrottle malformed_log_;
+  LogThrottle forged_id_log_;
 
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;

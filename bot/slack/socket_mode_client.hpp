@@ -21,6 +21,9 @@ struct SocketModeOptions {
   std::chrono::milliseconds reconnect_max{30000};
   std::chrono::milliseconds refresh_drain{2000};
   std::chrono::milliseconds hello_timeout{10000};
+  // Malformed frames and envelopes refused for a forged id are logged at
+  // most once per interval each, with a count of those not logged.
+  std::chrono::milliseconds log_interval{10000};
 };
 
 // What apps.connections.open answered: a single-use WebSocket URL, or an
@@ -39,6 +42,7 @@ struct SocketModeStats {
   std::uint64_t live_connections = 0;
   std::uint64_t envelopes = 0;
   std::uint64_t malformed_frames = 0;
+  std::uint64_t forged_ids = 0;  // envelopes refused for an id Slack never makes
   std::uint64_t acks_sent = 0;
   std::uint64_t dead_sockets = 0;
   std::uint64_t open_failures = 0;

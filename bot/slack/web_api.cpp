@@ -195,6 +195,14 @@ ApiResult WebApiClient::perform(const Request& request) {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "firstfollower/0.1");
+    if (!retry_safe) {
+      // libcurl silently sends a request again on a new connection when a
+      // reused one dies before any answer, even after the server has read
+      // it. A call that must not be repeated therefore never rides a reused
+      // connection, and its own is closed afterwards rather than cached.
+      curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+      curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+    }
     // Tests point this at a certificate authority made for them.
     if (const char* ca = std::getenv("SSL_CERT_FILE"); ca != nullptr && *ca != '\0') {
       curl_easy_setopt(curl, CURLOPT_CAINFO, ca);

@@ -25,7 +25,10 @@ struct WebApiOptions {
 
 // Slack's Web API over libcurl: bearer token, JSON bodies, Slack's ok:false
 // errors as typed results, HTTP 429 honoured by waiting Retry-After and trying
-// again, per-tier rate limits, reused connections. Thread-safe.
+// again, per-tier rate limits. Connections are reused only for calls that are
+// safe to repeat; any other call (chat.postMessage, views.open, a
+// response_url post) opens a connection of its own, so the HTTP layer never
+// sends it twice. Thread-safe.
 class WebApiClient {
  public:
   WebApiClient(std::string base_url, std::string token, const Clock& clock,

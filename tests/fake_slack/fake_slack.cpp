@@ -1,5 +1,7 @@
 #include "fake_slack/fake_slack.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -76,10 +78,20 @@ class FakeSlack::Impl {
  public:
   explicit Impl(FakeSlackOptions options) : options_(std::move(options)) {
     setup(plain_);
-    plain_.set_http_handler([this](websocketpp::connection_hdl hdl) { on_http(hdl); });
+    plain_.set_http_handler([this](websocketpp::connection_hdl hdl) {
+      auto con = plain_.get_con_from_hdl(hdl);
+      con->set_status(websocketpp::http::status_code::not_found);
+    });
     plain_.listen(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     plain_.start_accept();
-    api_port_ = plain_.get_local_endpoint(ec_).port();
+    socket_port_ = plain_.get_local_endpoint(ec_).port();
+    const asio::ip::tcp::endpoint loopback(asio::ip::make_address("127.0.0.1"), 0);
+    api_acceptor_.open(loopback.protocol());
+    api_acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+    api_acceptor_.bind(loopback);
+    api_acceptor_.listen();
+    api_port_ = api_acceptor_.local_endpoint().port();
+    accept_api();
     if (!options_.tls_certificate.empty()) {
       setup(tls_);
       tls_.set_tls_init_handler([this](websocketpp::connection_hdl) {
@@ -100,6 +112,11 @@ class FakeSlack::Impl {
       websocketpp::lib::error_code ec;
       plain_.stop_listening(ec);
       if (wss_port_ != 0) tls_.stop_listening(ec);
+      asio::error_code ignored;
+      api_acceptor_.close(ignored);
+      for (const auto& weak : api_sessions_) {
+        if (auto session = weak.lock()) session->close();
+      }
       for (auto& [id, c] : connections_) {
         if (c.open) c.abort();
       }
@@ -232,6 +249,7 @@ class FakeSlack::Impl {
   int connection_serial_ = 0;
   int ticket_serial_ = 0;
   int ts_serial_ = 0;
+  std::size_t api_connections_ = 0;
 
  private:
   template <typename Server>
@@ -378,56 +396,183 @@ class FakeSlack::Impl {
     changed_.notify_all();
   }
 
-  void on_http(websocketpp::connection_hdl hdl) {
-    auto con = plain_.get_con_from_hdl(hdl);
+  // ---- the Web API: HTTP/1.1 with keep-alive, as Slack serves it ----
+  // websocketpp closes every plain HTTP connection after one answer, so a
+  // client would never reuse one; faults that only happen on a reused
+  // connection need a server that keeps them open.
+
+  struct HttpAnswer {
+    int status = 200;
+    int retry_after = 0;
+    json body;
+    bool reset = false;  // reset the connection instead of answering
+  };
+
+  class ApiSession : public std::enable_shared_from_this<ApiSession> {
+   public:
+    ApiSession(Impl& fake, asio::ip::tcp::socket socket)
+        : fake_(fake), socket_(std::move(socket)) {}
+    void start() { read_head(); }
+    void close() {
+      asio::error_code ignored;
+      socket_.close(ignored);
+    }
+
+   private:
+    void read_head() {
+      asio::async_read_until(socket_, buffer_, "\r\n\r\n",
+                             [self = shared_from_this()](asio::error_code ec, std::size_t size) {
+                               if (!ec) self->on_head(size);
+                             });
+    }
+
+    void on_head(std::size_t size) {
+      const std::string head(asio::buffers_begin(buffer_.data()),
+                             asio::buffers_begin(buffer_.data()) + static_cast<long>(size));
+      buffer_.consume(size);
+      headers_.clear();
+      const auto first_line_end = head.find("\r\n");
+      const std::string request_line = head.substr(0, first_line_end);
+      const auto target_at = request_line.find(' ') + 1;
+      path_ = request_line.substr(target_at, request_line.find(' ', target_at) - target_at);
+      for (auto at = first_line_end + 2; at < head.size();) {
+        const auto end = head.find("\r\n", at);
+        const std::string line = head.substr(at, end - at);
+        at = end + 2;
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = line.substr(0, colon);
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const auto value_at = line.find_first_not_of(' ', colon + 1);
+        headers_[name] = value_at == std::string::npos ? "" : line.substr(value_at);
+      }
+      const std::size_t length = std::strtoul(header("content-length").c_str(), nullptr, 10);
+      if (buffer_.size() >= length) return on_body(length);
+      asio::async_read(socket_, buffer_, asio::transfer_exactly(length - buffer_.size()),
+                       [self = shared_from_this(), length](asio::error_code ec, std::size_t) {
+                         if (!ec) self->on_body(length);
+                       });
+    }
+
+    void on_body(std::size_t length) {
+      const std::string body(asio::buffers_begin(buffer_.data()),
+                             asio::buffers_begin(buffer_.data()) + static_cast<long>(length));
+      buffer_.consume(length);
+      const HttpAnswer answer =
+          fake_.answer_http(path_, header("authorization"), header("content-type"), body);
+      if (answer.reset) {
+        // An RST, not a FIN: the request was read, and no answer will come.
+        asio::error_code ignored;
+        socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+        socket_.close(ignored);
+        return;
+      }
+      const std::string text = answer.body.dump();
+      response_ = "HTTP/1.1 " + std::to_string(answer.status) + " " +
+                  (answer.status == 200 ? "OK" : "Error") +
+                  "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
+                  std::to_string(text.size()) + "\r\n";
+      if (answer.retry_after > 0)
+        response_ += "Retry-After: " + std::to_string(answer.retry_after) + "\r\n";
+      const bool keep_alive = header("connection") != "close";
+      if (!keep_alive) response_ += "Connection: close\r\n";
+      response_ += "\r\n" + text;
+      asio::async_write(socket_, asio::buffer(response_),
+                        [self = shared_from_this(), keep_alive](asio::error_code ec, std::size_t) {
+                          if (ec) return;
+                          if (keep_alive) {
+                            self->read_head();
+                          } else {
+                            self->close();
+                          }
+                        });
+    }
+
+    std::string header(const std::string& name) const {
+      const auto it = headers_.find(name);
+      return it == headers_.end() ? std::string() : it->second;
+    }
+
+    Impl& fake_;
+    asio::ip::tcp::socket socket_;
+    asio::streambuf buffer_;
+    std::string path_;
+    std::map<std::string, std::string> headers_;
+    std::string response_;
+  };
+
+  void accept_api() {
+    api_acceptor_.async_accept([this](asio::error_code ec, asio::ip::tcp::socket socket) {
+      if (ec) return;  // closed: the fake is going away
+      asio::error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+      {
+        std::lock_guard lock(mutex_);
+        ++api_connections_;
+      }
+      auto session = std::make_shared<ApiSession>(*this, std::move(socket));
+      api_sessions_.erase(std::remove_if(api_sessions_.begin(), api_sessions_.end(),
+                                         [](const auto& weak) { return weak.expired(); }),
+                          api_sessions_.end());
+      api_sessions_.push_back(session);
+      session->start();
+      accept_api();
+    });
+  }
+
+  // Records the call, then decides its answer.
+  HttpAnswer answer_http(const std::string& path, const std::string& authorization,
+                         const std::string& content_type, const std::string& body) {
     ApiCall call;
-    call.path = con->get_resource();
-    call.authorization = con->get_request_header("Authorization");
-    call.content_type = con->get_request_header("Content-Type");
-    call.body = con->get_request_body();
+    call.path = path;
+    call.authorization = authorization;
+    call.content_type = content_type;
+    call.body = body;
     call.json = json::parse(call.body, nullptr, false);
     if (call.json.is_discarded()) call.json = json();
 
-    json answer;
-    int status = 200;
-    int retry_after = 0;
+    HttpAnswer answer;
     if (call.path.rfind("/response/", 0) == 0) {
       call.method = "response_url";
-      answer = {{"ok", true}};
+      std::lock_guard lock(mutex_);
+      answer = take_fault("response_url").value_or(HttpAnswer{200, 0, json{{"ok", true}}});
     } else if (call.path.rfind("/api/", 0) == 0) {
       call.method =
           call.path.substr(5, call.path.find('?') == std::string::npos ? std::string::npos
                                                                        : call.path.find('?') - 5);
-      std::tie(status, retry_after, answer) = answer_api(call);
+      answer = answer_api(call);
     } else {
-      status = 404;
-      answer = {{"ok", false}, {"error", "unknown_method"}};
+      answer.status = 404;
+      answer.body = {{"ok", false}, {"error", "unknown_method"}};
     }
     {
       std::lock_guard lock(mutex_);
       calls_.push_back(call);
     }
     changed_.notify_all();
-    con->set_status(static_cast<websocketpp::http::status_code::value>(status));
-    con->append_header("Content-Type", "application/json; charset=utf-8");
-    if (retry_after > 0) con->append_header("Retry-After", std::to_string(retry_after));
-    con->set_body(answer.dump());
+    return answer;
   }
 
-  std::tuple<int, int, json> answer_api(const ApiCall& call) {
+  // The next queued fault of `method`, as an answer; nullopt to answer as
+  // usual. Called with mutex_ held.
+  std::optional<HttpAnswer> take_fault(const std::string& method) {
+    auto& faults = method == "apps.connections.open" ? open_faults_ : method_faults_[method];
+    if (faults.empty()) return std::nullopt;
+    const Fault f = faults.front();
+    faults.pop_front();
+    if (f.http_status == 0) return std::nullopt;
+    if (f.reset_after_reading) return HttpAnswer{0, 0, json(), true};
+    if (f.http_status != 200) {
+      return HttpAnswer{f.http_status, f.retry_after_s,
+                        json{{"ok", false}, {"error", "ratelimited"}}};
+    }
+    return HttpAnswer{200, 0, json{{"ok", false}, {"error", f.error}}};
+  }
+
+  HttpAnswer answer_api(const ApiCall& call) {
     std::lock_guard lock(mutex_);
     const bool is_open = call.method == "apps.connections.open";
-    auto& faults = is_open ? open_faults_ : method_faults_[call.method];
-    if (!faults.empty() && faults.front().http_status == 0) {
-      faults.pop_front();
-    } else if (!faults.empty()) {
-      const Fault f = faults.front();
-      faults.pop_front();
-      if (f.http_status != 200) {
-        return {f.http_status, f.retry_after_s, json{{"ok", false}, {"error", "ratelimited"}}};
-      }
-      return {200, 0, json{{"ok", false}, {"error", f.error}}};
-    }
+    if (auto fault = take_fault(call.method)) return *fault;
     const std::string expected = "Bearer " + (is_open ? options_.app_token : options_.bot_token);
     if (call.authorization.empty()) return {200, 0, json{{"ok", false}, {"error", "not_authed"}}};
     if (call.authorization != expected) {
@@ -442,7 +587,7 @@ class FakeSlack::Impl {
       tickets_[ticket] = false;
       std::string url = wss_port_ != 0
                             ? "wss://" + options_.wss_host + ":" + std::to_string(wss_port_)
-                            : "ws://127.0.0.1:" + std::to_string(api_port_);
+                            : "ws://127.0.0.1:" + std::to_string(socket_port_);
       if (!socket_url_override_.empty()) url = socket_url_override_;
       return {200, 0,
               json{{"ok", true}, {"url", url + "/link/?ticket=" + ticket + "&app_id=A0FAKE"}}};
@@ -523,8 +668,11 @@ class FakeSlack::Impl {
   PlainServer plain_;
   TlsServer tls_;
   websocketpp::lib::error_code ec_;
-  std::uint16_t api_port_ = 0;
+  std::uint16_t api_port_ = 0;     // the Web API and response_url
+  std::uint16_t socket_port_ = 0;  // ws://
   std::uint16_t wss_port_ = 0;
+  asio::ip::tcp::acceptor api_acceptor_{io_};
+  std::vector<std::weak_ptr<ApiSession>> api_sessions_;  // io thread only
   std::map<const void*, int> ids_;
   std::vector<std::string> pending_redelivery_frames_;
   std::thread thread_;
@@ -553,6 +701,10 @@ std::size_t FakeSlack::max_open_connections() const {
 std::size_t FakeSlack::connections_accepted() const {
   std::lock_guard lock(impl_->mutex_);
   return impl_->accepted_;
+}
+std::size_t FakeSlack::api_connections_accepted() const {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->api_connections_;
 }
 
 namespace {

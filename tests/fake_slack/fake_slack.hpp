@@ -38,6 +38,9 @@ struct Fault {
   int http_status = 200;
   std::string error;  // ok:false error, when http_status is 200
   int retry_after_s = 0;
+  // Read and record the call, then reset the connection without answering:
+  // Slack got the request, the caller never learns what became of it.
+  bool reset_after_reading = false;
 };
 
 class FakeSlack {
@@ -54,6 +57,8 @@ class FakeSlack {
   std::vector<int> open_connections() const;
   bool wait_for_open_connections(std::size_t count, std::chrono::milliseconds timeout) const;
   std::size_t connections_accepted() const;
+  // TCP connections the Web API accepted; it keeps them alive between calls.
+  std::size_t api_connections_accepted() const;
   // The most Socket Mode connections that were open at the same moment.
   std::size_t max_open_connections() const;
 
@@ -105,7 +110,8 @@ class FakeSlack {
   bool wait_for_calls(const std::string& method, std::size_t count,
                       std::chrono::milliseconds timeout) const;
 
-  // Faults: the next answers of apps.connections.open, or of a method.
+  // Faults: the next answers of apps.connections.open, or of a method
+  // ("response_url" for posts to response URLs).
   void queue_connections_open_faults(std::vector<Fault> faults);
   void queue_method_faults(const std::string& method, std::vector<Fault> faults);
   // Ticket URLs point at this host/port instead (e.g. a closed port).

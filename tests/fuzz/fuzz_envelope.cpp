@@ -21,6 +21,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto* envelope = std::get_if<ff::Envelope>(&frame)) {
     require(!envelope->envelope_id.empty());
     require(!ff::describe(envelope->request).empty());
+    // Whatever got through names people, channels and teams by Slack ids.
+    bool ids_are_slack_ids = true;
+    try {
+      ff::check_ids(envelope->request);
+    } catch (const ff::ForgedId&) {
+      ids_are_slack_ids = false;
+    }
+    require(ids_are_slack_ids);
     // A parsed payload, serialized the way the bot sees it, parses again to
     // the same request kind.
     if (const auto* command = std::get_if<ff::SlashCommand>(&envelope->request)) {

@@ -210,7 +210,7 @@ TEST_CASE("malformed frames get logged and acked where possible, and lose nothin
   const std::string big(1024 * 1024, 'x');
   slack.send_raw(
       c,
-      R"({"type":"slash_commands","envelope_id":"env-huge","payload":{"command":"/coach","user_id":"U1","channel_id":"C1","text":")" +
+      R"({"type":"slash_commands","envelope_id":"env-huge","payload":{"command":"/coach","user_id":"U0ALICE","channel_id":"C0GENERAL","text":")" +
           big + R"("}})");
   // Hostile: a form's state nested 100,000 deep, and a lone surrogate.
   slack.send_raw(c, R"({"type":"interactive","envelope_id":"env-deep","payload":{"view":)" +

@@ -157,3 +157,41 @@ TEST_CASE_METHOD(Channel, "the card's feedback button opens the feedback form fo
   CHECK(has(view["private_metadata"].get<std::string>(), "U0ALICE"));
   CHECK(has(view.dump(), "Quarterly demo day"));
 }
+
+TEST_CASE_METHOD(Channel,
+                 "a slash command with a forged user id is acked, refused, and stores nothing") {
+  const std::string forged = "U0ALICE'); DROP TABLE initiatives;--";
+  const auto refused_id =
+      slack.send_slash_command(c, "/initiative", "Steal the roadmap", true, {}, forged);
+  const auto refused = slack.wait_for_ack(refused_id, 5s);
+  REQUIRE(refused);
+  CHECK_FALSE(refused->contains("payload"));  // no handler answered it
+  CHECK(bot.bot->client().stats().forged_ids == 1);
+
+  // The bot is alive, and the next command is the first thing stored.
+  CHECK(has(command("/initiative", "Faster code reviews"), "Posted initiative #1"));
+  const auto open = bot.store->open_initiatives("C0GENERAL");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].owner_id == "U0ALICE");
+  CHECK(open[0].title == "Faster code reviews");
+  CHECK(slack.calls("chat.postMessage").size() == 1);
+  CHECK(slack.acks(refused_id).size() == 1);
+  for (const auto& call : slack.calls("users.info")) CHECK_FALSE(has(call.body, "DROP"));
+}
+
+TEST_CASE_METHOD(Channel, "a card whose post is cut off after Slack read it is posted once") {
+  Fault reset;
+  reset.reset_after_reading = true;
+  slack.queue_method_faults("chat.postMessage", {reset});
+  const auto id = slack.send_slash_command(c, "/initiative", "Faster code reviews");
+  const auto ack = slack.wait_for_ack(id, 5s);
+  REQUIRE(ack);
+  std::string reply = ack->dump();
+  if (!ack->contains("payload")) {
+    REQUIRE(slack.wait_for_calls("response_url", 1, 5s));
+    reply = slack.calls("response_url").at(0).body;
+  }
+  CHECK_FALSE(has(reply, "Posted initiative"));
+  CHECK(has(reply, "transport_error"));
+  CHECK(slack.calls("chat.postMessage").size() == 1);
+}

@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include "bot/app/console_bot.hpp"
+#include "bot/console/console.hpp"
+#include "bot/slack/envelope.hpp"
 
 using namespace ff;
 
@@ -187,4 +189,15 @@ TEST_CASE("console: the longest decision, of the characters JSON escapes, still 
   CHECK(out.find("Will this matter to you in six months?") != std::string::npos);
   CHECK(out.find("It matters to you, so lead it.") != std::string::npos);
   CHECK(out.find("Sorry, something went wrong") == std::string::npos);
+}
+
+TEST_CASE("console: its made-up people, channels and team have ids Slack mode accepts") {
+  for (const auto& person : ConsoleWorkspace::people()) {
+    CHECK(is_slack_id(person.id, SlackIdKind::kUser));
+    // A button in a DM with them carries the DM's id.
+    CHECK(is_slack_id(ConsoleWorkspace::direct_message_with(person.id), SlackIdKind::kChannel));
+  }
+  CHECK(is_slack_id(ConsoleWorkspace::kChannel, SlackIdKind::kChannel));
+  CHECK(is_slack_id(ConsoleWorkspace::kDirectMessage, SlackIdKind::kChannel));
+  CHECK(is_slack_id(ConsoleWorkspace::kTeam, SlackIdKind::kTeam));
 }

@@ -24,8 +24,8 @@ TEST_CASE("disconnect frame carries its reason") {
 TEST_CASE("slash command envelope is parsed field for field") {
   const auto frame =
       parse_frame(R"({"envelope_id":"e1","type":"slash_commands","accepts_response_payload":true,
-    "payload":{"token":"x","team_id":"T1","team_domain":"d","channel_id":"C1","channel_name":"general",
-    "user_id":"U1","user_name":"ann","command":"/coach","text":"strategy","api_app_id":"A1",
+    "payload":{"token":"x","team_id":"T0TEAM","team_domain":"d","channel_id":"C0GENERAL","channel_name":"general",
+    "user_id":"U0ANN","user_name":"ann","command":"/coach","text":"strategy","api_app_id":"A1",
     "is_enterprise_install":"false","response_url":"https://hooks.slack.com/commands/1","trigger_id":"t1"}})");
   const auto* envelope = std::get_if<Envelope>(&frame);
   REQUIRE(envelope != nullptr);
@@ -33,14 +33,14 @@ TEST_CASE("slash command envelope is parsed field for field") {
   const auto& command = std::get<SlashCommand>(envelope->request);
   CHECK(command.command == "/coach");
   CHECK(command.text == "strategy");
-  CHECK(command.user_id == "U1");
+  CHECK(command.user_id == "U0ANN");
   CHECK(command.response_url == "https://hooks.slack.com/commands/1");
 }
 
 TEST_CASE("block_actions, views, shortcuts and events are typed") {
   auto frame =
       parse_frame(R"({"envelope_id":"e2","type":"interactive","payload":{"type":"block_actions",
-    "user":{"id":"U1"},"team":{"id":"T1"},"channel":{"id":"C1"},"container":{"type":"message","message_ts":"1.2"},
+    "user":{"id":"U0ANN"},"team":{"id":"T0TEAM"},"channel":{"id":"C0GENERAL"},"container":{"type":"message","message_ts":"1.2"},
     "response_url":"https://hooks/x","trigger_id":"t","actions":[{"action_id":"coach_another","block_id":"b","value":"gap"}]}})");
   const auto& action = std::get<BlockAction>(std::get<Envelope>(frame).request);
   CHECK(action.action_id == "coach_another");
@@ -49,7 +49,7 @@ TEST_CASE("block_actions, views, shortcuts and events are typed") {
 
   frame =
       parse_frame(R"({"envelope_id":"e3","type":"interactive","payload":{"type":"view_submission",
-    "user":{"id":"U1"},"view":{"id":"V1","callback_id":"nit_modal","private_metadata":"m","state":{"values":{"b":{"a":{"value":"x"}}}}}}})");
+    "user":{"id":"U0ANN"},"view":{"id":"V1","callback_id":"nit_modal","private_metadata":"m","state":{"values":{"b":{"a":{"value":"x"}}}}}}})");
   const auto& view = std::get<ViewSubmission>(std::get<Envelope>(frame).request);
   CHECK(view.callback_id == "nit_modal");
   CHECK(view.form.text("b", "a") == "x");
@@ -57,7 +57,7 @@ TEST_CASE("block_actions, views, shortcuts and events are typed") {
 
   frame = parse_frame(
       R"({"envelope_id":"e4","type":"events_api","retry_attempt":1,"retry_reason":"timeout",
-    "payload":{"type":"event_callback","event_id":"Ev1","team_id":"T1","event":{"type":"message","channel_type":"im","user":"U1","channel":"D1","text":"help","ts":"1.0"}}})");
+    "payload":{"type":"event_callback","event_id":"Ev1","team_id":"T0TEAM","event":{"type":"message","channel_type":"im","user":"U0ANN","channel":"D0ANN","text":"help","ts":"1.0"}}})");
   const auto& envelope = std::get<Envelope>(frame);
   CHECK(envelope.retry_attempt == 1);
   const auto& event = std::get<Event>(envelope.request);
@@ -84,7 +84,7 @@ TEST_CASE("malformed frames are reported, with the envelope id when it is readab
 TEST_CASE("an oversized field is refused rather than carried through") {
   const std::string huge(100 * 1024, 'x');
   const auto frame = parse_frame(
-      R"({"envelope_id":"e12","type":"slash_commands","payload":{"command":"/coach","user_id":"U1","channel_id":"C1","text":")" +
+      R"({"envelope_id":"e12","type":"slash_commands","payload":{"command":"/coach","user_id":"U0ANN","channel_id":"C0GENERAL","text":")" +
       huge + R"("}})");
   CHECK(std::get<MalformedFrame>(frame).envelope_id == "e12");
 }
@@ -152,4 +152,88 @@ TEST_CASE("a users.info answer is read once into a SlackUser") {
   CHECK(odd->tz_offset == 0);
   CHECK_FALSE(odd->deleted);
   CHECK_FALSE(SlackUser::from_json(nlohmann::json::parse(R"({"name":"no id"})")));
+}
+
+TEST_CASE("Slack ids: a letter for the kind, then 2 to 20 upper-case letters or digits") {
+  for (const char* id : {"U0ALICE", "W012AB3CD", "B0BOT", "U12", "U12345678901234567890"}) {
+    CHECK(is_slack_id(id, SlackIdKind::kUser));
+  }
+  for (const char* id : {"C0GENERAL", "G0PRIVATE", "D0ALICE"}) {
+    CHECK(is_slack_id(id, SlackIdKind::kChannel));
+  }
+  for (const char* id : {"T0FAKE", "E0GRID"}) CHECK(is_slack_id(id, SlackIdKind::kTeam));
+
+  for (const char* id :
+       {"", "U", "U1", "u0alice", "U0alice", "X0ALICE", "C0GENERAL", "U123456789012345678901",
+        "U0ALICE ", "U0AL-ICE", "U0ALICE|x", "<@U0ALICE>", "U0ALICE\n"}) {
+    CHECK_FALSE(is_slack_id(id, SlackIdKind::kUser));
+  }
+  CHECK_FALSE(is_slack_id("U0ALICE", SlackIdKind::kChannel));
+  CHECK_FALSE(is_slack_id("D0ALICE", SlackIdKind::kTeam));
+  CHECK_FALSE(is_slack_id(std::string("U0AL\0CE", 7), SlackIdKind::kUser));
+}
+
+namespace {
+std::string slash_frame(const std::string& user, const std::string& channel = "C0GENERAL",
+                        const std::string& team = "T0TEAM") {
+  return nlohmann::json{{"envelope_id", "e-forged"},
+                        {"type", "slash_commands"},
+                        {"payload",
+                         {{"command", "/initiative"},
+                          {"user_id", user},
+                          {"channel_id", channel},
+                          {"team_id", team},
+                          {"text", "secret plans"}}}}
+      .dump();
+}
+}  // namespace
+
+TEST_CASE("an envelope with a forged id is refused at the edge, to be acked") {
+  for (const auto& frame : {slash_frame("u0ann"), slash_frame("U0ANN", "#general"),
+                            slash_frame("U0ANN", "C0GENERAL", "T0TEAM'--")}) {
+    const auto parsed = parse_frame(frame);
+    const auto* refused = std::get_if<MalformedFrame>(&parsed);
+    REQUIRE(refused != nullptr);
+    CHECK(refused->forged_id);
+    CHECK(refused->envelope_id == "e-forged");
+    // The reason names the field, never the rest of the payload.
+    CHECK(refused->reason.find("secret plans") == std::string::npos);
+  }
+  CHECK(std::holds_alternative<Envelope>(parse_frame(slash_frame("U0ANN"))));
+  // Optional ids may be missing, not wrong.
+  const auto without_team = parse_frame(slash_frame("U0ANN", "C0GENERAL", ""));
+  CHECK(std::holds_alternative<Envelope>(without_team));
+  // A malformed frame is not a forged one.
+  CHECK_FALSE(std::get<MalformedFrame>(parse_frame("{not json")).forged_id);
+}
+
+TEST_CASE("a forged id is named in the reason cut short, with odd characters masked") {
+  const std::string hostile = "U0<!channel>\n" + std::string(5000, 'A');
+  const auto parsed = parse_frame(slash_frame(hostile));
+  const auto& refused = std::get<MalformedFrame>(parsed);
+  CHECK(refused.forged_id);
+  CHECK(refused.reason.find("user_id") != std::string::npos);
+  CHECK(refused.reason.find("U0??channel??AAAAAAAAAAA...") != std::string::npos);
+  CHECK(refused.reason.size() < 100);
+  CHECK(refused.reason.find('<') == std::string::npos);
+  CHECK(refused.reason.find('\n') == std::string::npos);
+}
+
+TEST_CASE("every kind of request has its ids checked") {
+  const auto refused = [](const std::string& frame) {
+    const auto parsed = parse_frame(frame);
+    const auto* bad = std::get_if<MalformedFrame>(&parsed);
+    return bad != nullptr && bad->forged_id;
+  };
+  CHECK(refused(
+      R"({"envelope_id":"e1","type":"interactive","payload":{"type":"block_actions","user":{"id":"U0ANN"},"channel":{"id":"C0GENERAL;"},"actions":[{"action_id":"a"}]}})"));
+  CHECK(refused(
+      R"({"envelope_id":"e2","type":"interactive","payload":{"type":"view_submission","user":{"id":"U0ANN"},"team":{"id":"X0TEAM"},"view":{"id":"V1"}}})"));
+  CHECK(refused(
+      R"({"envelope_id":"e3","type":"interactive","payload":{"type":"message_action","user":{"id":"U0ANN"},"callback_id":"nit","message":{"user":"bob","ts":"1.0","text":"hi"}}})"));
+  CHECK(refused(
+      R"({"envelope_id":"e4","type":"events_api","payload":{"type":"event_callback","event_id":"Ev1","event":{"type":"app_home_opened","user":"U0ANN!","tab":"home"}}})"));
+  // A bot's message: no user, but a bot id; nothing to refuse.
+  CHECK_FALSE(refused(
+      R"({"envelope_id":"e5","type":"events_api","payload":{"type":"event_callback","event_id":"Ev2","event":{"type":"message","bot_id":"B0BOT","channel":"D0ANN","text":"hi"}}})"));
 }

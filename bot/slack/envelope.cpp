@@ -4,6 +4,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "bot/slack/mrkdwn.hpp"
+
 namespace ff {
 namespace {
 
@@ -197,9 +199,7 @@ bool is_slack_id(std::string_view id, SlackIdKind kind) {
       prefixes = "TE";
       break;
   }
-  if (prefixes.find(id.front()) == std::string_view::npos) return false;
-  return std::all_of(id.begin() + 1, id.end(),
-                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+  return mrkdwn::has_id_shape(id, prefixes);
 }
 
 void check_ids(const Request& request) {

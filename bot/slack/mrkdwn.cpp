@@ -30,15 +30,6 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
 
-bool is_slack_id(std::string_view id, std::string_view first_letters) {
-  if (id.size() < 2 || id.size() > 32) return false;
-  if (first_letters.find(id.front()) == std::string_view::npos) return false;
-  for (char c : id) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string escape(std::string_view user_text) {
@@ -175,11 +166,20 @@ std::vector<std::string> split(std::string_view text, std::size_t max_chars) {
   return pieces;
 }
 
+bool has_id_shape(std::string_view id, std::string_view first_letters) {
+  if (id.size() < 2 || id.size() > 32) return false;
+  if (first_letters.find(id.front()) == std::string_view::npos) return false;
+  for (char c : id) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
 bool is_user_id(std::string_view id) {
-  return is_slack_id(id, "UWB");
+  return has_id_shape(id, "UWB");
 }
 bool is_channel_id(std::string_view id) {
-  return is_slack_id(id, "CDGU");
+  return has_id_shape(id, "CDGU");
 }
 
 std::string mention(std::string_view user_id) {

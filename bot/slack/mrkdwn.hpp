@@ -36,6 +36,11 @@ std::vector<std::string> split(std::string_view text, std::size_t max_chars);
 // Number of code points in valid UTF-8 text.
 std::size_t char_count(std::string_view text);
 
+// True for an id that starts with one of `first_letters` and holds only
+// upper-case letters and digits (2 to 32 characters): nothing in it can
+// close a mention and open another one.
+bool has_id_shape(std::string_view id, std::string_view first_letters);
+
 // True for ids Slack gives users and bots (U…, W…, B…): upper-case letters and
 // digits only, so the id cannot close the mention and open another one.
 bool is_user_id(std::string_view id);

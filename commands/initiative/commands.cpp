@@ -119,8 +119,9 @@ Reply list(const InitiativeServices& services, const std::string& channel) {
     const auto backers = services.initiatives.endorsements(i.id);
     const auto endorsed = std::count_if(backers.begin(), backers.end(),
                                         [](const auto& e) { return e.kind == "endorse"; });
-    text += "\n• #" + std::to_string(i.id) + " " + mrkdwn::escape(i.title) + ", led by " +
-            mrkdwn::mention(i.owner_id) + " (" + std::to_string(endorsed) + " endorsed)";
+    text += "\n• #" + std::to_string(i.id) + " " + mrkdwn::escape_keeping_mentions(i.title) +
+            ", led by " + mrkdwn::mention(i.owner_id) + " (" + std::to_string(endorsed) +
+            " endorsed)";
   }
   return say(text);
 }
@@ -163,7 +164,7 @@ Reply back(const InitiativeServices& services, const std::string& user, const st
   const auto result =
       services.initiatives.endorse({initiative.id, user, kind, {}, services.clock.now()});
   const std::string name =
-      "#" + std::to_string(initiative.id) + " " + mrkdwn::escape(initiative.title);
+      "#" + std::to_string(initiative.id) + " " + mrkdwn::escape_keeping_mentions(initiative.title);
   switch (result.outcome) {
     case store::EndorseOutcome::kNotFound:
       return say("There is no initiative " + name + " any more.");

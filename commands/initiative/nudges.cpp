@@ -70,7 +70,7 @@ Message nudge_message(const store::Initiative& i, const std::string& to, int rem
                                   "'s initiative still has no endorsement:"
                             : ":hourglass: A reminder: " + mrkdwn::mention(i.owner_id) +
                                   "'s initiative is still waiting for its first endorsement:";
-  text += "\n*#" + std::to_string(i.id) + " " + mrkdwn::escape(i.title) + "*";
+  text += "\n*#" + std::to_string(i.id) + " " + mrkdwn::escape_keeping_mentions(i.title) + "*";
   if (!i.description.empty()) text += "\n" + quoted(i.description, kDescriptionLimit);
   m.add(blocks::section(text));
   m.add(
@@ -146,7 +146,7 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServi
     if (!initiative) return say("That initiative no longer exists.");
     std::vector<nlohmann::json> parts{
         blocks::section("*Endorse #" + std::to_string(initiative->id) + " " +
-                        mrkdwn::escape(initiative->title) +
+                        mrkdwn::escape_keeping_mentions(initiative->title) +
                         "*\nYour endorsement counts in "
                         "full; the nit is theirs to take or leave."),
         blocks::text_input("nit_text", "text", "Your non-blocking nit",

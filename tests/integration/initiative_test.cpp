@@ -134,6 +134,10 @@ TEST_CASE_METHOD(Channel, "a mention in an initiative's title stays whole and a 
   CHECK(has(posted[0].body, "Initiative #1: Pair with <@U0BOB>*"));
   CHECK(has(posted[0].body, "> on <#C0GENERAL> &lt;!here&gt;"));
   CHECK_FALSE(has(posted[0].body, "<!here>"));
+  // Every reply that names the initiative shows the mention as one.
+  const std::string endorsed = press("initiative_endorse", "1", "U0CAROL");
+  CHECK(has(endorsed, "#1 Pair with <@U0BOB>"));
+  CHECK_FALSE(has(endorsed, "&lt;@U0BOB"));
 }
 
 TEST_CASE_METHOD(Channel, "naming too many leads is refused before any Slack call") {

@@ -23,13 +23,19 @@ Fault reset_after_reading() {
   return fault;
 }
 
-}  // namespace
-
-TEST_CASE("a post whose connection is reset after Slack read it is sent once and reported failed") {
+// The fake, and the Web API client pointed at it, with no real waits.
+struct ApiAgainstFake {
   FakeSlack slack;
   WebApiClient client{slack.api_url(), slack.options().bot_token, SystemClock::instance(),
                       without_waits()};
   WebSlackApi api{client};
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(
+    ApiAgainstFake,
+    "a post whose connection is reset after Slack read it is sent once and reported failed") {
   // A read first, so a live connection waits to be reused: the case in
   // which libcurl would quietly send the request again on a new one.
   REQUIRE(api.user_info("U0ALICE").ok);
@@ -46,24 +52,18 @@ TEST_CASE("a post whose connection is reset after Slack read it is sent once and
   CHECK(slack.calls("chat.postMessage").size() == 2);
 }
 
-TEST_CASE("a response_url post whose connection is reset is sent once") {
-  FakeSlack slack;
-  WebApiClient client{slack.api_url(), slack.options().bot_token, SystemClock::instance(),
-                      without_waits()};
+TEST_CASE_METHOD(ApiAgainstFake, "a response_url post whose connection is reset is sent once") {
   REQUIRE(client.call("auth.test", nlohmann::json::object()).ok);
-  const std::string api = slack.api_url();  // http://127.0.0.1:PORT/api/
-  const std::string url = api.substr(0, api.size() - 5) + "/response/1";
+  const std::string api_url = slack.api_url();  // http://127.0.0.1:PORT/api/
+  const std::string url = api_url.substr(0, api_url.size() - 5) + "/response/1";
   slack.queue_method_faults("response_url", {reset_after_reading()});
   const ApiResult answered = client.post_to_response_url(url, {{"text", "done"}});
   CHECK_FALSE(answered.ok);
   CHECK(slack.calls("response_url").size() == 1);
 }
 
-TEST_CASE("reads share a kept-alive connection, and each non-idempotent call has its own") {
-  FakeSlack slack;
-  WebApiClient client{slack.api_url(), slack.options().bot_token, SystemClock::instance(),
-                      without_waits()};
-  WebSlackApi api{client};
+TEST_CASE_METHOD(ApiAgainstFake,
+                 "reads share a kept-alive connection, and each non-idempotent call has its own") {
   REQUIRE(api.user_info("U0ALICE").ok);
   REQUIRE(api.user_info("U0BOB").ok);
   REQUIRE(client.call("auth.test", nlohmann::json::object()).ok);
@@ -78,11 +78,8 @@ TEST_CASE("reads share a kept-alive connection, and each non-idempotent call has
   CHECK(slack.api_connections_accepted() == 3);
 }
 
-TEST_CASE("a read whose reused connection is reset is tried again and answered") {
-  FakeSlack slack;
-  WebApiClient client{slack.api_url(), slack.options().bot_token, SystemClock::instance(),
-                      without_waits()};
-  WebSlackApi api{client};
+TEST_CASE_METHOD(ApiAgainstFake,
+                 "a read whose reused connection is reset is tried again and answered") {
   REQUIRE(api.user_info("U0ALICE").ok);
   slack.queue_method_faults("users.info", {reset_after_reading()});
   // Repeating a read is harmless, so libcurl's quiet retry (or ours) may

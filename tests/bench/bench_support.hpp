@@ -35,8 +35,9 @@ inline long peak_resident_kib(const std::string& pid = "self") {
 }
 
 // User plus system CPU time a process has used, in seconds (-1 if unknown),
-// from the 14th and 15th fields of /proc/<pid>/stat.
-inline double cpu_seconds(const std::string& pid = "self") {
+// from the 14th and 15th fields of /proc/<pid>/stat; with `children`, also
+// that of the children it has waited for (the 16th and 17th).
+inline double cpu_seconds(const std::string& pid = "self", bool children = false) {
   std::ifstream stat("/proc/" + pid + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   // The command name may hold spaces; the fields after it are space-separated.
@@ -44,16 +45,14 @@ inline double cpu_seconds(const std::string& pid = "self") {
   if (name_end == std::string::npos) return -1;
   std::istringstream fields(text.substr(name_end + 2));
   std::string field;
-  long long user = -1, system = -1;
-  for (int index = 3; fields >> field; ++index) {
-    if (index == 14) user = std::stoll(field);
-    if (index == 15) {
-      system = std::stoll(field);
-      break;
-    }
+  const int last = children ? 17 : 15;
+  long long ticks = 0;
+  int index = 3;
+  for (; index <= last && fields >> field; ++index) {
+    if (index >= 14) ticks += std::stoll(field);
   }
-  if (user < 0 || system < 0) return -1;
-  return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  if (index <= last) return -1;
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // The size of a file in bytes, 0 when it does not exist.

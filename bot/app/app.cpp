@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -72,10 +73,21 @@ int run_slack(const Config& config, const PromptLibrary& library, store::SqlStor
       break;
     }
   }
-  bot.shutdown(exit_code == kExitOk ? config.shutdown_grace : std::chrono::milliseconds{500});
+  const bool all_finished =
+      bot.shutdown(exit_code == kExitOk ? config.shutdown_grace : std::chrono::milliseconds{500});
   const auto& c = bot.dispatcher().counters();
-  spdlog::info("stopped: {} envelopes, {} duplicates dropped, {} handled, {} unknown",
-               c.received.load(), c.duplicates.load(), c.handled.load(), bot.unknown_requests());
+  spdlog::info(
+      "stopped: {} envelopes, {} redeliveries dropped, {} handled, {} taken up from the inbox, {} "
+      "left in it, {} unknown",
+      c.received.load(), c.duplicates.load(), c.handled.load(), c.taken_up.load(),
+      c.left_in_inbox.load(), bot.unknown_requests());
+  if (!all_finished) {
+    // A handler stuck past the grace (a hung Web API call) must not hold the
+    // stop: what it was doing stays unfinished in the inbox, and a
+    // supervisor's SIGKILL would end it the same way, only later.
+    spdlog::default_logger()->flush();
+    std::_Exit(exit_code);
+  }
   return exit_code;
 }
 

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/inbox/durable_inbox.hpp"
+#include "bot/instance.hpp"
 #include "bot/schedule/platform_jobs.hpp"
 #include "bot/slack/dedupe.hpp"
 #include "bot/worker_pool.hpp"
@@ -12,22 +14,22 @@
 namespace ff {
 namespace {
 
-SchedulerOptions scheduler_options(const Config& config) {
+SchedulerOptions scheduler_options(const Config& config, const std::string& instance) {
   SchedulerOptions options;
   options.poll_interval = config.scheduler_poll_interval;
   options.lease = config.scheduler_lease;
+  options.owner = instance;
   return options;
 }
 
-// The shared processed-id table as the durable layer of dedupe.
-class DurableIds final : public DedupeStore {
- public:
-  explicit DurableIds(store::ProcessedIdStore& ids) : ids_(ids) {}
-  bool first_time(std::string_view key) override { return ids_.first_time(key); }
-
- private:
-  store::ProcessedIdStore& ids_;
-};
+DurableInboxOptions inbox_options(const Config& config, const std::string& instance,
+                                  store::Dialect dialect) {
+  DurableInboxOptions options;
+  options.owner = instance;
+  options.lease = config.scheduler_lease;
+  options.alone_on_database = dialect == store::Dialect::kSqlite;
+  return options;
+}
 
 std::uint64_t seed_of(const Config& config) {
   return config.random_seed != 0 ? config.random_seed : std::random_device{}();
@@ -40,15 +42,16 @@ struct BotCore::Parts {
         const Clock& clock)
       : clock(clock),
         store(store),
+        instance(made_up_instance_name()),
         picker(library, seed_of(config), store, clock),
         services{slack, library, picker, clock, roles, config.initiatives},
-        recent_ids(clock, std::chrono::minutes{15}, 100'000),
-        durable_ids(store),
-        dedupe(recent_ids, durable_ids),
-        scheduler(store.jobs(), clock, scheduler_options(config)),
+        memory_inbox(clock, std::chrono::minutes{15}, 100'000),
+        inbox(store, memory_inbox, clock,
+              inbox_options(config, instance, store.database().dialect())),
+        scheduler(store.jobs(), clock, scheduler_options(config, instance)),
         maintenance{config.dedupe_retention},
         workers(static_cast<std::size_t>(config.workers)),
-        dispatcher(router, slack, dedupe, workers) {
+        dispatcher(router, slack, inbox, workers) {
     roles.admins = config.admins;
     const auto stores = commands::FeatureStores::over(store);
     commands::register_all(router, services, stores);
@@ -58,13 +61,14 @@ struct BotCore::Parts {
 
   const Clock& clock;
   store::SqlStore& store;
+  // This process's name in the jobs and inbox tables.
+  const std::string instance;
   PromptPicker picker;
   Roles roles;
   Services services;
   EnvelopeRouter router;
-  RecentIds recent_ids;
-  DurableIds durable_ids;
-  LayeredDedupe dedupe;
+  MemoryInbox memory_inbox;
+  DurableInbox inbox;
   JobScheduler scheduler;
   MaintenancePolicy maintenance;
   WorkerPool workers;
@@ -87,12 +91,24 @@ void BotCore::start(bool background_scheduler) {
     // scheduled at the next start when the database is away now.
     spdlog::warn("could not schedule maintenance yet: {}", error.what());
   }
+  // Before any envelope arrives: what an earlier run left unfinished is
+  // handled first, in the order it arrived.
+  Dispatcher& dispatcher = parts_->dispatcher;
+  parts_->inbox.start(
+      [&dispatcher](UnfinishedEnvelope unfinished) { dispatcher.resume(std::move(unfinished)); });
   if (background_scheduler) parts_->scheduler.start();
 }
 
 void BotCore::stop() {
   parts_->scheduler.stop();
   parts_->workers.shutdown();
+  // After the workers: the envelopes they finished are written as done.
+  parts_->inbox.stop();
+}
+
+void BotCore::stop_leaving_handlers() {
+  parts_->scheduler.stop();
+  parts_->inbox.stop();
 }
 
 Roles& BotCore::roles() {

@@ -16,7 +16,7 @@ namespace ff {
 
 // Everything a running bot is made of except the way it talks to Slack: the
 // services handlers are given, the router with every feature registered,
-// dedupe, the worker pool and the dispatcher, and the job scheduler with the
+// the durable inbox, the worker pool and the dispatcher, and the job scheduler with the
 // features' jobs and maintenance. Slack mode, console mode and the tests all
 // build this one object; they differ only in the SlackApi they hand it and
 // in the transport that feeds its dispatcher.
@@ -32,8 +32,14 @@ class BotCore {
   // when `background_scheduler` (console tests run due jobs themselves, at
   // moments they choose).
   void start(bool background_scheduler = true);
-  // Stops the scheduler, then finishes the handlers already queued.
+  // Stops the scheduler, waits for the workers (a dispatcher stopped first
+  // has left what it did not start in the inbox), then writes what the
+  // inbox has queued and ends its leases, so another instance or the next
+  // start takes up what is unfinished at once.
   void stop();
+  // The same for a process that exits with handlers still running past
+  // its grace: they are not waited for, and stay unfinished in the inbox.
+  void stop_leaving_handlers();
 
   // Who is admin and the bot's own id, filled in once known.
   Roles& roles();

@@ -86,13 +86,17 @@ std::optional<std::string> SlackBot::verify_bot_token() {
 }
 
 void SlackBot::start() {
-  parts_->client.start();
   parts_->core.start();
+  parts_->client.start();
 }
 
-void SlackBot::shutdown(std::chrono::milliseconds grace) {
-  parts_->client.shutdown(grace);
+bool SlackBot::shutdown(std::chrono::milliseconds grace) {
+  if (!parts_->client.shutdown(grace)) {
+    parts_->core.stop_leaving_handlers();
+    return false;
+  }
   parts_->core.stop();
+  return true;
 }
 
 SocketModeClient& SlackBot::client() {

@@ -29,8 +29,13 @@ class SlackBot {
   // (the bot then starts anyway and keeps trying).
   std::optional<std::string> verify_bot_token();
 
+  // Takes up what an earlier run left unfinished, then connects.
   void start();
-  void shutdown(std::chrono::milliseconds grace);
+  // Stops reading, lets envelopes in flight finish within `grace`, leaves
+  // the rest in the inbox and closes. False when handlers were still
+  // running at the end of the grace: the process should exit without
+  // waiting for them (they stay unfinished in the inbox).
+  bool shutdown(std::chrono::milliseconds grace);
 
   SocketModeClient& client();
   const Dispatcher& dispatcher() const;

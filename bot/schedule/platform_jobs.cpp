@@ -37,9 +37,8 @@ store::NewJob post_message_job(const std::string& channel, const std::string& te
 }
 
 void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::JobStore& jobs,
-                            store::ProcessedIdStore& processed_ids,
-                            store::PromptHistoryStore& prompt_history, const Clock& clock,
-                            MaintenancePolicy policy) {
+                            store::InboxStore& inbox, store::PromptHistoryStore& prompt_history,
+                            const Clock& clock, MaintenancePolicy policy) {
   scheduler.handle(kPostMessageJob, [&slack](const store::Job& job, JobControl& control) {
     const std::string channel = job.payload.value("channel", "");
     const std::string text = job.payload.value("text", "");
@@ -49,14 +48,14 @@ void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::Job
     return outcome_of_post(slack.post_message(channel, Message::plain(text)), job);
   });
 
-  scheduler.handle(kMaintenanceJob, [&jobs, &processed_ids, &prompt_history, &clock, policy](
+  scheduler.handle(kMaintenanceJob, [&jobs, &inbox, &prompt_history, &clock, policy](
                                         const store::Job&, JobControl&) {
     const auto now = clock.now();
-    const auto ids = processed_ids.expire(now - policy.dedupe_retention);
+    const auto envelopes = inbox.forget_finished_before(now - policy.dedupe_retention);
     const auto finished = jobs.purge_finished(now - policy.finished_job_retention);
     const auto draws = prompt_history.forget_draws_before(now - policy.prompt_history_retention);
-    spdlog::debug("maintenance: removed {} old envelope ids, {} finished jobs, {} old draws", ids,
-                  finished, draws);
+    spdlog::debug("maintenance: removed {} handled envelopes, {} finished jobs, {} old draws",
+                  envelopes, finished, draws);
     schedule_maintenance_at(jobs, next_slot(now, policy.every));
     return JobOutcome::done();
   });

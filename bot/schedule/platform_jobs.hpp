@@ -29,9 +29,8 @@ store::NewJob post_message_job(const std::string& channel, const std::string& te
                                store::TimePoint due, const std::string& subject_user = {});
 
 void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::JobStore& jobs,
-                            store::ProcessedIdStore& processed_ids,
-                            store::PromptHistoryStore& prompt_history, const Clock& clock,
-                            MaintenancePolicy policy);
+                            store::InboxStore& inbox, store::PromptHistoryStore& prompt_history,
+                            const Clock& clock, MaintenancePolicy policy);
 
 // Makes sure the next maintenance run is scheduled. Runs are aligned to
 // whole periods and keyed by their time, so instances starting together

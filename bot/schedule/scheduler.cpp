@@ -1,24 +1,15 @@
 #include "bot/schedule/scheduler.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "bot/instance.hpp"
+
 namespace ff {
 namespace {
-
-std::string made_up_owner() {
-  char host[64] = {};
-  gethostname(host, sizeof host - 1);
-  std::random_device random;
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" +
-         std::to_string(random() % 100000);
-}
 
 // The jobs of one claimed batch that this instance still holds, and the
 // renewal of their leases: all of them in one statement, whenever the last
@@ -128,7 +119,7 @@ constexpr std::chrono::milliseconds kLongestNap{200};
 
 JobScheduler::JobScheduler(store::JobStore& jobs, const Clock& clock, SchedulerOptions options)
     : jobs_(jobs), clock_(clock), options_(std::move(options)) {
-  if (options_.owner.empty()) options_.owner = made_up_owner();
+  if (options_.owner.empty()) options_.owner = made_up_instance_name();
 }
 
 JobScheduler::~JobScheduler() {

@@ -1,7 +1,5 @@
 #include "bot/slack/dedupe.hpp"
 
-#include <spdlog/spdlog.h>
-
 namespace ff {
 
 RecentIds::RecentIds(const Clock& clock, std::chrono::seconds retention, std::size_t max_entries)
@@ -30,18 +28,11 @@ void RecentIds::expire(std::chrono::steady_clock::time_point now) {
   }
 }
 
-bool LayeredDedupe::first_time(std::string_view key) {
-  if (!recent_.first_time(key)) return false;
-  try {
-    return durable_.first_time(key);
-  } catch (const std::exception& error) {
-    // Logged on the first failure and then every thousandth, not per envelope.
-    if (durable_failures_++ % 1000 == 0) {
-      spdlog::warn("dedupe: the database is unavailable ({}); using this process's memory only",
-                   error.what());
-    }
-    return true;
-  }
+void MemoryInbox::admit(InboxEntry entry, std::function<void(Admission)> then) {
+  // An event retried by Slack arrives in a new envelope with the same event id.
+  const bool first = ids_.first_time(entry.envelope_id) &&
+                     (entry.event_id.empty() || ids_.first_time("event:" + entry.event_id));
+  then(first ? Admission::kNew : Admission::kAlreadyIn);
 }
 
 }  // namespace ff

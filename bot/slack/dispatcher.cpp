@@ -25,42 +25,118 @@ Message apology() {
       "Please try again in a moment.");
 }
 
-Dispatcher::Dispatcher(const EnvelopeRouter& router, SlackApi& slack, DedupeStore& dedupe,
+Dispatcher::Dispatcher(const EnvelopeRouter& router, SlackApi& slack, Inbox& inbox,
                        WorkerPool& workers)
-    : router_(router), slack_(slack), dedupe_(dedupe), workers_(workers) {}
+    : router_(router), slack_(slack), inbox_(inbox), workers_(workers) {}
+
+namespace {
+
+// The ack of an envelope taken up from the inbox: sent long ago, or never
+// to this process.
+class GoneAck final : public Ack {
+ public:
+  bool send(std::optional<nlohmann::json>) override { return false; }
+};
+
+std::string event_id_of(const Envelope& envelope) {
+  const auto* event = std::get_if<Event>(&envelope.request);
+  return event == nullptr ? std::string() : event->event_id;
+}
+
+}  // namespace
 
 bool Dispatcher::dispatch(Envelope envelope, std::shared_ptr<Ack> ack) {
   if (!accepting_) return false;
   ++counters_.received;
   ++in_flight_;
-  // Dedupe runs on the worker, not here on the socket thread: with a shared
-  // database it is a round trip, and the socket thread must stay free to ack.
+  // The inbox writes on its own thread, in batches: the socket thread goes
+  // on reading, and the envelope is acked only once it is durable.
+  InboxEntry entry{envelope.envelope_id, event_id_of(envelope), std::move(envelope.frame)};
+  inbox_.admit(std::move(entry), [this, envelope = std::move(envelope),
+                                  ack = std::move(ack)](Admission admission) mutable {
+    if (admission == Admission::kAlreadyIn) {
+      ++counters_.duplicates;
+      spdlog::debug("redelivery of {} ({}) acked and dropped: it is in the inbox",
+                    envelope.envelope_id, describe(envelope.request));
+      ack->send(std::nullopt);
+      finished();
+      return;
+    }
+    ack->recorded();
+    run_on_worker(std::move(envelope), std::move(ack));
+  });
+  return true;
+}
+
+void Dispatcher::resume(UnfinishedEnvelope unfinished) {
+  Frame frame = parse_frame(unfinished.frame);
+  auto* envelope = std::get_if<Envelope>(&frame);
+  if (envelope == nullptr) {
+    spdlog::warn(
+        "inbox: envelope {} cannot be handled again: {}", unfinished.envelope_id,
+        unfinished.frame.empty() ? "it was made up in console mode" : "its frame no longer parses");
+    inbox_.finished(std::move(unfinished.envelope_id), nullptr);
+    return;
+  }
+  if (!accepting_) return;  // still in the inbox; the stop releases it
+  ++counters_.taken_up;
+  ++in_flight_;
+  spdlog::info("handling {} ({}) left unfinished, attempt {}", envelope->envelope_id,
+               describe(envelope->request), unfinished.attempts);
+  run_on_worker(std::move(*envelope), std::make_shared<GoneAck>());
+}
+
+void Dispatcher::run_on_worker(Envelope envelope, std::shared_ptr<Ack> ack) {
   // One person's envelopes run one at a time in arrival order (a second
   // message while the first is being handled, a button pressed twice), so a
   // handler never races the same person's previous request.
   std::string person = person_of(envelope.request);
   workers_.post(std::move(person), [this, envelope = std::move(envelope), ack = std::move(ack)] {
-    if (first_delivery(envelope)) {
-      handle(envelope, *ack);
-    } else {
-      ++counters_.duplicates;
-      spdlog::debug("duplicate delivery of {} ({}) acked and dropped", envelope.envelope_id,
-                    describe(envelope.request));
+    if (std::chrono::steady_clock::now().time_since_epoch().count() > start_no_later_.load()) {
+      // Stopping: it stays in the inbox, and is durable, so it may be acked.
+      ++counters_.left_in_inbox;
       ack->send(std::nullopt);
+      finished();
+      return;
     }
-    finished();
+    Reply reply = handle(envelope);
+    std::optional<nlohmann::json> payload = in_ack(envelope, reply);
+    if (!payload) {
+      // Whatever the handler did (posts, a reply through response_url) is
+      // done before the envelope is marked finished: a crash in between
+      // does it again rather than never.
+      ack->send(std::nullopt);
+      deliver_late(envelope, reply);
+      inbox_.finished(envelope.envelope_id, nullptr);
+      finished();
+      return;
+    }
+    // The reply travels in the ack: the envelope is marked finished first,
+    // so a crash cannot answer it twice (one in between leaves it unacked,
+    // and Slack tells the person it failed).
+    inbox_.finished(envelope.envelope_id, [this, envelope, ack, reply = std::move(reply),
+                                           payload = std::move(*payload)]() mutable {
+      if (ack->send(std::move(payload))) {
+        if (reply.message) ++counters_.replies_in_ack;
+        finished();
+        return;
+      }
+      // The deadline came first: the long way, on a worker, never on the
+      // inbox's own thread.
+      workers_.post([this, envelope, reply] {
+        deliver_late(envelope, reply);
+        finished();
+      });
+    });
   });
-  return true;
 }
 
-bool Dispatcher::first_delivery(const Envelope& envelope) {
-  const auto* event = std::get_if<Event>(&envelope.request);
-  // An event retried by Slack arrives in a new envelope with the same event_id.
-  return dedupe_.first_time(envelope.envelope_id) &&
-         (event == nullptr || dedupe_.first_time("event:" + event->event_id));
+void Dispatcher::stop_accepting(std::chrono::steady_clock::time_point start_no_later) {
+  accepting_ = false;
+  start_no_later_ = start_no_later.time_since_epoch().count();
 }
 
-void Dispatcher::handle(const Envelope& envelope, Ack& ack) {
+Reply Dispatcher::handle(const Envelope& envelope) {
   Reply reply;
   try {
     reply = router_.route(envelope.request);
@@ -75,7 +151,7 @@ void Dispatcher::handle(const Envelope& envelope, Ack& ack) {
     reply = failed(envelope, apology());
   }
   ++counters_.handled;
-  deliver(envelope, ack, std::move(reply));
+  return reply;
 }
 
 namespace {
@@ -93,17 +169,24 @@ std::string form_errors_text(const nlohmann::json& view_response) {
 
 }  // namespace
 
-void Dispatcher::deliver(const Envelope& envelope, Ack& ack, Reply reply) {
+std::optional<nlohmann::json> Dispatcher::in_ack(const Envelope& envelope, const Reply& reply) {
+  if (reply.view_response) return reply.view_response;
+  const bool is_command = std::holds_alternative<SlashCommand>(envelope.request);
+  if (reply.message && is_command && envelope.accepts_response_payload)
+    return reply.message->to_response_json();
+  return std::nullopt;
+}
+
+void Dispatcher::deliver_late(const Envelope& envelope, const Reply& reply) {
   if (reply.view_response) {
-    const bool had_errors = reply.view_response->value("response_action", "") == "errors";
-    const std::string errors = had_errors ? form_errors_text(*reply.view_response) : "";
-    if (ack.send(std::move(reply.view_response)) || !had_errors) return;
     // The form closed at the deadline before the handler knew what went
     // wrong: the person must not believe it worked.
+    if (reply.view_response->value("response_action", "") != "errors") return;
     const auto* view = std::get_if<ViewSubmission>(&envelope.request);
     if (view == nullptr || !mrkdwn::is_user_id(view->user_id)) return;
-    Message told = Message::plain(
-        ":warning: The form you just sent closed before I could finish it:" + errors);
+    Message told =
+        Message::plain(":warning: The form you just sent closed before I could finish it:" +
+                       form_errors_text(*reply.view_response));
     const ApiResult result = slack_.post_message(view->user_id, told);
     if (!result.ok) {
       spdlog::warn("could not tell a person their form failed ({}): {}", describe(envelope.request),
@@ -111,15 +194,7 @@ void Dispatcher::deliver(const Envelope& envelope, Ack& ack, Reply reply) {
     }
     return;
   }
-  const bool is_command = std::holds_alternative<SlashCommand>(envelope.request);
-  if (reply.message && is_command && envelope.accepts_response_payload &&
-      ack.send(reply.message->to_response_json())) {
-    ++counters_.replies_in_ack;
-    return;
-  }
-  ack.send(std::nullopt);
   if (!reply.message) return;
-
   std::string response_url;
   if (const auto* c = std::get_if<SlashCommand>(&envelope.request)) response_url = c->response_url;
   if (const auto* a = std::get_if<BlockAction>(&envelope.request)) response_url = a->response_url;

@@ -340,6 +340,7 @@ Frame parse_frame(std::string_view text) {
     const auto payload = frame.find("payload");
     if (payload == frame.end()) return MalformedFrame{"envelope without payload", envelope_id};
     e.request = parse_request(type, *payload);
+    e.frame = std::string(text);
     return e;
   } catch (const ForgedId& error) {
     return MalformedFrame{error.what(), envelope_id, true};

@@ -113,6 +113,9 @@ struct Envelope {
   int retry_attempt = 0;
   std::string retry_reason;
   Request request;
+  // The frame as it arrived, written to the inbox so the envelope can be
+  // handled again after a crash; empty when it was made up (console mode).
+  std::string frame;
 };
 
 struct Hello {

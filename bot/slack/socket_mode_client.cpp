@@ -151,16 +151,21 @@ class SocketModeClient::Impl {
     });
   }
 
-  void shutdown(std::chrono::milliseconds grace) {
-    if (!thread_.joinable()) return;
+  bool shutdown(std::chrono::milliseconds grace) {
+    if (!thread_.joinable()) return dispatcher_.in_flight() == 0;
     // Real time, not clock_: the grace bounds a real wait that holds the
     // caller's thread (a process stopping on SIGTERM must exit in time), and
     // a time point from a ManualClock means nothing to a real wait.
     const auto deadline = Steady::now() + grace;
     asio::post(io_, [this] { stopping_ = true; });
-    dispatcher_.stop_accepting();
-    if (!dispatcher_.wait_idle(deadline)) {
-      spdlog::warn("shutting down with {} envelopes still in flight", dispatcher_.in_flight());
+    // Queued envelopes start during the first two thirds of the grace; the
+    // last third is for those running to finish. What is left stays in the
+    // inbox.
+    dispatcher_.stop_accepting(Steady::now() + grace * 2 / 3);
+    const bool idle = dispatcher_.wait_idle(deadline);
+    if (!idle) {
+      spdlog::warn("shutting down with {} envelope(s) still being handled; they stay in the inbox",
+                   dispatcher_.in_flight());
     }
     // Acks queued by the last handlers are posted before this, so they leave
     // before the close frames.
@@ -174,6 +179,7 @@ class SocketModeClient::Impl {
     io_.stop();
     thread_.join();
     opener_.join();
+    return idle;
   }
 
   SocketModeStatus& status() { return status_; }
@@ -210,13 +216,18 @@ class SocketModeClient::Impl {
       });
       return !link_.expired();
     }
+    void recorded() override { recorded_ = true; }
     bool sent() const { return sent_.load(); }
+    // An empty ack leaves at the deadline only for an envelope the inbox
+    // holds: acked means it will be done.
+    bool may_leave_empty() const { return recorded_.load(); }
 
    private:
     Impl& owner_;
     std::weak_ptr<Link> link_;
     std::string envelope_id_;
     std::atomic<bool> sent_{false};
+    std::atomic<bool> recorded_{false};
   };
 
   struct AckDeadline {
@@ -484,13 +495,18 @@ class SocketModeClient::Impl {
   }
 
   // Envelopes whose handler is still running are acked empty at the
-  // deadline; the reply will travel through response_url.
+  // deadline; the reply will travel through response_url. One the inbox
+  // has not recorded yet waits for it (the inbox writes in arrival order, so
+  // those behind it wait little longer), within Slack's 3 s.
   // Each queue is in deadline order, as envelopes arrive.
   void send_overdue_acks(Steady::time_point now) {
     for (auto* deadlines : {&ack_deadlines_, &form_ack_deadlines_}) {
-      while (!deadlines->empty() &&
-             (deadlines->front().at <= now || deadlines->front().ack->sent())) {
-        deadlines->front().ack->send(std::nullopt);
+      while (!deadlines->empty()) {
+        const AckDeadline& front = deadlines->front();
+        if (!front.ack->sent()) {
+          if (front.at > now || !front.ack->may_leave_empty()) break;
+          front.ack->send(std::nullopt);
+        }
         deadlines->pop_front();
       }
     }
@@ -640,8 +656,8 @@ void SocketModeClient::start() {
 ClientOutcome SocketModeClient::wait(std::chrono::milliseconds timeout) {
   return impl_->status().wait_for_outcome(timeout);
 }
-void SocketModeClient::shutdown(std::chrono::milliseconds grace) {
-  impl_->shutdown(grace);
+bool SocketModeClient::shutdown(std::chrono::milliseconds grace) {
+  return impl_->shutdown(grace);
 }
 ClientOutcome SocketModeClient::outcome() const {
   return impl_->status().outcome();

@@ -76,8 +76,9 @@ class SocketModeClient {
   // closes every connection cleanly and joins the socket thread. `grace` is
   // real time, whatever the clock: it bounds how long the caller's thread
   // (often a process exiting on SIGTERM) is held, and a deadline read from a
-  // ManualClock means nothing to a real wait.
-  void shutdown(std::chrono::milliseconds grace);
+  // ManualClock means nothing to a real wait. False when handlers were still
+  // running at the end of the grace (they are not waited for).
+  bool shutdown(std::chrono::milliseconds grace);
 
   ClientOutcome outcome() const;
   std::string outcome_message() const;

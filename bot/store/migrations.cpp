@@ -193,6 +193,34 @@ const char* const kDialogVersionSchema = R"sql(
 ALTER TABLE dialog_sessions ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
 )sql";
 
+const char* const kInboxSchema = R"sql(
+-- Every envelope that arrived, written before it is acked, until handled
+-- (state pending -> done, or abandoned after too many attempts). A
+-- redelivery finds its envelope id, or the event id Slack repeats in a
+-- retried event's new envelope, already here. An unfinished one belongs to
+-- owner until lease_until; seq is the order of arrival; frame is what arrived, to handle it again, and
+-- is emptied once it was handled.
+CREATE TABLE inbox (
+  seq {{id}},
+  envelope_id TEXT NOT NULL UNIQUE,
+  event_id TEXT UNIQUE,
+  frame TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  owner TEXT,
+  lease_until BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  received_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE INDEX inbox_unfinished ON inbox (state, lease_until);
+CREATE INDEX inbox_finished_at ON inbox (finished_at);
+-- The ids handled before the inbox existed stay known for their window.
+INSERT INTO inbox (envelope_id, event_id, frame, state, received_at, finished_at)
+  SELECT id, CASE WHEN id LIKE 'event:%' THEN substr(id, 7) END, '', 'done', seen_at, seen_at
+  FROM processed_ids;
+DROP TABLE processed_ids;
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -223,6 +251,8 @@ const std::vector<Migration>& migrations() {
       {4, "channel leads and initiative nudges", kNudgeSchema},
       {5, "the first follower recorded with the endorsement", kFirstFollowerSchema},
       {6, "a version on each dialog, for saves that do not overwrite", kDialogVersionSchema},
+      {7, "the inbox: envelopes written before their ack, in place of processed ids",
+       kInboxSchema},
   };
   return all;
 }

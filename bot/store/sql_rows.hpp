@@ -2,7 +2,9 @@
 
 // Row conversions shared by the SQL stores' files; internal to bot/store.
 
+#include <algorithm>
 #include <optional>
+#include <string>
 
 #include "bot/store/stores.hpp"
 
@@ -15,6 +17,48 @@ inline SqlValue optional_time(const std::optional<TimePoint>& at) {
 inline std::optional<TimePoint> optional_time(const SqlRow& row, std::size_t column) {
   if (row.is_null(column)) return std::nullopt;
   return from_millis(row.integer(column));
+}
+
+// Statements are prepared once per connection and cached by their text, so
+// lists of ids or rows are padded to a few fixed lengths (repeating the last
+// item) rather than giving every batch size a statement of its own.
+constexpr std::size_t kLongestIdList = 128;
+
+inline std::size_t padded_length(std::size_t items) {
+  std::size_t length = 1;
+  while (length < items) length *= 2;
+  return length;
+}
+
+// Runs `chunk(from, count, length)` over `items` in chunks of at most
+// kLongestIdList, `length` being `count` padded.
+template <typename Chunk>
+void for_each_padded_chunk(std::size_t items, Chunk&& chunk) {
+  for (std::size_t from = 0; from < items; from += kLongestIdList) {
+    const std::size_t count = std::min(kLongestIdList, items - from);
+    chunk(from, count, padded_length(count));
+  }
+}
+
+// "$f, $f+1, …": `count` parameters from $first.
+inline std::string parameter_list(std::size_t first, std::size_t count) {
+  std::string sql;
+  for (std::size_t i = 0; i < count; ++i) sql += (i == 0 ? "$" : ", $") + std::to_string(first + i);
+  return sql;
+}
+
+// "($f, $f+1, …), (…)": `rows` groups of `columns` parameters from $first.
+inline std::string parameter_rows(std::size_t first, std::size_t rows, std::size_t columns) {
+  std::string sql;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (std::size_t c = 0; c < columns; ++c) {
+      if (c > 0) sql += ", ";
+      sql += "$" + std::to_string(first + r * columns + c);
+    }
+    sql += ")";
+  }
+  return sql;
 }
 
 }  // namespace ff::store::rows

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/clock.hpp"
+#include "bot/inbox/inbox.hpp"
 #include "bot/store/database.hpp"
 
 namespace ff::store {
@@ -119,15 +120,40 @@ class JobStore {
   virtual std::int64_t purge_finished(TimePoint before) = 0;
 };
 
-// ---- dedupe ---------------------------------------------------------------
+// ---- the inbox ----------------------------------------------------------------
 
-// Processed envelope and event ids, shared by every instance on the database.
-class ProcessedIdStore {
+// Every envelope that arrived, recorded before it is acked, and whether it
+// was handled; shared by every instance on the database. An unfinished one
+// is held by the instance that took it until its lease ends: renewed while
+// that instance lives, released when it stops, taken by another (or the
+// next start) once it ends. Finished ones are kept for the dedupe window.
+class InboxStore {
  public:
-  virtual ~ProcessedIdStore() = default;
-  // True the first time an id is recorded; false for one already there.
-  virtual bool first_time(std::string_view key) = 0;
-  virtual std::int64_t expire(TimePoint before) = 0;
+  virtual ~InboxStore() = default;
+  // In one transaction: records `arrived` for `owner` until `lease_until`,
+  // and marks `finished` done. Returns the envelope ids of those that were
+  // new; the others (same envelope id or same event id as one in the inbox,
+  // or as an earlier one of the same batch) were there already.
+  virtual std::vector<std::string> commit_inbox_batch(const std::vector<InboxEntry>& arrived,
+                                                      const std::vector<std::string>& finished,
+                                                      const std::string& owner, TimePoint now,
+                                                      TimePoint lease_until) = 0;
+  // Takes, oldest first, up to `limit` unfinished envelopes whose lease
+  // ended (any unfinished one with `any_lease`: one instance alone on its
+  // database, at start), for `owner` until `lease_until`. One taken
+  // `max_attempts` times already is given up instead (a frame that kills
+  // the process each time must not keep it from starting); returns how
+  // many were given up in `abandoned`.
+  virtual std::vector<UnfinishedEnvelope> take_unfinished(const std::string& owner, TimePoint now,
+                                                          TimePoint lease_until, bool any_lease,
+                                                          int limit, int max_attempts,
+                                                          std::int64_t& abandoned) = 0;
+  // Extends the leases `owner` holds; returns how many.
+  virtual std::int64_t renew_inbox_leases(const std::string& owner, TimePoint until) = 0;
+  // Ends the leases `owner` holds, so another instance takes them at once.
+  virtual std::int64_t release_inbox_leases(const std::string& owner) = 0;
+  // Forgets finished envelopes older than `before`; unfinished ones stay.
+  virtual std::int64_t forget_finished_before(TimePoint before) = 0;
 };
 
 // ---- prompt rotation --------------------------------------------------------
@@ -366,7 +392,7 @@ class PersonalDataStore {
 // ---- the whole store ----------------------------------------------------------
 
 // Every store over one database. Opening applies pending migrations.
-class SqlStore final : public ProcessedIdStore,
+class SqlStore final : public InboxStore,
                        public PromptHistoryStore,
                        public ProfileStore,
                        public InitiativeStore,
@@ -385,8 +411,17 @@ class SqlStore final : public ProcessedIdStore,
   Database& database() { return *database_; }
   JobStore& jobs() { return *jobs_; }
 
-  bool first_time(std::string_view key) override;
-  std::int64_t expire(TimePoint before) override;
+  std::vector<std::string> commit_inbox_batch(const std::vector<InboxEntry>& arrived,
+                                              const std::vector<std::string>& finished,
+                                              const std::string& owner, TimePoint now,
+                                              TimePoint lease_until) override;
+  std::vector<UnfinishedEnvelope> take_unfinished(const std::string& owner, TimePoint now,
+                                                  TimePoint lease_until, bool any_lease, int limit,
+                                                  int max_attempts,
+                                                  std::int64_t& abandoned) override;
+  std::int64_t renew_inbox_leases(const std::string& owner, TimePoint until) override;
+  std::int64_t release_inbox_leases(const std::string& owner) override;
+  std::int64_t forget_finished_before(TimePoint before) override;
 
   void record_draw(const std::string& channel, const std::string& category,
                    const std::string& prompt_id, const std::string& user_id, TimePoint at) override;

@@ -1,5 +1,6 @@
 // Measures the store on both back ends and prints figures:
-//   - dedupe check-and-insert per second (one thread, then two instances);
+//   - inbox writes of one handled envelope per second (one thread, then two
+//     instances);
 //   - job claims per second by two instances, each claim a transaction,
 //     checking that no job was claimed twice;
 //   - with 1,000,000 pending jobs: time to find and claim the next due batch,
@@ -41,18 +42,19 @@ void dedupe_figures(const std::string& url, int count) {
   const auto start = Steady::now();
   for (int i = 0; i < count; ++i) {
     const auto t = Steady::now();
-    one->first_time("E-bench-" + std::to_string(i));
+    handled_once(*one, "E-bench-" + std::to_string(i));
     latencies.push_back(millis_since(t));
   }
   const double seconds = millis_since(start) / 1000;
-  std::printf("  dedupe check-and-insert, 1 thread: %.0f/s (p50 %.3f ms, p99 %.3f ms)\n",
-              count / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99));
+  std::printf(
+      "  inbox write of one envelope, handled, 1 thread: %.0f/s (p50 %.3f ms, p99 %.3f ms)\n",
+      count / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99));
 
   auto two = SqlStore::open(url, {}, clock);
   std::atomic<int> firsts{0};
   auto insert = [&](SqlStore& store) {
     for (int i = 0; i < count; ++i) {
-      if (store.first_time("E-race-" + std::to_string(i))) ++firsts;
+      if (handled_once(store, "E-race-" + std::to_string(i))) ++firsts;
     }
   };
   const auto race = Steady::now();
@@ -60,9 +62,10 @@ void dedupe_figures(const std::string& url, int count) {
   std::thread b([&] { insert(*two); });
   a.join();
   b.join();
-  std::printf("  dedupe, 2 instances racing over the same %d ids: %.0f checks/s, %d let through "
-              "(expected %d)\n",
-              count, 2.0 * count / (millis_since(race) / 1000), firsts.load(), count);
+  std::printf(
+      "  inbox, 2 instances racing over the same %d ids: %.0f checks/s, %d let through "
+      "(expected %d)\n",
+      count, 2.0 * count / (millis_since(race) / 1000), firsts.load(), count);
 }
 
 void claim_figures(const std::string& url, int count) {
@@ -71,17 +74,18 @@ void claim_figures(const std::string& url, int count) {
   auto two = SqlStore::open(url, {}, clock);
   one->database().transact([&](SqlSession& s) {
     for (int i = 0; i < count; ++i) {
-      s.run("INSERT INTO jobs (kind, payload, due_at, grace_until, delivery, state, created_at) "
-            "VALUES ('bench', '{}', $1, $2, 'at_most_once', 'pending', 0)",
-            {to_millis(clock.now()), to_millis(clock.now()) + 3'600'000});
+      s.run(
+          "INSERT INTO jobs (kind, payload, due_at, grace_until, delivery, state, created_at) "
+          "VALUES ('bench', '{}', $1, $2, 'at_most_once', 'pending', 0)",
+          {to_millis(clock.now()), to_millis(clock.now()) + 3'600'000});
     }
   });
   for (int batch : {1, 25}) {
     std::vector<std::int64_t> taken_one, taken_two;
     auto drain = [&](SqlStore& store, std::vector<std::int64_t>& taken, const char* owner) {
       for (;;) {
-        const auto claimed = store.jobs().claim_due(clock.now(), batch, std::chrono::minutes{1},
-                                                    owner);
+        const auto claimed =
+            store.jobs().claim_due(clock.now(), batch, std::chrono::minutes{1}, owner);
         if (claimed.due.empty()) return;
         for (const auto& job : claimed.due) {
           taken.push_back(job.id);
@@ -101,10 +105,11 @@ void claim_figures(const std::string& url, int count) {
     const double seconds = millis_since(start) / 1000;
     std::set<std::int64_t> unique(taken_one.begin(), taken_one.end());
     unique.insert(taken_two.begin(), taken_two.end());
-    std::printf("  job claim + finish, 2 instances, batch %d: %.0f jobs/s (%zu + %zu claimed, %zu "
-                "distinct of %d, claimed twice: %zu)\n",
-                batch, count / seconds, taken_one.size(), taken_two.size(), unique.size(), count,
-                taken_one.size() + taken_two.size() - unique.size());
+    std::printf(
+        "  job claim + finish, 2 instances, batch %d: %.0f jobs/s (%zu + %zu claimed, %zu "
+        "distinct of %d, claimed twice: %zu)\n",
+        batch, count / seconds, taken_one.size(), taken_two.size(), unique.size(), count,
+        taken_one.size() + taken_two.size() - unique.size());
   }
 }
 
@@ -147,10 +152,10 @@ void pending_figures(const std::string& url, int pending) {
     store->jobs().next_due();
     next_ms.push_back(millis_since(n));
   }
-  std::printf("  with %d pending: claim next due batch (about 23 jobs a minute of due time) "
-              "p50 %.2f ms, p99 %.2f ms; next due time p50 %.2f ms\n",
-              pending, percentile(claim_ms, 0.5), percentile(claim_ms, 0.99),
-              percentile(next_ms, 0.5));
+  std::printf(
+      "  with %d pending: claim next due batch (about 23 jobs a minute of due time) "
+      "p50 %.2f ms, p99 %.2f ms; next due time p50 %.2f ms\n",
+      pending, percentile(claim_ms, 0.5), percentile(claim_ms, 0.99), percentile(next_ms, 0.5));
   std::printf("  resident memory of this process: %.1f MiB before opening, %.1f MiB after\n",
               rss_before / 1024.0, resident_kib() / 1024.0);
 }

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "bot/slack/dedupe.hpp"
 #include "bot/slack/socket_mode_client.hpp"
 #include "bot/slack/web_api.hpp"
 #include "integration/support.hpp"
@@ -77,9 +78,9 @@ struct ClientOnManualClock {
   WebApiClient bot_api{slack.api_url(), slack.options().bot_token, SystemClock::instance()};
   WebSlackApi web{bot_api};
   EnvelopeRouter router;
-  RecentIds dedupe{SystemClock::instance(), 300s, 1000};
+  MemoryInbox inbox{SystemClock::instance(), 300s, 1000};
   WorkerPool workers{2};
-  Dispatcher dispatcher{router, web, dedupe, workers};
+  Dispatcher dispatcher{router, web, inbox, workers};
   SocketModeClient client;
 };
 

@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bot/store/stores.hpp"
+#include "store/store_support.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   auto store = ff::store::SqlStore::open(argv[1], {}, ff::SystemClock::instance());
   for (int i = 0; i < 10'000'000; ++i) {
     const std::string key = "W" + std::to_string(i);
-    if (!store->first_time(key)) return 1;
+    if (!ff::testing::handled_once(*store, key)) return 1;
     store->record_decision(
         {0, "U" + std::to_string(i % 97), "C1", key, "no", ff::SystemClock::instance().now()});
     std::printf("%d\n", i);

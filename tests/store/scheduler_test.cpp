@@ -384,7 +384,8 @@ TEMPLATE_TEST_CASE("a job begins its effect and schedules its successor in one s
   }
 }
 
-TEST_CASE("maintenance expires old dedupe ids and finished jobs, and schedules its next run once") {
+TEST_CASE(
+    "maintenance forgets handled envelopes and finished jobs, and schedules its next run once") {
   Sqlite backend;
   ManualClock clock;
   auto store = SqlStore::open(backend.url, {}, clock);
@@ -395,16 +396,16 @@ TEST_CASE("maintenance expires old dedupe ids and finished jobs, and schedules i
   schedule_maintenance(second_instance->jobs(), clock, policy);  // same slot: not doubled
   CHECK(store->jobs().count_by_state().at("pending") == 1);
 
-  CHECK(store->first_time("E-old"));
+  CHECK(handled_once(*store, "E-old", clock.now()));
   clock.advance(61min);
-  CHECK(store->first_time("E-new"));
+  CHECK(handled_once(*store, "E-new", clock.now()));
   JobScheduler scheduler(store->jobs(), clock, options("a"));
   std::ostringstream console_output;
   ConsoleWorkspace slack(console_output);  // a stand-in Slack; nothing is posted here
   register_platform_jobs(scheduler, slack, store->jobs(), *store, *store, clock, policy);
   CHECK(scheduler.run_due() == 1);
-  CHECK(store->first_time("E-old"));        // expired, so new again
-  CHECK_FALSE(store->first_time("E-new"));  // kept
+  CHECK(handled_once(*store, "E-old", clock.now()));        // expired, so new again
+  CHECK_FALSE(handled_once(*store, "E-new", clock.now()));  // kept
   const auto states = store->jobs().count_by_state();
   CHECK(states.at("done") == 1);
   CHECK(states.at("pending") == 1);  // the next run

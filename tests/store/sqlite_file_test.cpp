@@ -50,7 +50,7 @@ TEST_CASE("a database whose pages were overwritten is refused and left untouched
   {
     ManualClock clock;
     auto store = SqlStore::open(backend.url, {}, clock);
-    for (int i = 0; i < 200; ++i) store->first_time("E" + std::to_string(i));
+    for (int i = 0; i < 200; ++i) handled_once(*store, "E" + std::to_string(i));
   }
   // Keep SQLite's header, scribble over the schema page.
   std::string bytes = bytes_of(backend.url);
@@ -106,7 +106,7 @@ TEST_CASE("the write-ahead log stays bounded while a store is written to for a l
   long long largest_wal = 0;
   long long largest_index = 0;
   for (int i = 0; i < kWrites; ++i) {
-    store->first_time("E" + std::to_string(i));
+    handled_once(*store, "E" + std::to_string(i));
     if (i % 250 == 0) {
       largest_wal = std::max(largest_wal, file_bytes(wal));
       largest_index = std::max(largest_index, file_bytes(wal_index));
@@ -126,6 +126,6 @@ TEST_CASE("the write-ahead log stays bounded while a store is written to for a l
   }
   CHECK(cut_back);
   // Nothing was lost to the checkpoints.
-  CHECK_FALSE(store->first_time("E0"));
-  CHECK_FALSE(store->first_time("E" + std::to_string(kWrites - 1)));
+  CHECK_FALSE(handled_once(*store, "E0"));
+  CHECK_FALSE(handled_once(*store, "E" + std::to_string(kWrites - 1)));
 }

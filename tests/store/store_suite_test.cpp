@@ -74,7 +74,7 @@ TEMPLATE_TEST_CASE("every earlier schema version upgrades to the latest with its
       CHECK(schema_version(*database) == latest_schema_version());
       ManualClock clock;
       SqlStore store(std::move(database), clock);
-      CHECK_FALSE(store.first_time("E-old"));
+      CHECK_FALSE(handled_once(store, "E-old"));  // still known as handled
       CHECK(store.recent_draws("C1", "gap", 5) == std::vector<std::string>{"gap-see"});
       CHECK(store.figures({}).questions_drawn == 0);  // drawn before anyone was recorded
       if (from >= 2) {
@@ -152,33 +152,60 @@ TEMPLATE_TEST_CASE("a database of a newer schema is refused and left as it was",
   CHECK(schema_version(*database) == latest_schema_version() + 1);
 }
 
-TEMPLATE_TEST_CASE("dedupe: an id is new once, across instances, until it expires", "[store]",
-                   Sqlite, Postgres) {
+TEMPLATE_TEST_CASE("inbox: an envelope is new once, across instances, until handled ones expire",
+                   "[store][inbox]", Sqlite, Postgres) {
   TestType backend;
   ManualClock clock;
   auto one = SqlStore::open(backend.url, {}, clock);
   auto two = SqlStore::open(backend.url, {}, clock);
-  CHECK(one->first_time("E1"));
-  CHECK_FALSE(one->first_time("E1"));
-  CHECK_FALSE(two->first_time("E1"));
-  CHECK(two->first_time("event:Ev1"));
+  CHECK(handled_once(*one, "E1", clock.now(), "Ev1"));
+  CHECK_FALSE(handled_once(*one, "E1", clock.now()));
+  CHECK_FALSE(handled_once(*two, "E1", clock.now()));
+  // Slack's retry of an event comes in a new envelope with the same event id.
+  CHECK_FALSE(handled_once(*two, "E1-retry", clock.now(), "Ev1"));
+  CHECK(handled_once(*two, "E3", clock.now(), "Ev3"));
   clock.advance(2h);
-  CHECK(one->first_time("E2"));
-  CHECK(one->expire(clock.now() - 1h) == 2);
-  CHECK(two->first_time("E1"));        // expired, so new again
-  CHECK_FALSE(two->first_time("E2"));  // still within the window
+  CHECK(handled_once(*one, "E2", clock.now()));
+  CHECK(one->forget_finished_before(clock.now() - 1h) == 2);
+  CHECK(handled_once(*two, "E1", clock.now()));        // forgotten, so new again
+  CHECK_FALSE(handled_once(*two, "E2", clock.now()));  // still within the window
 }
 
-TEMPLATE_TEST_CASE("dedupe: racing instances let exactly one through per id", "[store]", Sqlite,
-                   Postgres) {
+TEMPLATE_TEST_CASE("inbox: a batch says which of its envelopes were new, the first of a repeat",
+                   "[store][inbox]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  CHECK(handled_once(*store, "E-before", clock.now()));
+  std::vector<InboxEntry> batch;
+  for (int i = 0; i < 300; ++i) batch.push_back({"E" + std::to_string(i), {}, "frame"});
+  batch.push_back({"E-before", {}, "frame"});  // handled earlier
+  batch.push_back({"E7", {}, "frame"});        // twice in the batch
+  batch.push_back({"E-other", "Ev-shared", "frame"});
+  batch.push_back({"E-same-event", "Ev-shared", "frame"});
+  const auto fresh = store->commit_inbox_batch(batch, {}, "me", clock.now(), clock.now() + 1min);
+  const std::multiset<std::string> got(fresh.begin(), fresh.end());
+  CHECK(got.size() == 301);
+  CHECK(got.count("E7") == 1);
+  CHECK(got.count("E299") == 1);
+  CHECK(got.count("E-other") == 1);
+  CHECK(got.count("E-before") == 0);
+  CHECK(got.count("E-same-event") == 0);
+}
+
+TEMPLATE_TEST_CASE("inbox: racing instances let exactly one through per envelope", "[store][inbox]",
+                   Sqlite, Postgres) {
   TestType backend;
   ManualClock clock;
   auto one = SqlStore::open(backend.url, {}, clock);
   auto two = SqlStore::open(backend.url, {}, clock);
   std::atomic<int> firsts{0};
   auto race = [&](SqlStore& store) {
-    for (int i = 0; i < 300; ++i) {
-      if (store.first_time("E" + std::to_string(i))) ++firsts;
+    for (int i = 0; i < 300; i += 3) {
+      std::vector<InboxEntry> batch;
+      for (int j = i; j < i + 3; ++j) batch.push_back({"E" + std::to_string(j), {}, "f"});
+      firsts += static_cast<int>(
+          store.commit_inbox_batch(batch, {}, "racer", clock.now(), clock.now()).size());
     }
   };
   std::thread a([&] { race(*one); });
@@ -186,6 +213,82 @@ TEMPLATE_TEST_CASE("dedupe: racing instances let exactly one through per id", "[
   a.join();
   b.join();
   CHECK(firsts == 300);
+}
+
+TEMPLATE_TEST_CASE(
+    "inbox: an unfinished envelope waits for its owner's lease, is taken up once, and is given up "
+    "after its last attempt",
+    "[store][inbox]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  clock.set_epoch(std::chrono::system_clock::time_point{} + 1000h);
+  auto alive = SqlStore::open(backend.url, {}, clock);
+  auto other = SqlStore::open(backend.url, {}, clock);
+  const auto now = clock.now();
+  alive->commit_inbox_batch({{"E-first", {}, "frame one"}, {"E-second", {}, "frame two"}}, {},
+                            "alive", now, now + 1min);
+  clock.advance(1s);
+  alive->commit_inbox_batch({{"E-done", {}, "frame three"}}, {"E-done"}, "alive", clock.now(),
+                            clock.now() + 1min);
+  std::int64_t abandoned = -1;
+  // Held: nobody takes them while the lease runs, and renewing keeps it.
+  CHECK(other->take_unfinished("other", clock.now(), clock.now() + 1min, false, 10, 3, abandoned)
+            .empty());
+  CHECK(abandoned == 0);
+  clock.advance(50s);
+  CHECK(alive->renew_inbox_leases("alive", clock.now() + 1min) == 2);
+  clock.advance(50s);
+  CHECK(other->take_unfinished("other", clock.now(), clock.now() + 1min, false, 10, 3, abandoned)
+            .empty());
+  // The owner died: once its lease ends the other takes them, oldest first,
+  // frames as they arrived; a second look finds none.
+  clock.advance(11s);
+  auto taken =
+      other->take_unfinished("other", clock.now(), clock.now() + 1min, false, 10, 3, abandoned);
+  REQUIRE(taken.size() == 2);
+  CHECK(taken[0].envelope_id == "E-first");
+  CHECK(taken[0].frame == "frame one");
+  CHECK(taken[0].attempts == 2);
+  CHECK(taken[1].envelope_id == "E-second");
+  CHECK(other->take_unfinished("third", clock.now(), clock.now() + 1min, false, 10, 3, abandoned)
+            .empty());
+  // A stop releases them: taken at once, without waiting for the lease.
+  CHECK(other->release_inbox_leases("other") == 2);
+  taken =
+      alive->take_unfinished("restarted", clock.now(), clock.now() + 1min, false, 1, 3, abandoned);
+  REQUIRE(taken.size() == 1);  // the limit
+  CHECK(taken[0].envelope_id == "E-first");
+  CHECK(taken[0].attempts == 3);
+  other->commit_inbox_batch({}, {"E-first"}, "restarted", clock.now(), clock.now());
+  // E-second's third take is its last attempt; when that instance dies too,
+  // the next start gives it up instead of running it a fourth time.
+  taken =
+      alive->take_unfinished("restarted", clock.now(), clock.now() + 1min, false, 10, 3, abandoned);
+  REQUIRE(taken.size() == 1);
+  CHECK(taken[0].envelope_id == "E-second");
+  CHECK(taken[0].attempts == 3);
+  taken = alive->take_unfinished("last", clock.now(), clock.now() + 1min, true, 10, 3, abandoned);
+  CHECK(taken.empty());
+  CHECK(abandoned == 1);
+  // Handled and given-up envelopes keep no frame, only their ids.
+  const auto frames = alive->database().read([](SqlSession& s) {
+    return s.run("SELECT count(*) FROM inbox WHERE frame <> ''").rows.at(0).integer(0);
+  });
+  CHECK(frames == 0);
+}
+
+TEMPLATE_TEST_CASE("inbox: one alone on its database takes every unfinished envelope at start",
+                   "[store][inbox]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  store->commit_inbox_batch({{"E1", {}, "f"}}, {}, "crashed", clock.now(), clock.now() + 1h);
+  std::int64_t abandoned = 0;
+  CHECK(store->take_unfinished("new", clock.now(), clock.now() + 1h, false, 10, 3, abandoned)
+            .empty());
+  CHECK(
+      store->take_unfinished("new", clock.now(), clock.now() + 1h, true, 10, 3, abandoned).size() ==
+      1);
 }
 
 TEMPLATE_TEST_CASE("jobs: claimed when due, oldest first, once", "[store][jobs]", Sqlite,
@@ -576,7 +679,11 @@ TEST_CASE("every column that can hold a person is covered by export and forget",
   migrate(*database);
   const std::set<std::string> not_personal = {
       "schema_migrations.version", "schema_migrations.description", "schema_migrations.applied_at",
-      "processed_ids.id", "processed_ids.seen_at",
+      // An envelope's ids and state; its frame (what the person sent) is
+      // kept only until it is handled, minutes at most, then emptied.
+      "inbox.seq", "inbox.envelope_id", "inbox.event_id", "inbox.frame", "inbox.state",
+      "inbox.owner", "inbox.lease_until", "inbox.attempts", "inbox.received_at",
+      "inbox.finished_at",
       // A job's instance, its state and its payload (a payload names only the
       // job's subject_user, who is covered).
       "jobs.id", "jobs.kind", "jobs.payload", "jobs.due_at", "jobs.grace_until", "jobs.delivery",

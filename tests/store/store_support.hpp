@@ -46,6 +46,15 @@ class PostgresServer {
   std::string url_;
 };
 
+// Records an envelope in the inbox and marks it handled in the same batch,
+// as a bot that handled it at once would: true when it was new.
+inline bool handled_once(store::InboxStore& inbox, const std::string& envelope_id,
+                         store::TimePoint at = {}, const std::string& event_id = {}) {
+  const auto fresh = inbox.commit_inbox_batch({InboxEntry{envelope_id, event_id, "{}"}},
+                                              {envelope_id}, "test", at, at);
+  return !fresh.empty();
+}
+
 // The two back ends, for TEMPLATE_TEST_CASE: each gives a fresh database.
 struct Sqlite {
   Sqlite();

@@ -80,9 +80,9 @@ TEST_CASE("two quick messages of one person are handled in order, on two workers
   std::ostringstream out;
   ConsoleWorkspace slack(out);
   ManualClock clock;
-  RecentIds dedupe(clock, 15min, 1000);
+  MemoryInbox inbox(clock, 15min, 1000);
   WorkerPool workers(2);
-  Dispatcher dispatcher(router, slack, dedupe, workers);
+  Dispatcher dispatcher(router, slack, inbox, workers);
 
   // alex-1 holds one worker. alex-2 arrived before sam-1; without per-person
   // order the free worker would take alex-2 first.

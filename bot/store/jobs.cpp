@@ -1,8 +1,9 @@
-// The SQL of the platform's own state: durable jobs and processed envelope ids.
+// The SQL of durable jobs: reminders, nudges, maintenance.
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
 
+#include "bot/store/sql_rows.hpp"
 #include "bot/store/stores.hpp"
 
 namespace ff::store {
@@ -42,17 +43,6 @@ std::optional<std::int64_t> insert_job(SqlSession& s, const NewJob& job, TimePoi
        to_millis(created)});
   if (r.rows.empty()) return std::nullopt;
   return r.rows.front().integer(0);
-}
-
-// Statements are prepared once per connection and cached by their text, so
-// id lists are padded to a few fixed lengths (repeating the last id) rather
-// than giving every batch size a statement of its own.
-constexpr std::size_t kLongestIdList = 128;
-
-std::size_t padded_length(std::size_t ids) {
-  std::size_t length = 1;
-  while (length < ids) length *= 2;
-  return length;
 }
 
 class SqlJobStore final : public JobStore {
@@ -165,20 +155,17 @@ class SqlJobStore final : public JobStore {
     if (ids.empty()) return held;
     db_.transact([&](SqlSession& s) {
       held.clear();  // a retried transaction starts again
-      for (std::size_t from = 0; from < ids.size(); from += kLongestIdList) {
-        const std::size_t count = std::min(kLongestIdList, ids.size() - from);
-        const std::size_t length = padded_length(count);
-        std::string sql =
-            "UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND state IN ('claimed', "
-            "'started') AND id IN (";
-        std::vector<SqlValue> params{to_millis(until), owner};
-        for (std::size_t i = 0; i < length; ++i) {
-          sql += (i == 0 ? "$" : ", $") + std::to_string(i + 3);
-          params.emplace_back(ids[from + std::min(i, count - 1)]);
-        }
-        sql += ") RETURNING id";
-        for (const auto& row : s.run(sql, params).rows) held.push_back(row.integer(0));
-      }
+      rows::for_each_padded_chunk(
+          ids.size(), [&](std::size_t from, std::size_t count, std::size_t length) {
+            std::string sql =
+                "UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND state IN ('claimed', "
+                "'started') AND id IN (" +
+                rows::parameter_list(3, length) + ") RETURNING id";
+            std::vector<SqlValue> params{to_millis(until), owner};
+            for (std::size_t i = 0; i < length; ++i)
+              params.emplace_back(ids[from + std::min(i, count - 1)]);
+            for (const auto& row : s.run(sql, params).rows) held.push_back(row.integer(0));
+          });
     });
     return held;
   }
@@ -267,24 +254,6 @@ class SqlJobStore final : public JobStore {
 
 std::unique_ptr<JobStore> make_sql_job_store(Database& database, const Clock& clock) {
   return std::make_unique<SqlJobStore>(database, clock);
-}
-
-// ---- dedupe ----
-
-bool SqlStore::first_time(std::string_view key) {
-  const std::int64_t now = to_millis(clock_.now());
-  return !database_
-              ->run_statement(
-                  "INSERT INTO processed_ids (id, seen_at) VALUES ($1, $2) "
-                  "ON CONFLICT (id) DO NOTHING RETURNING id",
-                  {std::string(key), now})
-              .rows.empty();
-}
-
-std::int64_t SqlStore::expire(TimePoint before) {
-  return database_->read([&](SqlSession& s) {
-    return s.run("DELETE FROM processed_ids WHERE seen_at < $1", {to_millis(before)}).affected;
-  });
 }
 
 }  // namespace ff::store

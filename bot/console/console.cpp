@@ -340,6 +340,10 @@ class ConsoleTransport {
       payload_ = std::move(payload);
       return true;
     }
+    bool hold() override {
+      std::lock_guard lock(mutex_);
+      return !sent_;
+    }
     std::optional<nlohmann::json> payload() {
       std::lock_guard lock(mutex_);
       return payload_;

@@ -1,5 +1,7 @@
 #include "bot/slack/dispatcher.hpp"
 
+#include <future>
+
 #include <spdlog/spdlog.h>
 
 #include "bot/errors.hpp"
@@ -36,6 +38,7 @@ namespace {
 class GoneAck final : public Ack {
  public:
   bool send(std::optional<nlohmann::json>) override { return false; }
+  bool hold() override { return false; }
 };
 
 std::string event_id_of(const Envelope& envelope) {
@@ -101,13 +104,17 @@ void Dispatcher::run_on_worker(Envelope envelope, std::shared_ptr<Ack> ack) {
     }
     Reply reply = handle(envelope);
     std::optional<nlohmann::json> payload = in_ack(envelope, reply);
-    if (!payload) {
+    if (!payload || !ack->hold()) {
       // Whatever the handler did (posts, a reply through response_url) is
       // done before the envelope is marked finished: a crash in between
       // does it again rather than never.
+      // The worker waits for that mark before it takes the next envelope,
+      // so a crash repeats at most the one it was handling.
       ack->send(std::nullopt);
       deliver_late(envelope, reply);
-      inbox_.finished(envelope.envelope_id, nullptr);
+      std::promise<void> written;
+      inbox_.finished(envelope.envelope_id, [&written] { written.set_value(); });
+      written.get_future().wait();
       finished();
       return;
     }
@@ -121,8 +128,8 @@ void Dispatcher::run_on_worker(Envelope envelope, std::shared_ptr<Ack> ack) {
         finished();
         return;
       }
-      // The deadline came first: the long way, on a worker, never on the
-      // inbox's own thread.
+      // The connection went away meanwhile: the long way, on a worker,
+      // never on the inbox's own thread.
       workers_.post([this, envelope, reply] {
         deliver_late(envelope, reply);
         finished();

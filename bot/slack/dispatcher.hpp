@@ -29,6 +29,9 @@ class Ack {
   // The envelope is in the inbox: from now on an empty ack may leave at the
   // deadline. Before, nothing may, or a crash would lose what was acked.
   virtual void recorded() {}
+  // Keeps the deadline from sending the ack empty while the reply that
+  // will travel in it is made durable; false when the ack left already.
+  virtual bool hold() { return true; }
 };
 
 struct DispatcherCounters {

@@ -196,14 +196,39 @@ class SocketModeClient::Impl {
     std::optional<Steady::time_point> retry_at;
   };
 
-  // An ack that leaves once, from whichever thread wins.
+  // An ack that leaves once, from whichever thread wins: the handler's
+  // reply, or the deadline (unless the handler holds it for a reply).
   class PendingAck final : public Ack {
    public:
     PendingAck(Impl& owner, std::weak_ptr<Link> link, std::string envelope_id)
         : owner_(owner), link_(std::move(link)), envelope_id_(std::move(envelope_id)) {}
 
     bool send(std::optional<nlohmann::json> payload) override {
-      if (sent_.exchange(true)) return false;
+      State state = state_.load();
+      do {
+        if (state == State::kSent) return false;
+      } while (!state_.compare_exchange_weak(state, State::kSent));
+      return leave(std::move(payload));
+    }
+    void recorded() override { recorded_ = true; }
+    bool hold() override {
+      State expected = State::kOpen;
+      return state_.compare_exchange_strong(expected, State::kHeld) || expected == State::kHeld;
+    }
+    // Empty, at the deadline: only for an envelope the inbox holds (acked
+    // means it will be done), and not while a reply is on its way.
+    bool send_at_deadline() {
+      if (!recorded_.load()) return false;
+      State expected = State::kOpen;
+      if (!state_.compare_exchange_strong(expected, State::kSent)) return false;
+      return leave(std::nullopt);
+    }
+    bool waiting_for_deadline() const { return state_.load() == State::kOpen; }
+
+   private:
+    enum class State { kOpen, kHeld, kSent };
+
+    bool leave(std::optional<nlohmann::json> payload) {
       nlohmann::json frame = {{"envelope_id", envelope_id_}};
       if (payload) frame["payload"] = std::move(*payload);
       std::string text = frame.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -216,17 +241,11 @@ class SocketModeClient::Impl {
       });
       return !link_.expired();
     }
-    void recorded() override { recorded_ = true; }
-    bool sent() const { return sent_.load(); }
-    // An empty ack leaves at the deadline only for an envelope the inbox
-    // holds: acked means it will be done.
-    bool may_leave_empty() const { return recorded_.load(); }
 
-   private:
     Impl& owner_;
     std::weak_ptr<Link> link_;
     std::string envelope_id_;
-    std::atomic<bool> sent_{false};
+    std::atomic<State> state_{State::kOpen};
     std::atomic<bool> recorded_{false};
   };
 
@@ -497,15 +516,16 @@ class SocketModeClient::Impl {
   // Envelopes whose handler is still running are acked empty at the
   // deadline; the reply will travel through response_url. One the inbox
   // has not recorded yet waits for it (the inbox writes in arrival order, so
-  // those behind it wait little longer), within Slack's 3 s.
+  // those behind it wait little longer), within Slack's 3 s. One held for
+  // its reply is sent by the handler's thread.
   // Each queue is in deadline order, as envelopes arrive.
   void send_overdue_acks(Steady::time_point now) {
     for (auto* deadlines : {&ack_deadlines_, &form_ack_deadlines_}) {
       while (!deadlines->empty()) {
         const AckDeadline& front = deadlines->front();
-        if (!front.ack->sent()) {
-          if (front.at > now || !front.ack->may_leave_empty()) break;
-          front.ack->send(std::nullopt);
+        // Sent, or held for a reply that will send it: nothing to wait for.
+        if (front.ack->waiting_for_deadline()) {
+          if (front.at > now || !front.ack->send_at_deadline()) break;
         }
         deadlines->pop_front();
       }

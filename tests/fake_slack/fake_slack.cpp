@@ -211,10 +211,10 @@ class FakeSlack::Impl {
     std::lock_guard lock(mutex_);
     return "env-" + std::to_string(++envelope_serial_);
   }
-  std::string next_response_url() {
+  // Each envelope's own, as Slack's are: a redelivery carries the same one.
+  std::string response_url_of(const std::string& envelope_id) {
     std::lock_guard lock(mutex_);
-    return "http://127.0.0.1:" + std::to_string(api_port_) + "/response/" +
-           std::to_string(++response_serial_);
+    return "http://127.0.0.1:" + std::to_string(api_port_) + "/response/" + envelope_id;
   }
 
   // ---- shared state ---------------------------------------------------------
@@ -245,7 +245,6 @@ class FakeSlack::Impl {
   bool redeliver_ = true;
   std::string socket_url_override_;
   int envelope_serial_ = 0;
-  int response_serial_ = 0;
   int connection_serial_ = 0;
   int ticket_serial_ = 0;
   int ts_serial_ = 0;
@@ -709,6 +708,11 @@ std::size_t FakeSlack::api_connections_accepted() const {
 
 namespace {
 
+// Slack's trigger ids are unique per request, as a handler may rely on.
+std::string trigger_id_of(const std::string& envelope_id) {
+  return "1337." + envelope_id + ".abcdef";
+}
+
 // A slash_commands envelope exactly as Slack sends one.
 nlohmann::json slash_command_frame(const std::string& envelope_id, const std::string& command,
                                    const std::string& text, bool accepts_response_payload,
@@ -730,7 +734,7 @@ nlohmann::json slash_command_frame(const std::string& envelope_id, const std::st
             {"api_app_id", "A0FAKE"},
             {"is_enterprise_install", "false"},
             {"response_url", response_url},
-            {"trigger_id", "1337.42.abcdef"}}}};
+            {"trigger_id", trigger_id_of(envelope_id)}}}};
 }
 
 }  // namespace
@@ -740,7 +744,7 @@ std::string FakeSlack::send_slash_command(int connection, const std::string& com
                                           std::string envelope_id, const std::string& user) {
   if (envelope_id.empty()) envelope_id = impl_->next_envelope_id();
   const auto frame = slash_command_frame(envelope_id, command, text, accepts_response_payload,
-                                         impl_->next_response_url(), user);
+                                         impl_->response_url_of(envelope_id), user);
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }
@@ -750,9 +754,9 @@ std::vector<std::string> FakeSlack::send_slash_commands(int connection, std::siz
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < count; ++i) {
     const std::string envelope_id = impl_->next_envelope_id();
-    frames.emplace_back(
-        envelope_id,
-        slash_command_frame(envelope_id, "/coach", "", true, impl_->next_response_url()).dump());
+    frames.emplace_back(envelope_id, slash_command_frame(envelope_id, "/coach", "", true,
+                                                         impl_->response_url_of(envelope_id))
+                                         .dump());
     ids.push_back(envelope_id);
   }
   impl_->send_envelopes(connection, frames);
@@ -777,11 +781,11 @@ std::string FakeSlack::send_block_action(int connection, const std::string& acti
           {"message_ts", "1700000000.000100"},
           {"channel_id", channel},
           {"is_ephemeral", false}}},
-        {"trigger_id", "1337.43.abcdef"},
+        {"trigger_id", trigger_id_of(envelope_id)},
         {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
         {"channel",
          {{"id", channel}, {"name", channel == "C0GENERAL" ? "general" : "directmessage"}}},
-        {"response_url", impl_->next_response_url()},
+        {"response_url", impl_->response_url_of(envelope_id)},
         {"actions",
          {{{"action_id", action_id},
            {"block_id", "coach_actions"},
@@ -809,8 +813,8 @@ std::string FakeSlack::send_message_shortcut(int connection, const std::string& 
                                   {"channel", {{"id", "C0GENERAL"}, {"name", "general"}}},
                                   {"is_enterprise_install", false},
                                   {"callback_id", callback_id},
-                                  {"trigger_id", "1337.44.abcdef"},
-                                  {"response_url", impl_->next_response_url()},
+                                  {"trigger_id", trigger_id_of(envelope_id)},
+                                  {"response_url", impl_->response_url_of(envelope_id)},
                                   {"message_ts", "1700000000.000500"},
                                   {"message",
                                    {{"type", "message"},
@@ -834,7 +838,7 @@ std::string FakeSlack::send_view_submission(int connection, const std::string& c
                                   {"user", user_object(user)},
                                   {"api_app_id", "A0FAKE"},
                                   {"token", "deprecated-verification-token"},
-                                  {"trigger_id", "1337.45.abcdef"},
+                                  {"trigger_id", trigger_id_of(envelope_id)},
                                   {"view",
                                    {{"id", "V0FAKE1"},
                                     {"team_id", "T0FAKE"},

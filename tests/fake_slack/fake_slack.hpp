@@ -62,7 +62,9 @@ class FakeSlack {
   // The most Socket Mode connections that were open at the same moment.
   std::size_t max_open_connections() const;
 
-  // Envelopes. Each returns the envelope_id it used.
+  // Envelopes. Each returns the envelope_id it used. An envelope's response_url
+  // is its own, ending in /response/<envelope_id> (a call to it is recorded
+  // as method "response_url" with that path), and its trigger_id is unique.
   // Commands, presses, shortcuts and submissions come from `user`: one of
   // the fake's people (U0ALICE, U0BOB, U0CAROL), or any other id.
   std::string send_slash_command(int connection, const std::string& command,

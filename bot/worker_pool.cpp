@@ -1,13 +1,51 @@
 #include "bot/worker_pool.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace ff {
 
-WorkerPool::WorkerPool(std::size_t threads) {
-  if (threads == 0) threads = 1;
-  threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+namespace {
+
+// The pool whose job this thread is running, for Waiting.
+thread_local WorkerPool* current_pool = nullptr;
+
+}  // namespace
+
+WorkerPool::WorkerPool(std::size_t threads, std::size_t max_threads)
+    : running_(std::max<std::size_t>(threads, 1)), max_threads_(std::max(max_threads, running_)) {
+  threads_.reserve(running_);
+  for (std::size_t i = 0; i < running_; ++i) threads_.emplace_back([this] { run(); });
+}
+
+WorkerPool::Waiting::Waiting() : pool_(current_pool) {
+  if (pool_ != nullptr) pool_->begin_waiting();
+}
+
+WorkerPool::Waiting::~Waiting() {
+  if (pool_ != nullptr) pool_->end_waiting();
+}
+
+void WorkerPool::begin_waiting() {
+  std::lock_guard lock(mutex_);
+  ++waiting_threads_;
+  // Room for one more job now: a free thread takes it, or a new one.
+  if (idle_ > 0) {
+    wake_.notify_one();
+  } else if (threads_.size() < max_threads_ && !stopping_) {
+    threads_.emplace_back([this] { run(); });
+  }
+}
+
+void WorkerPool::end_waiting() {
+  std::lock_guard lock(mutex_);
+  --waiting_threads_;
+}
+
+std::size_t WorkerPool::thread_count() {
+  std::lock_guard lock(mutex_);
+  return threads_.size();
 }
 
 WorkerPool::~WorkerPool() {
@@ -48,36 +86,45 @@ void WorkerPool::shutdown() {
 }
 
 void WorkerPool::run() {
+  current_pool = this;
   for (;;) {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      ++idle_;
+      wake_.wait(lock, [this] {
+        const bool room = busy_ < running_ + waiting_threads_;
+        return (stopping_ && jobs_.empty()) || (!jobs_.empty() && room);
+      });
+      --idle_;
       if (jobs_.empty()) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      ++busy_;
     }
     try {
       job.run();
     } catch (const std::exception& error) {
       spdlog::error("worker job failed: {}", error.what());
     }
-    if (job.key.empty()) continue;
-    // The key's next job goes to the back of the queue, behind jobs posted
-    // meanwhile by others, so one busy person cannot hold a thread.
-    bool queued = false;
     {
       std::lock_guard lock(mutex_);
-      const auto it = waiting_.find(job.key);
-      if (it->second.empty()) {
-        waiting_.erase(it);
-      } else {
-        jobs_.push_back({std::move(job.key), std::move(it->second.front())});
-        it->second.pop_front();
-        queued = true;
+      --busy_;
+      if (!job.key.empty()) {
+        // The key's next job goes to the back of the queue, behind jobs
+        // posted meanwhile by others, so one busy person cannot hold a
+        // thread.
+        const auto it = waiting_.find(job.key);
+        if (it->second.empty()) {
+          waiting_.erase(it);
+        } else {
+          jobs_.push_back({std::move(job.key), std::move(it->second.front())});
+          it->second.pop_front();
+        }
       }
     }
-    if (queued) wake_.notify_one();
+    // A job finished: room for the next, on this thread or another.
+    wake_.notify_one();
   }
 }
 

@@ -11,11 +11,16 @@
 
 namespace ff {
 
-// A fixed set of threads that run handlers, so a slow Web API call inside one
-// handler never delays the socket thread's acks and pings.
+// The threads that run handlers, so a slow Web API call inside one handler
+// never delays the socket thread's acks and pings. A worker that is about to
+// wait (a rate limit, Retry-After, a slow call) says so with a Waiting; while
+// it waits, another thread takes the queue, so one channel's limit or one
+// hung call never holds up everyone else's requests.
 class WorkerPool {
  public:
-  explicit WorkerPool(std::size_t threads);
+  // `threads` jobs run at once, besides those waiting; up to `max_threads`
+  // threads in all.
+  explicit WorkerPool(std::size_t threads, std::size_t max_threads = 32);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -29,8 +34,27 @@ class WorkerPool {
   // Finishes queued jobs, then joins the threads. Idempotent.
   void shutdown();
 
+  // Marks the calling worker as waiting for as long as it lives. When no
+  // other thread of its pool is free to take queued jobs meanwhile, the
+  // pool starts one (kept for later waits). Outside a worker it does
+  // nothing.
+  class Waiting {
+   public:
+    Waiting();
+    ~Waiting();
+    Waiting(const Waiting&) = delete;
+    Waiting& operator=(const Waiting&) = delete;
+
+   private:
+    WorkerPool* pool_;
+  };
+
+  std::size_t thread_count();
+
  private:
   void run();
+  void begin_waiting();
+  void end_waiting();
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -42,6 +66,11 @@ class WorkerPool {
   // Keys with a job queued or running, and the jobs waiting behind it.
   std::map<std::string, std::deque<std::function<void()>>, std::less<>> waiting_;
   bool stopping_ = false;
+  const std::size_t running_;  // jobs that run at once, not counting those waiting
+  const std::size_t max_threads_;
+  std::size_t idle_ = 0;             // threads waiting for a job
+  std::size_t busy_ = 0;             // threads running a job
+  std::size_t waiting_threads_ = 0;  // of those, the ones inside a Waiting
   std::vector<std::thread> threads_;
 };
 

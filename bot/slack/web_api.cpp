@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/worker_pool.hpp"
+
 namespace ff {
 
 void init_http_library() {
@@ -160,6 +162,13 @@ ApiResult WebApiClient::post_to_response_url(std::string_view url, const nlohman
   return perform(r);
 }
 
+void WebApiClient::wait_for(std::chrono::milliseconds how_long) {
+  // Another thread takes the queue meanwhile: one channel's limit holds up
+  // only the requests that post to it.
+  const WorkerPool::Waiting waiting;
+  options_.sleep(how_long);
+}
+
 ApiResult WebApiClient::perform(const Request& request) {
   const std::string what = request.method.empty() ? "response_url" : request.method;
   const bool retry_safe = request.method.empty() ? false : method_info(request.method).retry_safe;
@@ -167,7 +176,7 @@ ApiResult WebApiClient::perform(const Request& request) {
   for (int attempt = 1;; ++attempt) {
     if (!request.method.empty()) {
       const auto wait = limiter_.reserve(request.method, request.channel);
-      if (wait.count() > 0) options_.sleep(wait);
+      if (wait.count() > 0) wait_for(wait);
     }
 
     Response response;
@@ -207,7 +216,11 @@ ApiResult WebApiClient::perform(const Request& request) {
     if (const char* ca = std::getenv("SSL_CERT_FILE"); ca != nullptr && *ca != '\0') {
       curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
     }
-    response.code = curl_easy_perform(curl);
+    {
+      // A slow or hung call must not hold up other people's requests.
+      const WorkerPool::Waiting on_slack;
+      response.code = curl_easy_perform(curl);
+    }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
     curl_slist_free_all(headers);
     handles_->release(curl);
@@ -216,7 +229,7 @@ ApiResult WebApiClient::perform(const Request& request) {
     if (response.code != CURLE_OK) {
       spdlog::warn("{}: transport error: {}", what, curl_easy_strerror(response.code));
       if (attempts_left && (failed_before_sending(response.code) || retry_safe)) {
-        options_.sleep(std::chrono::milliseconds{100 * attempt});
+        wait_for(std::chrono::milliseconds{100 * attempt});
         continue;
       }
       return ApiResult::failure(
@@ -232,13 +245,13 @@ ApiResult WebApiClient::perform(const Request& request) {
                    retry_after.count(), attempt);
       if (!request.method.empty()) limiter_.pause(request.method, request.channel, retry_after);
       if (!attempts_left) return ApiResult::failure("ratelimited", true);
-      if (request.method.empty()) options_.sleep(retry_after);
+      if (request.method.empty()) wait_for(retry_after);
       continue;
     }
     if (response.status >= 500) {
       spdlog::warn("{}: HTTP {}", what, response.status);
       if (attempts_left && retry_safe) {
-        options_.sleep(std::chrono::milliseconds{200 * attempt});
+        wait_for(std::chrono::milliseconds{200 * attempt});
         continue;
       }
       return ApiResult::failure("http_" + std::to_string(response.status));

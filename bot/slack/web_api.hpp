@@ -49,6 +49,8 @@ class WebApiClient {
  private:
   struct Request;
   ApiResult perform(const Request& request);
+  // Sleeps as the options say, marked as a wait for the worker pool.
+  void wait_for(std::chrono::milliseconds how_long);
 
   class HandlePool;
   std::string base_url_;

@@ -199,3 +199,19 @@ TEST_CASE_METHOD(Channel, "a card whose post is cut off after Slack read it is p
   CHECK(has(reply, "transport_error"));
   CHECK(slack.calls("chat.postMessage").size() == 1);
 }
+
+TEST_CASE_METHOD(Channel,
+                 "a channel held by Slack's rate limit holds up only its own posts, not /coach") {
+  // Both workers end up waiting on the channel's Retry-After; /coach from
+  // someone else must still be answered in its own ack.
+  slack.queue_method_faults("chat.postMessage", {Fault{429, "", 2}});
+  slack.send_slash_command(c, "/initiative", "Faster reviews", true, {}, "U0ALICE");
+  slack.send_slash_command(c, "/initiative", "Shorter meetings", true, {}, "U0CAROL");
+  REQUIRE(slack.wait_for_calls("chat.postMessage", 1, 5s));  // the one Slack refused
+  const auto coach =
+      slack.wait_for_ack(slack.send_slash_command(c, "/coach", "", true, {}, "U0BOB"), 5s);
+  REQUIRE(coach);
+  CHECK(coach->contains("payload"));
+  // The cards follow once the wait is over.
+  CHECK(slack.wait_for_calls("chat.postMessage", 3, 10s));
+}

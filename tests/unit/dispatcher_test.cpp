@@ -104,3 +104,44 @@ TEST_CASE("two quick messages of one person are handled in order, on two workers
   CHECK(log.events.size() == 6);
   workers.shutdown();
 }
+
+TEST_CASE("a worker that waits on Slack lets another thread take the queue") {
+  WorkerPool pool(1, 4);
+  Log log;
+  pool.post([&log] {
+    const WorkerPool::Waiting waiting;  // a rate limit, say
+    log.add("waiting");
+    CHECK(log.wait_for_gate());
+    log.add("done waiting");
+  });
+  REQUIRE(log.wait_for("waiting"));
+  pool.post([&log] { log.add("other"); });
+  // Runs while the only configured worker still waits.
+  REQUIRE(log.wait_for("other"));
+  {
+    std::lock_guard lock(log.mutex);
+    CHECK_FALSE(log.has("done waiting"));
+  }
+  log.open_gate();
+  REQUIRE(log.wait_for("done waiting"));
+  CHECK(pool.thread_count() == 2);
+}
+
+TEST_CASE("without a wait the pool runs no more jobs at once than it was given") {
+  WorkerPool pool(1, 4);
+  Log log;
+  pool.post([&log] {
+    log.add("first");
+    CHECK(log.wait_for_gate());
+  });
+  REQUIRE(log.wait_for("first"));
+  pool.post([&log] { log.add("second"); });
+  {
+    std::unique_lock lock(log.mutex);
+    // Bounded: the second must not start while the first runs.
+    CHECK_FALSE(log.changed.wait_for(lock, 200ms, [&log] { return log.has("second"); }));
+  }
+  log.open_gate();
+  REQUIRE(log.wait_for("second"));
+  CHECK(pool.thread_count() == 1);
+}

@@ -107,6 +107,7 @@ void WorkerPool::run() {
     } catch (const std::exception& error) {
       spdlog::error("worker job failed: {}", error.what());
     }
+    bool more = false;
     {
       std::lock_guard lock(mutex_);
       --busy_;
@@ -122,9 +123,11 @@ void WorkerPool::run() {
           it->second.pop_front();
         }
       }
+      more = !jobs_.empty();
     }
-    // A job finished: room for the next, on this thread or another.
-    wake_.notify_one();
+    // A job finished: room for the next. Only when one is queued: a wake
+    // for nothing costs a context switch per job.
+    if (more) wake_.notify_one();
   }
 }
 

@@ -103,26 +103,47 @@ std::set<std::string> acked_among(const FakeSlack& slack, const std::vector<std:
   return acked;
 }
 
-// Waits (bounded) until at least `count` of `ids` were acked.
-void wait_for_acks_among(const FakeSlack& slack, const std::vector<std::string>& ids,
-                         std::size_t count) {
-  for (int i = 0; i < 500 && acked_among(slack, ids).size() < count; ++i)
-    std::this_thread::sleep_for(5ms);
-  REQUIRE(acked_among(slack, ids).size() >= count);
-}
+// A burst of 3,000 /coach on one connection, and what had happened to it
+// when the bot was stopped (once 300 were acked).
+struct Burst {
+  std::vector<std::string> ids;
+  std::set<std::string> acked;  // when the bot stopped
 
-// After a restart: Slack redelivers what was never acked; then every
-// envelope of the burst must be answered, and nothing more arrives.
-std::map<std::string, int> answers_after_restart(FakeSlack& slack, int connection,
-                                                 const std::vector<std::string>& ids,
-                                                 const std::set<std::string>& acked) {
-  for (const auto& id : ids) {
-    if (acked.count(id) == 0) slack.send_slash_command(connection, "/coach", "", true, id);
+  void stopped(const FakeSlack& slack) { acked = acked_among(slack, ids); }
+
+  // After the stop or crash: Slack redelivers what was never acked, then
+  // every envelope of the burst must be answered, and nothing more arrives.
+  // Prints the figures under `label`.
+  std::map<std::string, int> answered_after(FakeSlack& slack, int connection,
+                                            const char* label) const {
+    const auto before = answers_of(slack, ids);
+    std::size_t acked_not_done = 0;
+    for (const auto& id : acked) acked_not_done += before.at(id) == 0 ? 1 : 0;
+    // The premise: the stop found acked work that was not done yet.
+    REQUIRE(acked_not_done > 0);
+    for (const auto& id : ids) {
+      if (acked.count(id) == 0) slack.send_slash_command(connection, "/coach", "", true, id);
+    }
+    for (int i = 0; i < 600 && count_answered(answers_of(slack, ids), 0) > 0; ++i)
+      std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(500ms);  // a late second answer would show up by now
+    const auto answers = answers_of(slack, ids);
+    std::printf(
+        "%s: %zu of %zu acked, %zu of those not yet answered; then %zu answered once, %zu "
+        "twice, %zu not at all\n",
+        label, acked.size(), ids.size(), acked_not_done, count_answered(answers, 1),
+        count_answered(answers, 2), count_answered(answers, 0));
+    return answers;
   }
-  for (int i = 0; i < 600 && count_answered(answers_of(slack, ids), 0) > 0; ++i)
-    std::this_thread::sleep_for(50ms);
-  std::this_thread::sleep_for(500ms);  // a late second answer would show up by now
-  return answers_of(slack, ids);
+};
+
+Burst send_burst(FakeSlack& slack, int connection) {
+  Burst burst;
+  burst.ids = slack.send_slash_commands(connection, 3000);
+  for (int i = 0; i < 500 && acked_among(slack, burst.ids).size() < 300; ++i)
+    std::this_thread::sleep_for(5ms);
+  REQUIRE(acked_among(slack, burst.ids).size() >= 300);
+  return burst;
 }
 
 }  // namespace
@@ -156,37 +177,23 @@ TEMPLATE_TEST_CASE(
     "[crash]", Sqlite, Postgres) {
   TestType backend;
   FakeSlack slack;
-  std::vector<std::string> ids;
-  std::set<std::string> acked;
+  Burst burst;
   {
     ChildProcess first(burst_args(backend.url), slack_environment(slack));
-    const int c = newest_connection(slack, 1);
-    ids = slack.send_slash_commands(c, 3000);
-    wait_for_acks_among(slack, ids, 300);
+    burst = send_burst(slack, newest_connection(slack, 1));
     first.signal(SIGKILL);
     REQUIRE(first.wait(5s) != -1);
-    acked = acked_among(slack, ids);
+    burst.stopped(slack);
   }
-  const auto before = answers_of(slack, ids);
-  std::size_t acked_not_done = 0;
-  for (const auto& id : acked) acked_not_done += before.at(id) == 0 ? 1 : 0;
-  // The premise: the crash found acked work that was not done yet.
-  REQUIRE(acked_not_done > 0);
-
   ChildProcess second(burst_args(backend.url), slack_environment(slack));
-  const auto answers = answers_after_restart(slack, newest_connection(slack, 2), ids, acked);
-  std::printf(
-      "kill -9: %zu of %zu acked, %zu of those not yet answered; after the restart %zu "
-      "answered once, %zu twice, %zu not at all\n",
-      acked.size(), ids.size(), acked_not_done, count_answered(answers, 1),
-      count_answered(answers, 2), count_answered(answers, 0));
-  CHECK(count_answered(answers, 0) == 0);
+  const auto answers = burst.answered_after(slack, newest_connection(slack, 2), "kill -9");
   // A reply that goes in the ack is marked finished before the ack leaves,
   // so it is never repeated. One that goes through response_url (its ack
   // left empty at the deadline) is marked finished after it was posted, and
   // the worker waits for that mark: only the envelope the one worker was
   // answering at the moment of the kill may be answered again.
-  CHECK(count_answered(answers, 1) + count_answered(answers, 2) == ids.size());
+  CHECK(count_answered(answers, 0) == 0);
+  CHECK(count_answered(answers, 1) + count_answered(answers, 2) == burst.ids.size());
   CHECK(count_answered(answers, 2) <= 1);
 }
 
@@ -196,17 +203,14 @@ TEMPLATE_TEST_CASE(
     "[crash]", Sqlite, Postgres) {
   TestType backend;
   FakeSlack slack;
-  std::vector<std::string> ids;
-  std::set<std::string> acked;
+  Burst burst;
   {
     ChildProcess first(burst_args(backend.url), slack_environment(slack));
-    const int c = newest_connection(slack, 1);
-    ids = slack.send_slash_commands(c, 3000);
-    wait_for_acks_among(slack, ids, 300);
+    burst = send_burst(slack, newest_connection(slack, 1));
     const auto signalled = std::chrono::steady_clock::now();
     first.signal(SIGTERM);
     // A supervisor kills what is still running after its own grace.
-    int code = first.wait(2s);
+    int code = first.wait(3s);
     const auto took = std::chrono::steady_clock::now() - signalled;
     if (code == -1) {
       first.signal(SIGKILL);
@@ -215,19 +219,16 @@ TEMPLATE_TEST_CASE(
     std::printf("SIGTERM with a queue: exited with %d after %.0f ms (grace 300 ms)\n", code,
                 std::chrono::duration<double, std::milli>(took).count());
     CHECK(code == 0);
-    CHECK(took < 1300ms);  // the grace, and the close handshake
+    // The grace, the close handshake (up to 1 s), and the process's own exit
+    // on a loaded machine: the handlers themselves are not waited for.
+    CHECK(took < 2300ms);
     CHECK(first.err().find("left in it") != std::string::npos);
-    acked = acked_among(slack, ids);
+    burst.stopped(slack);
   }
-  const auto before = answers_of(slack, ids);
-  std::size_t acked_not_done = 0;
-  for (const auto& id : acked) acked_not_done += before.at(id) == 0 ? 1 : 0;
-  REQUIRE(acked_not_done > 0);  // the queue was longer than the grace
-
   ChildProcess second(burst_args(backend.url), slack_environment(slack));
-  const auto answers = answers_after_restart(slack, newest_connection(slack, 2), ids, acked);
+  const auto answers = burst.answered_after(slack, newest_connection(slack, 2), "SIGTERM");
   // A clean stop wrote every finished envelope: nothing is answered twice.
-  CHECK(count_answered(answers, 1) == ids.size());
+  CHECK(count_answered(answers, 1) == burst.ids.size());
 }
 
 TEST_CASE(
@@ -238,34 +239,21 @@ TEST_CASE(
   ChildProcess survivor(burst_args(database.url()), slack_environment(slack));
   REQUIRE(slack.wait_for_open_connections(1, 10s));
   const int kept = slack.open_connections().front();
-  std::vector<std::string> ids;
-  std::set<std::string> acked;
+  Burst burst;
   {
     ChildProcess victim(burst_args(database.url()), slack_environment(slack));
     REQUIRE(slack.wait_for_open_connections(2, 10s));
     const auto open = slack.open_connections();
-    const int doomed = open.front() == kept ? open.back() : open.front();
-    ids = slack.send_slash_commands(doomed, 3000);
-    wait_for_acks_among(slack, ids, 300);
+    burst = send_burst(slack, open.front() == kept ? open.back() : open.front());
     victim.signal(SIGKILL);
     REQUIRE(victim.wait(5s) != -1);
-    acked = acked_among(slack, ids);
+    burst.stopped(slack);
   }
-  const auto before = answers_of(slack, ids);
-  std::size_t acked_not_done = 0;
-  for (const auto& id : acked) acked_not_done += before.at(id) == 0 ? 1 : 0;
-  REQUIRE(acked_not_done > 0);
-
   // Slack sends what was never acked to the connection left; the survivor
   // takes up the rest when the dead instance's lease (1 s here) runs out.
-  const auto answers = answers_after_restart(slack, kept, ids, acked);
-  std::printf(
-      "two instances, one killed: %zu of %zu acked, %zu not yet answered; then %zu "
-      "answered once, %zu twice, %zu not at all\n",
-      acked.size(), ids.size(), acked_not_done, count_answered(answers, 1),
-      count_answered(answers, 2), count_answered(answers, 0));
+  const auto answers = burst.answered_after(slack, kept, "two instances, one killed");
   CHECK(count_answered(answers, 0) == 0);
-  CHECK(count_answered(answers, 1) + count_answered(answers, 2) == ids.size());
+  CHECK(count_answered(answers, 1) + count_answered(answers, 2) == burst.ids.size());
   CHECK(count_answered(answers, 2) <= 1);  // the one the dead worker was answering
 }
 

@@ -162,6 +162,8 @@ void DurableInbox::take_up(bool any_lease) {
     std::int64_t abandoned = 0;
     const auto now = clock_.now();
     try {
+      // A long take-up must not outlast the leases of its first rounds.
+      if (round > 0) store_.renew_inbox_leases(options_.owner, now + options_.lease);
       taken = store_.take_unfinished(options_.owner, now, now + options_.lease, any_lease,
                                      kTakeUpBatch, options_.max_attempts, abandoned);
     } catch (const std::exception& error) {

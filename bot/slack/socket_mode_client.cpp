@@ -173,7 +173,12 @@ class SocketModeClient::Impl {
       for (const auto& link : links_)
         link->close(websocketpp::close::status::normal, "shutting down");
     });
-    status_.wait_closed_then_stop(std::chrono::milliseconds{1000});
+    // The close handshake gets what is left of the grace (a peer that does
+    // not answer is dropped), so the whole stop stays within it.
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
+    status_.wait_closed_then_stop(
+        std::clamp(left, std::chrono::milliseconds{20}, std::chrono::milliseconds{1000}));
     opener_.stop();
     work_.reset();
     io_.stop();

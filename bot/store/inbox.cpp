@@ -59,17 +59,18 @@ std::vector<UnfinishedEnvelope> SqlStore::take_unfinished(const std::string& own
   database_->transact([&](SqlSession& s) {
     taken.clear();
     const std::int64_t any = any_lease ? 1 : 0;
-    // "Any lease" is any other instance's: what this one took is its own.
+    // Never its own: what this instance took or received it is handling,
+    // even when a long take-up outlasted a lease before its first renewal.
     abandoned = s.run(
                      "UPDATE inbox SET state = 'abandoned', frame = '', finished_at = $1, "
                      "lease_until = 0 WHERE state = 'pending' AND attempts >= $2 AND "
-                     "(lease_until < $1 OR ($3 = 1 AND owner <> $4))",
+                     "owner <> $4 AND (lease_until < $1 OR $3 = 1)",
                      {to_millis(now), std::int64_t{max_attempts}, any, owner})
                     .affected;
     const SqlResult r = s.run(
         "UPDATE inbox SET owner = $1, lease_until = $2, attempts = attempts + 1 "
         "WHERE envelope_id IN (SELECT envelope_id FROM inbox WHERE state = 'pending' AND "
-        "(lease_until < $3 OR ($4 = 1 AND owner <> $1)) ORDER BY seq LIMIT $5 {{skip_locked}}) "
+        "owner <> $1 AND (lease_until < $3 OR $4 = 1) ORDER BY seq LIMIT $5 {{skip_locked}}) "
         "RETURNING envelope_id, frame, attempts, seq",
         {owner, to_millis(lease_until), to_millis(now), any, std::int64_t{limit}});
     std::vector<std::pair<std::int64_t, UnfinishedEnvelope>> in_order;

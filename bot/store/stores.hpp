@@ -138,9 +138,9 @@ class InboxStore {
                                                       const std::vector<std::string>& finished,
                                                       const std::string& owner, TimePoint now,
                                                       TimePoint lease_until) = 0;
-  // Takes, oldest first, up to `limit` unfinished envelopes whose lease
-  // ended (with `any_lease`, any another owner holds: one instance alone on
-  // its database, at start), for `owner` until `lease_until`. One taken
+  // Takes, oldest first, up to `limit` unfinished envelopes of other owners
+  // whose lease ended (with `any_lease`, whatever their lease: one instance
+  // alone on its database, at start), for `owner` until `lease_until`. One taken
   // `max_attempts` times already is given up instead (a frame that kills
   // the process each time must not keep it from starting); returns how
   // many were given up in `abandoned`.

@@ -261,13 +261,15 @@ TEST_CASE("binary: a message scheduled before kill -9 is sent once, after the re
   FakeSlack slack;
   Sqlite backend;
   {
-    auto store = SqlStore::open(backend.url, {}, SystemClock::instance());
-    store->jobs().schedule(
-        post_message_job("U0NUDGED", "restart-nudge", SystemClock::instance().now() + 1500ms));
-  }
-  {
     ChildProcess first(bot_args(backend.url), slack_environment(slack));
     newest_connection(slack, 1);
+    // Scheduled once the first instance runs (however slowly it started),
+    // due after it is gone.
+    {
+      auto store = SqlStore::open(backend.url, {}, SystemClock::instance());
+      store->jobs().schedule(
+          post_message_job("U0NUDGED", "restart-nudge", SystemClock::instance().now() + 1500ms));
+    }
     first.signal(SIGKILL);
     REQUIRE(first.wait(5s) != -1);
   }

@@ -289,6 +289,15 @@ TEMPLATE_TEST_CASE("inbox: one alone on its database takes every unfinished enve
   CHECK(
       store->take_unfinished("new", clock.now(), clock.now() + 1h, true, 10, 3, abandoned).size() ==
       1);
+  // What it took is its own now: taken once, however often it looks, even
+  // when its lease ran out before it renewed it.
+  CHECK(
+      store->take_unfinished("new", clock.now(), clock.now() + 1h, true, 10, 3, abandoned).empty());
+  clock.advance(2h);
+  CHECK(store->take_unfinished("new", clock.now(), clock.now() + 1h, false, 10, 3, abandoned)
+            .empty());
+  CHECK(store->take_unfinished("other", clock.now(), clock.now() + 1h, false, 10, 3, abandoned)
+            .size() == 1);
 }
 
 TEMPLATE_TEST_CASE("jobs: claimed when due, oldest first, once", "[store][jobs]", Sqlite,

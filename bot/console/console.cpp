@@ -284,9 +284,10 @@ namespace {
 constexpr const char* kBanner =
     "firstfollower console: a stand-in for a Slack workspace, no Slack needed.\n"
     "You are in #general. Type a slash command (try /coach or /coach strategy),\n"
-    "a button's number to press it, or any other text to write to the bot in a\n"
-    "direct message (try: help). Your colleagues @alex and @sam are here too:\n"
-    "\"as alex: <line>\" does something as alex. quit or Ctrl-D ends the session.\n"
+    "a button's number to press it (7, or [7] as it is shown), or any other text\n"
+    "to write to the bot in a direct message (try: help). Your colleagues @alex\n"
+    "and @sam are here too: \"as alex: <line>\" does something as alex, such as\n"
+    "\"as alex: [7]\". quit or Ctrl-D ends the session.\n"
     "To connect to Slack instead, set SLACK_APP_TOKEN and SLACK_BOT_TOKEN.\n";
 
 // Hands one request to the dispatcher as Slack would hand it over Socket
@@ -438,6 +439,19 @@ std::optional<std::chrono::seconds> parse_wait(std::string_view text) {
   return total;
 }
 
+// "7" or "[7]": the console prints a button as "[7] Label", so a person
+// types either. Anything else (such as "[7" or "7]") is not a press.
+std::optional<int> button_number(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    text = text.substr(1, text.size() - 2);
+  }
+  if (text.empty() || text.size() >= 9 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::stoi(std::string(text));
+}
+
 std::string local_time_text(std::chrono::system_clock::time_point at) {
   const std::time_t t = std::chrono::system_clock::to_time_t(at);
   std::tm tm{};
@@ -483,7 +497,7 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       continue;
     }
 
-    // "as alex: 3" presses button 3 as @alex.
+    // "as alex: 3" (or "as alex: [3]") presses button 3 as @alex.
     std::string user = ConsoleWorkspace::kUser;
     std::string user_name = "you";
     if (line.rfind("as ", 0) == 0 && line.find(':') != std::string::npos) {
@@ -526,10 +540,11 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       continue;
     }
 
-    if (line.find_first_not_of("0123456789") == std::string::npos && line.size() < 9) {
-      const auto* button = workspace.button(std::stoi(line));
+    if (const auto number = button_number(line)) {
+      const auto* button = workspace.button(*number);
       if (button == nullptr) {
-        out << "There is no button " << line << ". Press one of the numbers shown in [brackets].\n";
+        out << "There is no button " << *number
+            << ". Press one of the numbers shown in [brackets].\n";
         continue;
       }
       BlockAction action;

@@ -113,7 +113,8 @@ struct ConsoleOptions {
 };
 
 // Reads lines from `in` until end of input or "quit": a slash command, a
-// button number, "wait <time>", or text as a direct message to the bot.
+// button number ("7", or "[7]" as it is printed), "wait <time>", or text as
+// a direct message to the bot.
 // Each becomes an envelope handed to `dispatcher`, the same one Slack mode
 // uses. Returns the exit code.
 int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istream& in,

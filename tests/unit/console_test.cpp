@@ -62,6 +62,31 @@ TEST_CASE("console: pressing a button replaces the question with another of its 
   CHECK(is_question_of(s.library, second, "customers"));
 }
 
+TEST_CASE("console: a button is pressed as [3] too, as it is printed, also as someone else") {
+  ConsoleSession s;
+  const std::string out = s.run(
+      "/coach customers\n[1]\n/nit @alex the summary could lead with the decision\n"
+      "as alex: [6]\n[99]\n");
+  CHECK(out.find("(#general, replacing the previous message)") != std::string::npos);
+  CHECK(out.find("[3] Another question") != std::string::npos);
+  CHECK(out.find("[5] Thanks, noted [6] Let's discuss") != std::string::npos);
+  CHECK(out.find("@alex would like to discuss your feedback") != std::string::npos);
+  CHECK(out.find("There is no button 99.") != std::string::npos);
+}
+
+TEST_CASE("console: half a pair of brackets is not a press but a message to the bot") {
+  ConsoleSession s;
+  const std::string out = s.run("/coach customers\n[1\n1]\n[]\n");
+  CHECK(out.find("replacing the previous message") == std::string::npos);
+  CHECK(out.find("There is no button") == std::string::npos);
+  std::size_t direct_messages = 0;
+  for (auto at = out.find("(direct message)"); at != std::string::npos;
+       at = out.find("(direct message)", at + 1)) {
+    ++direct_messages;
+  }
+  CHECK(direct_messages == 3);
+}
+
 TEST_CASE("console: help in a direct message, unknown input and unknown buttons") {
   ConsoleSession s;
   const std::string out = s.run("help\n/coach nonsense\n7\n/unknown\n");

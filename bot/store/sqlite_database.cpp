@@ -4,8 +4,12 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <mutex>
+#include <sstream>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -40,9 +44,8 @@ class SqliteDatabase final : public Database, private SqlSession {
     const int opened = sqlite3_open_v2(
         path_.c_str(), &db_, access | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
     if (opened != SQLITE_OK) {
-      const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(opened);
-      close();
-      throw DatabaseOpenError("cannot open the database file " + path_ + ": " + reason);
+      refuse("cannot open the database file " + path_ + ": " +
+             (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(opened)));
     }
     sqlite3_busy_timeout(db_, static_cast<int>(options_.retry_budget.count()));
     // Read before anything writes: a file that is not a database, or is
@@ -50,11 +53,11 @@ class SqliteDatabase final : public Database, private SqlSession {
     try {
       run("SELECT count(*) FROM sqlite_master");
     } catch (const StoreError& error) {
-      close();
-      throw DatabaseOpenError("the database file " + path_ + " cannot be read (" + error.what() +
-                              "). It was left untouched; restore it from a backup or point "
-                              "--db at another file.");
+      refuse("the database file " + path_ + " cannot be read (" + error.what() +
+             "). It was left untouched; restore it from a backup or point --db at another "
+             "file.");
     }
+    refuse_if_damaged();
     // Looking needs no journal set-up and no checkpoints.
     if (options_.read_only) return;
     // Switching to WAL needs the file to itself for a moment; another
@@ -75,11 +78,9 @@ class SqliteDatabase final : public Database, private SqlSession {
           std::this_thread::sleep_for(std::chrono::milliseconds{10});
           continue;
         }
-        close();
-        throw DatabaseOpenError("cannot prepare the database file " + path_ + ": " + error.what());
+        refuse("cannot prepare the database file " + path_ + ": " + error.what());
       } catch (const StoreError& error) {
-        close();
-        throw DatabaseOpenError("cannot prepare the database file " + path_ + ": " + error.what());
+        refuse("cannot prepare the database file " + path_ + ": " + error.what());
       }
     }
     start_checkpointer();
@@ -141,6 +142,67 @@ class SqliteDatabase final : public Database, private SqlSession {
   }
 
  private:
+  // A page damaged past the schema is found only when a statement reads it:
+  // a bot would start, answer, write to the file and fail days later. One
+  // pass over every page (without the slower cross-check of each index
+  // against its table) finds it now, before anything is written.
+  void refuse_if_damaged() {
+    std::string report;
+    try {
+      const SqlResult checked = run("PRAGMA quick_check(1)");
+      report = checked.rows.empty() ? "no answer" : checked.rows.front().text(0);
+    } catch (const TransientFailure& error) {
+      refuse("the database file " + path_ + " stayed locked: " + error.what());
+    } catch (const StoreError& error) {
+      report = error.what();
+    }
+    if (report == "ok") return;
+    // .dump ends with a ROLLBACK when it met damage, which would undo the
+    // whole copy; read-only, it copies no log back into the file. (.recover
+    // saves more, but Debian's sqlite3 lacks the sqlite_dbpage table it
+    // needs.)
+    const std::string file = shell_quoted(path_);
+    refuse("the database file " + path_ + " is damaged (" + first_problem(report) +
+           "). It was left untouched. Restore the last backup, or copy what can still be read "
+           "into a new file with: sqlite3 -readonly " +
+           file + " .dump | sed 's/^ROLLBACK; -- due to errors$/COMMIT;/' | sqlite3 " + file +
+           ".recovered, then point --db at the new file.");
+  }
+
+  // A path as one shell word, for a command the operator copies.
+  static std::string shell_quoted(const std::string& path) {
+    const bool plain = std::all_of(path.begin(), path.end(), [](unsigned char c) {
+      return std::isalnum(c) || std::string_view("_./+:@%-").find(c) != std::string_view::npos;
+    });
+    if (plain && !path.empty()) return path;
+    std::string quoted = "'";
+    for (const char c : path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+  }
+
+  // quick_check's first line that names a problem rather than the database
+  // it is in, cut short for a log line.
+  static std::string first_problem(const std::string& report) {
+    constexpr std::size_t kLimit = 200;
+    std::istringstream lines(report);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (!line.empty() && line.rfind("*** in database", 0) != 0) break;
+    }
+    if (line.empty()) line = report;
+    return line.size() > kLimit ? line.substr(0, kLimit) + "..." : line;
+  }
+
+  // Closes the file and throws. Closing does not copy a log left by an
+  // earlier run back into the file it refuses: that file stays as it was.
+  // An empty log is removed as usual.
+  [[noreturn]] void refuse(const std::string& why) {
+    if (db_ && wal_file_bytes() > 0)
+      sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    close();
+    throw DatabaseOpenError(why);
+  }
+
   static std::string checked_synchronous(const std::string& level) {
     if (level == "OFF" || level == "NORMAL" || level == "FULL" || level == "EXTRA") return level;
     throw StoreError("store.sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not " + level);

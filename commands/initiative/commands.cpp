@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "bot/schedule/working_time.hpp"
 #include "bot/slack/mrkdwn.hpp"
 #include "commands/initiative/parts.hpp"
@@ -47,9 +49,22 @@ Reply create(const InitiativeServices& services, const SlashCommand& command,
     services.initiatives.close_initiative(initiative.id, "dropped", services.clock.now());
     return say("I couldn't post the initiative's card. " + why_slack_failed(posted));
   }
-  services.initiatives.set_message_ts(initiative.id, posted.body.value("ts", ""));
-  nudge_backers(services, initiative);
-  return say(":seedling: Posted initiative #" + std::to_string(initiative.id) +
+  const std::string number = "#" + std::to_string(initiative.id);
+  // The card is public now: "try again" would post a second one.
+  try {
+    services.initiatives.set_message_ts(initiative.id, posted.body.value("ts", ""));
+    nudge_backers(services, initiative);
+  } catch (const store::StoreError& error) {
+    spdlog::warn("initiative {} posted, not all of it saved: {}", initiative.id, error.what());
+    return say(":seedling: Posted initiative " + number +
+               ", but my database stopped answering before I had saved all of it. Please don't "
+               "post it again. What may be missing: its card may not show who endorses it "
+               "(`/endorse " +
+               std::to_string(initiative.id) +
+               "` still counts once the database is back), and your manager and this channel's "
+               "leads may not be asked to back it.");
+  }
+  return say(":seedling: Posted initiative " + number +
              ". The first person to endorse it becomes its first follower.");
 }
 

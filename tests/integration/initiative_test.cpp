@@ -215,3 +215,43 @@ TEST_CASE_METHOD(Channel,
   // The cards follow once the wait is over.
   CHECK(slack.wait_for_calls("chat.postMessage", 3, 10s));
 }
+
+TEST_CASE_METHOD(
+    Channel,
+    "a card posted just before the database failed says so and asks not to post it again") {
+  // The database refuses each write that follows the post, as one that went
+  // away between the post and the write would: first the card's ts, then
+  // (with a lead to nudge) the nudge.
+  const auto fail_writes_to = [&](const std::string& table, const std::string& event) {
+    bot.store->database().transact([&](store::SqlSession& s) {
+      s.run_script("CREATE TRIGGER fail_" + table + " BEFORE " + event + " ON " + table +
+                   " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;");
+    });
+  };
+  const auto heals = [&](const std::string& table) {
+    bot.store->database().transact(
+        [&](store::SqlSession& s) { s.run_script("DROP TRIGGER fail_" + table + ";"); });
+  };
+  fail_writes_to("initiatives", "UPDATE OF message_ts");
+  std::string answer = command("/initiative", "Faster code reviews");
+  CHECK(has(answer, "Posted initiative #1, but my database stopped answering"));
+  CHECK(has(answer, "Please don't post it again"));
+  CHECK(has(answer, "`/endorse 1` still counts"));
+  CHECK_FALSE(has(answer, "try again"));
+  CHECK(calls_to("chat.postMessage", "C0GENERAL").size() == 1);
+  heals("initiatives");
+  // The initiative is there, open, for anyone to back.
+  CHECK(has(command("/initiative", "list"), "#1 Faster code reviews"));
+  CHECK(has(command("/endorse", "1", "U0BOB"), "You are the first follower of #1"));
+
+  CHECK(has(command("/initiative", "leads <@U0BOB|bob>", "U0CAROL"), "Leads of this channel"));
+  fail_writes_to("initiative_nudges", "INSERT");
+  answer = command("/initiative", "Shorter meetings");
+  CHECK(has(answer, "Posted initiative #2, but my database stopped answering"));
+  CHECK(has(answer, "may not be asked to back it"));
+  CHECK(calls_to("chat.postMessage", "C0GENERAL").size() == 2);
+  heals("initiative_nudges");
+  // Saved before the nudge failed, its card updates in place.
+  CHECK(has(press("initiative_endorse", "2", "U0CAROL"), "You are the first follower of #2"));
+  CHECK(has(calls_to("chat.update", "C0GENERAL").back().body, "First follower: <@U0CAROL>"));
+}

@@ -84,8 +84,8 @@ void Dispatcher::resume(UnfinishedEnvelope unfinished) {
   if (!accepting_) return;  // still in the inbox; the stop releases it
   ++counters_.taken_up;
   ++in_flight_;
-  spdlog::info("handling {} ({}) left unfinished, attempt {}", envelope->envelope_id,
-               describe(envelope->request), unfinished.attempts);
+  spdlog::debug("handling {} ({}) left unfinished, attempt {}", envelope->envelope_id,
+                describe(envelope->request), unfinished.attempts);
   run_on_worker(std::move(*envelope), std::make_shared<GoneAck>());
 }
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bot/clock.hpp"
-#include "bot/inbox/inbox.hpp"
+#include "bot/inbox.hpp"
 #include "bot/store/stores.hpp"
 
 namespace ff {

@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "bot/clock.hpp"
-#include "bot/inbox/inbox.hpp"
+#include "bot/inbox.hpp"
 
 namespace ff {
 

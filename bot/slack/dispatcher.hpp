@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bot/inbox/inbox.hpp"
+#include "bot/inbox.hpp"
 #include "bot/slack/envelope.hpp"
 #include "bot/slack/router.hpp"
 #include "bot/slack/slack_api.hpp"

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/clock.hpp"
-#include "bot/inbox/inbox.hpp"
+#include "bot/inbox.hpp"
 #include "bot/store/database.hpp"
 
 namespace ff::store {

@@ -96,29 +96,37 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args,
   environment.push_back("HOME=" + folder_);
   for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
 
+  // Everything the child needs is made here, before fork: the child of a
+  // process with threads may only make async-signal-safe calls until it
+  // execs (a malloc there can wait forever on a lock another thread held
+  // at the fork; under AddressSanitizer it does).
+  const std::string in_path = folder_ + "/stdin";
+  const std::string out_path = folder_ + "/stdout";
+  const std::string err_path = folder_ + "/stderr";
+  std::string binary = program;
+  std::vector<std::string> copies = args;
+  std::vector<char*> argv;
+  argv.push_back(binary.data());
+  for (auto& a : copies) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    const int in = open((folder_ + "/stdin").c_str(), O_RDONLY);
-    const int out = open((folder_ + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = open((folder_ + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int in = open(in_path.c_str(), O_RDONLY);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
     // A bot's default database file lands in the child's own folder.
     if (chdir(folder_.c_str()) != 0) _exit(126);
-    sigset_t none;
-    sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<char*> argv;
-    std::string binary = program;
-    argv.push_back(binary.data());
-    std::vector<std::string> copies = args;
-    for (auto& a : copies) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : environment) envp.push_back(e.data());
-    envp.push_back(nullptr);
     execve(binary.c_str(), argv.data(), envp.data());
     _exit(127);
   }

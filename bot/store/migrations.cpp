@@ -251,8 +251,7 @@ const std::vector<Migration>& migrations() {
       {4, "channel leads and initiative nudges", kNudgeSchema},
       {5, "the first follower recorded with the endorsement", kFirstFollowerSchema},
       {6, "a version on each dialog, for saves that do not overwrite", kDialogVersionSchema},
-      {7, "the inbox: envelopes written before their ack, in place of processed ids",
-       kInboxSchema},
+      {7, "the inbox: envelopes written before their ack, in place of processed ids", kInboxSchema},
   };
   return all;
 }

@@ -72,16 +72,21 @@ json plain(std::string_view text, std::size_t limit) {
 }  // namespace
 
 json text_input(std::string_view block_id, std::string_view action_id, std::string_view label,
-                std::string_view placeholder, std::size_t max_length) {
-  return {{"type", "input"},
-          {"block_id", std::string(block_id)},
-          {"label", plain(label, Limits::kInputLabel)},
-          {"element",
-           {{"type", "plain_text_input"},
-            {"action_id", std::string(action_id)},
-            {"multiline", true},
-            {"max_length", std::min(max_length, Limits::kInputMaxLength)},
-            {"placeholder", plain(placeholder, 150)}}}};
+                std::string_view placeholder, std::size_t max_length,
+                const TextInputOptions& options) {
+  const std::size_t limit = std::min(max_length, Limits::kInputMaxLength);
+  json element = {{"type", "plain_text_input"},
+                  {"action_id", std::string(action_id)},
+                  {"multiline", options.multiline},
+                  {"max_length", limit},
+                  {"placeholder", plain(placeholder, 150)}};
+  if (!options.initial.empty()) element["initial_value"] = mrkdwn::truncate(options.initial, limit);
+  json input = {{"type", "input"},
+                {"block_id", std::string(block_id)},
+                {"label", plain(label, Limits::kInputLabel)},
+                {"element", std::move(element)}};
+  if (options.optional) input["optional"] = true;
+  return input;
 }
 
 json user_select(std::string_view block_id, std::string_view action_id, std::string_view label) {

@@ -43,9 +43,16 @@ nlohmann::json actions(std::string_view block_id, std::vector<nlohmann::json> bu
 
 // Modal pieces. Titles and submit labels are cut to Slack's 24 characters,
 // private_metadata is refused past its 3,000 (the caller must keep it small).
+// A text box; `initial` is what it shows filled in (an edit), cut to
+// `max_length` characters. An optional one may be sent empty.
+struct TextInputOptions {
+  std::string_view initial;
+  bool multiline = true;
+  bool optional = false;
+};
 nlohmann::json text_input(std::string_view block_id, std::string_view action_id,
                           std::string_view label, std::string_view placeholder,
-                          std::size_t max_length);
+                          std::size_t max_length, const TextInputOptions& options = {});
 nlohmann::json user_select(std::string_view block_id, std::string_view action_id,
                            std::string_view label);
 nlohmann::json checkbox(std::string_view block_id, std::string_view action_id,

@@ -74,19 +74,44 @@ void SqlStore::set_message_ts(std::int64_t id, const std::string& ts) {
   });
 }
 
-bool SqlStore::close_initiative(std::int64_t id, const std::string& status, TimePoint at) {
-  return database_->read([&](SqlSession& s) {
-    return s.run(
-                "UPDATE initiatives SET status = $2, closed_at = $3 "
-                "WHERE id = $1 AND status = 'open'",
-                {id, status, to_millis(at)})
-               .affected == 1;
-  });
+bool SqlStore::move_initiative(std::int64_t id, const std::string& from, const std::string& to,
+                               TimePoint at) {
+  const char* stamp = to == "open" ? "created_at" : to == "draft" ? nullptr : "closed_at";
+  return database_
+             ->run_statement(std::string("UPDATE initiatives SET status = $3") +
+                                 (stamp ? std::string(", ") + stamp + " = $4" : "") +
+                                 " WHERE id = $1 AND status = $2",
+                             stamp ? std::vector<SqlValue>{id, from, to, to_millis(at)}
+                                   : std::vector<SqlValue>{id, from, to})
+             .affected == 1;
+}
+
+bool SqlStore::edit_initiative(std::int64_t id, const std::string& title,
+                               const std::string& description) {
+  return database_
+             ->run_statement(
+                 "UPDATE initiatives SET title = $2, description = $3 "
+                 "WHERE id = $1 AND status IN ('draft', 'open')",
+                 {id, title, description})
+             .affected == 1;
+}
+
+bool SqlStore::discard_draft(std::int64_t id) {
+  return database_
+             ->run_statement("DELETE FROM initiatives WHERE id = $1 AND status = 'draft'", {id})
+             .affected == 1;
+}
+
+std::int64_t SqlStore::forget_drafts_before(TimePoint before) {
+  return database_
+      ->run_statement("DELETE FROM initiatives WHERE status = 'draft' AND created_at < $1",
+                      {to_millis(before)})
+      .affected;
 }
 
 EndorseResult SqlStore::endorse(const Endorsement& e) {
   return database_->read([&](SqlSession& s) {
-    // The row lock orders this against close_initiative on PostgreSQL;
+    // The row lock orders this against move_initiative on PostgreSQL;
     // SQLite's single writer orders them anyway.
     const SqlResult status =
         s.run("SELECT status FROM initiatives WHERE id = $1 {{for_update}}", {e.initiative_id});
@@ -131,6 +156,15 @@ std::vector<Endorsement> SqlStore::endorsements(std::int64_t initiative_id) {
   });
 }
 
+bool SqlStore::unfollow(std::int64_t initiative_id, const std::string& user_id) {
+  return database_
+             ->run_statement(
+                 "DELETE FROM endorsements WHERE initiative_id = $1 AND user_id = $2 AND "
+                 "kind = 'follow'",
+                 {initiative_id, user_id})
+             .affected == 1;
+}
+
 void SqlStore::set_channel_leads(const std::string& channel_id,
                                  const std::vector<std::string>& user_ids,
                                  const std::string& set_by, TimePoint at) {
@@ -166,16 +200,25 @@ bool SqlStore::record_nudge(std::int64_t initiative_id, const std::string& user_
               .rows.empty();
 }
 
-std::vector<std::string> SqlStore::nudged(std::int64_t initiative_id) {
-  std::vector<std::string> people;
+std::vector<NudgeRecord> SqlStore::nudged(std::int64_t initiative_id) {
+  std::vector<NudgeRecord> people;
   for (const auto& row : database_
-                             ->run_statement("SELECT user_id FROM initiative_nudges WHERE "
-                                             "initiative_id = $1 ORDER BY nudged_at, user_id",
+                             ->run_statement("SELECT user_id, answer, message_channel, message_ts "
+                                             "FROM initiative_nudges WHERE initiative_id = $1 "
+                                             "ORDER BY nudged_at, user_id",
                                              {initiative_id})
                              .rows) {
-    people.push_back(row.text(0));
+    people.push_back({row.text(0), row.text(1), row.text(2), row.text(3)});
   }
   return people;
+}
+
+void SqlStore::set_nudge_message(std::int64_t initiative_id, const std::string& user_id,
+                                 const std::string& channel, const std::string& ts) {
+  database_->run_statement(
+      "UPDATE initiative_nudges SET message_channel = $3, message_ts = $4 "
+      "WHERE initiative_id = $1 AND user_id = $2",
+      {initiative_id, user_id, channel, ts});
 }
 
 bool SqlStore::answer_nudge(std::int64_t initiative_id, const std::string& user_id,
@@ -196,7 +239,7 @@ std::vector<InitiativeTiming> SqlStore::initiative_timings(const std::string& ch
         "(SELECT min(e.created_at) FROM endorsements e "
         " WHERE e.initiative_id = i.id AND e.kind = 'endorse') "
         "FROM initiatives i WHERE (CAST($1 AS TEXT) = '' OR i.channel_id = CAST($1 AS TEXT)) "
-        "ORDER BY i.id",
+        "AND i.status IN ('open', 'done') ORDER BY i.id",
         {channel_id});
     for (const auto& row : initiatives.rows) {
       InitiativeTiming t;

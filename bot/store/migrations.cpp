@@ -221,6 +221,13 @@ INSERT INTO inbox (envelope_id, event_id, frame, state, received_at, finished_at
 DROP TABLE processed_ids;
 )sql";
 
+const char* const kNudgeMessageSchema = R"sql(
+-- The DM that asked a person to back an initiative, so that it can say
+-- "you endorsed it" or "it is done" instead of asking on.
+ALTER TABLE initiative_nudges ADD COLUMN message_channel TEXT NOT NULL DEFAULT '';
+ALTER TABLE initiative_nudges ADD COLUMN message_ts TEXT NOT NULL DEFAULT '';
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -252,6 +259,7 @@ const std::vector<Migration>& migrations() {
       {5, "the first follower recorded with the endorsement", kFirstFollowerSchema},
       {6, "a version on each dialog, for saves that do not overwrite", kDialogVersionSchema},
       {7, "the inbox: envelopes written before their ack, in place of processed ids", kInboxSchema},
+      {8, "where each nudge to back an initiative was sent, to keep it true", kNudgeMessageSchema},
   };
   return all;
 }

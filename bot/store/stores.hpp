@@ -197,7 +197,8 @@ struct Initiative {
   std::string owner_id;
   std::string title;
   std::string description;
-  std::string status = "open";  // open, done, dropped
+  // draft (previewed, not posted yet), open, done, dropped
+  std::string status = "open";
   std::string message_ts;
   TimePoint created_at;
   std::optional<TimePoint> closed_at;
@@ -225,6 +226,15 @@ struct InitiativeTiming {
   std::vector<std::pair<std::string, std::optional<TimePoint>>> nudged;  // person, endorsed at
 };
 
+// The DM that asked a person to back an initiative, so it can be kept true
+// (endorsed, closed) after it was sent.
+struct NudgeRecord {
+  std::string user_id;
+  std::string answer;           // '', "endorsed", "not now"
+  std::string message_channel;  // empty until the DM was sent
+  std::string message_ts;
+};
+
 enum class EndorseOutcome { kAdded, kAlreadyThere, kNotOpen, kNotFound };
 
 struct EndorseResult {
@@ -239,12 +249,26 @@ class InitiativeStore {
   virtual std::optional<Initiative> initiative(std::int64_t id) = 0;
   virtual std::vector<Initiative> open_initiatives(const std::string& channel_id) = 0;
   virtual void set_message_ts(std::int64_t id, const std::string& ts) = 0;
-  // Moves an open initiative to `status`; false when it was not open.
-  virtual bool close_initiative(std::int64_t id, const std::string& status, TimePoint at) = 0;
-  // Serialized with close_initiative: an endorsement racing a close either
+  // Moves an initiative from status `from` to `to`; false when it was not in
+  // `from` (so of two presses racing, one wins). Becoming open sets
+  // created_at to `at`, since time to support counts from the card; done and
+  // dropped set closed_at.
+  virtual bool move_initiative(std::int64_t id, const std::string& from, const std::string& to,
+                               TimePoint at) = 0;
+  // A new title and description for a draft or an open initiative; false
+  // when it is neither.
+  virtual bool edit_initiative(std::int64_t id, const std::string& title,
+                               const std::string& description) = 0;
+  // Deletes a draft that was never posted; false when it is not a draft.
+  virtual bool discard_draft(std::int64_t id) = 0;
+  // Deletes the drafts made before `before` and never posted; how many.
+  virtual std::int64_t forget_drafts_before(TimePoint before) = 0;
+  // Serialized with move_initiative: an endorsement racing a close either
   // lands before it or is refused as kNotOpen.
   virtual EndorseResult endorse(const Endorsement& endorsement) = 0;
   virtual std::vector<Endorsement> endorsements(std::int64_t initiative_id) = 0;
+  // Ends a person's follow (not an endorsement); false when they did not follow.
+  virtual bool unfollow(std::int64_t initiative_id, const std::string& user_id) = 0;
 
   // The people nudged about every initiative of a channel (set by an admin).
   virtual void set_channel_leads(const std::string& channel_id,
@@ -256,7 +280,10 @@ class InitiativeStore {
   // is ignored (false).
   virtual bool record_nudge(std::int64_t initiative_id, const std::string& user_id,
                             TimePoint at) = 0;
-  virtual std::vector<std::string> nudged(std::int64_t initiative_id) = 0;
+  virtual std::vector<NudgeRecord> nudged(std::int64_t initiative_id) = 0;
+  // Where the nudge's DM (the latest one, a reminder replacing the first) is.
+  virtual void set_nudge_message(std::int64_t initiative_id, const std::string& user_id,
+                                 const std::string& channel, const std::string& ts) = 0;
   // Their answer ("endorsed", "not now"), once; false when there was no
   // nudge or it was answered already.
   virtual bool answer_nudge(std::int64_t initiative_id, const std::string& user_id,
@@ -436,14 +463,22 @@ class SqlStore final : public InboxStore,
   std::optional<Initiative> initiative(std::int64_t id) override;
   std::vector<Initiative> open_initiatives(const std::string& channel_id) override;
   void set_message_ts(std::int64_t id, const std::string& ts) override;
-  bool close_initiative(std::int64_t id, const std::string& status, TimePoint at) override;
+  bool move_initiative(std::int64_t id, const std::string& from, const std::string& to,
+                       TimePoint at) override;
+  bool edit_initiative(std::int64_t id, const std::string& title,
+                       const std::string& description) override;
+  bool discard_draft(std::int64_t id) override;
+  std::int64_t forget_drafts_before(TimePoint before) override;
   EndorseResult endorse(const Endorsement& endorsement) override;
   std::vector<Endorsement> endorsements(std::int64_t initiative_id) override;
+  bool unfollow(std::int64_t initiative_id, const std::string& user_id) override;
   void set_channel_leads(const std::string& channel_id, const std::vector<std::string>& user_ids,
                          const std::string& set_by, TimePoint at) override;
   std::vector<std::string> channel_leads(const std::string& channel_id) override;
   bool record_nudge(std::int64_t initiative_id, const std::string& user_id, TimePoint at) override;
-  std::vector<std::string> nudged(std::int64_t initiative_id) override;
+  std::vector<NudgeRecord> nudged(std::int64_t initiative_id) override;
+  void set_nudge_message(std::int64_t initiative_id, const std::string& user_id,
+                         const std::string& channel, const std::string& ts) override;
   bool answer_nudge(std::int64_t initiative_id, const std::string& user_id,
                     const std::string& answer, TimePoint at) override;
   std::vector<InitiativeTiming> initiative_timings(const std::string& channel_id) override;

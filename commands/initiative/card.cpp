@@ -36,9 +36,10 @@ Message card(const store::Initiative& i, const std::vector<store::Endorsement>& 
       mrkdwn::escape_keeping_mentions(i.title) + "*\nLed by " + mrkdwn::mention(i.owner_id) +
       (i.description.empty() ? "" : "\n" + quoted(i.description, kDescriptionLimit))));
   std::vector<std::string> context;
-  context.push_back(i.status == "open"   ? "Open"
-                    : i.status == "done" ? ":white_check_mark: Done"
-                                         : "Dropped");
+  context.push_back(i.status == "open"    ? "Open"
+                    : i.status == "done"  ? ":white_check_mark: Done"
+                    : i.status == "draft" ? "Not posted yet"
+                                          : "Dropped");
   const auto first = std::find_if(backers.begin(), backers.end(),
                                   [](const store::Endorsement& e) { return e.first_follower; });
   if (first != backers.end()) {
@@ -51,6 +52,11 @@ Message card(const store::Initiative& i, const std::vector<store::Endorsement>& 
   }
   if (!followers.empty()) context.push_back("Following: " + people_list(followers));
   m.add(blocks::context(context));
+  if (i.status == "open" || i.status == "draft") {
+    m.add(
+        blocks::context({"*Endorse*: you back it, so it can go ahead. *Follow*: you want to "
+                         "hear how it goes, without backing it yet."}));
+  }
   if (i.status == "open") {
     const std::string id = std::to_string(i.id);
     m.add(blocks::actions(
@@ -84,11 +90,13 @@ static std::optional<std::int64_t> parse_id(std::string text) {
 std::variant<store::Initiative, std::string> find(const InitiativeServices& services,
                                                   const std::string& text,
                                                   const std::string& channel,
-                                                  const std::string& usage) {
+                                                  const std::string& usage, bool drafts_too) {
   const auto id = parse_id(text);
   if (!id) return "Which initiative? " + usage + " (`/initiative list` shows their numbers).";
   auto initiative = services.initiatives.initiative(*id);
-  if (!initiative || (!channel.empty() && initiative->channel_id != channel)) {
+  // A draft is its author's preview: to anyone else it does not exist yet.
+  if (!initiative || (!channel.empty() && initiative->channel_id != channel) ||
+      (initiative->status == "draft" && !drafts_too)) {
     return "There is no initiative #" + std::to_string(*id) +
            " in this channel. `/initiative list` shows the open ones here.";
   }

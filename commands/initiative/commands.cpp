@@ -20,54 +20,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-Reply create(const InitiativeServices& services, const SlashCommand& command,
-             const std::string& text) {
-  // A mention's own | (<@U123|sam>) is part of the title, not the split.
-  const std::size_t bar = mrkdwn::find_outside_markup(text, '|');
-  std::string title = trimmed(text.substr(0, bar));
-  const std::string description = bar == std::string::npos ? "" : trimmed(text.substr(bar + 1));
-  if (title.empty()) {
-    return say(
-        "What will you lead? For example: `/initiative Faster code reviews | two "
-        "reviewers at most, answers within a day`.");
-  }
-  if (mrkdwn::char_count(title) > kTitleLimit ||
-      mrkdwn::char_count(description) > kDescriptionLimit) {
-    return say("Keep the title under " + std::to_string(kTitleLimit) +
-               " characters and the "
-               "description under " +
-               std::to_string(kDescriptionLimit) +
-               "; the details can "
-               "go in a thread under the card.");
-  }
-  store::Initiative initiative{
-      0,  command.team_id,      command.channel_id, command.user_id, title, description, "open",
-      {}, services.clock.now(), std::nullopt};
-  initiative.id = services.initiatives.create_initiative(initiative);
-  const ApiResult posted = services.slack.post_message(command.channel_id, card(initiative, {}));
-  if (!posted.ok) {
-    services.initiatives.close_initiative(initiative.id, "dropped", services.clock.now());
-    return say("I couldn't post the initiative's card. " + why_slack_failed(posted));
-  }
-  const std::string number = "#" + std::to_string(initiative.id);
-  // The card is public now: "try again" would post a second one.
-  try {
-    services.initiatives.set_message_ts(initiative.id, posted.body.value("ts", ""));
-    nudge_backers(services, initiative);
-  } catch (const store::StoreError& error) {
-    spdlog::warn("initiative {} posted, not all of it saved: {}", initiative.id, error.what());
-    return say(":seedling: Posted initiative " + number +
-               ", but my database stopped answering before I had saved all of it. Please don't "
-               "post it again. What may be missing: its card may not show who endorses it "
-               "(`/endorse " +
-               std::to_string(initiative.id) +
-               "` still counts once the database is back), and your manager and this channel's "
-               "leads may not be asked to back it.");
-  }
-  return say(":seedling: Posted initiative " + number +
-             ". The first person to endorse it becomes its first follower.");
-}
-
 // The channel a card's button was pressed in. A card only lives in a
 // channel, so a press without one matches no initiative.
 std::string card_channel(const BlockAction& action) {
@@ -141,6 +93,44 @@ Reply list(const InitiativeServices& services, const std::string& channel) {
   return say(text);
 }
 
+// Everyone who backs it hears that it closed, and so does the owner when an
+// admin closed it: one durable job each, keyed so a repeat sends nothing.
+void tell_about_close(const InitiativeServices& services, const store::Initiative& initiative,
+                      const std::string& closed_by) {
+  std::vector<std::string> people;
+  if (closed_by != initiative.owner_id) people.push_back(initiative.owner_id);
+  for (const auto& e : services.initiatives.endorsements(initiative.id)) {
+    if (e.user_id != closed_by && e.user_id != initiative.owner_id &&
+        std::find(people.begin(), people.end(), e.user_id) == people.end()) {
+      people.push_back(e.user_id);
+    }
+  }
+  for (const auto& person : people) {
+    store::NewJob notice;
+    notice.kind = kClosedNoticeJob;
+    notice.due = services.clock.now();
+    notice.grace = std::chrono::hours{24};
+    notice.payload = {{"initiative", initiative.id}, {"to", person}, {"by", closed_by}};
+    notice.unique_key = "initiative:" + std::to_string(initiative.id) + ":closed:" + person;
+    notice.subject_user = person;
+    services.jobs.schedule(notice);
+  }
+}
+
+// `/initiative unfollow <number>` and the Unfollow button.
+Reply unfollow(const InitiativeServices& services, const std::string& user,
+               const std::string& id_text, const std::string& channel) {
+  const auto found = find(services, id_text, channel, "Type `/initiative unfollow <number>`");
+  if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
+  const auto& initiative = std::get<store::Initiative>(found);
+  const std::string number = "#" + std::to_string(initiative.id);
+  if (!services.initiatives.unfollow(initiative.id, user)) {
+    return say("You don't follow " + number + ", so there is nothing to stop.");
+  }
+  refresh_card(services, initiative.id);
+  return say("You no longer follow " + number + ".");
+}
+
 Reply close(const InitiativeServices& services, const SlashCommand& command,
             const std::string& argument, const std::string& status) {
   const auto found =
@@ -153,11 +143,13 @@ Reply close(const InitiativeServices& services, const SlashCommand& command,
                ", who leads it, or an admin can close initiative #" +
                std::to_string(initiative.id) + ".");
   }
-  if (!services.initiatives.close_initiative(initiative.id, status, services.clock.now())) {
+  if (!services.initiatives.move_initiative(initiative.id, "open", status, services.clock.now())) {
     return say("Initiative #" + std::to_string(initiative.id) + " is already closed.");
   }
   services.jobs.cancel_keys_starting(reminder_prefix(initiative.id));
   refresh_card(services, initiative.id);
+  refresh_nudges(services, initiative.id, {});
+  tell_about_close(services, initiative, command.user_id);
   return say(status == "done"
                  ? ":white_check_mark: Marked #" + std::to_string(initiative.id) +
                        " done. Who helped? Thank them where people can see it."
@@ -185,9 +177,14 @@ Reply back(const InitiativeServices& services, const std::string& user, const st
       return say("There is no initiative " + name + " any more.");
     case store::EndorseOutcome::kNotOpen:
       return say("Initiative " + name + " is already closed, so it needs no more backing.");
-    case store::EndorseOutcome::kAlreadyThere:
-      return say(kind == "endorse" ? "You already endorsed " + name + ". Thank you!"
-                                   : "You already follow " + name + ".");
+    case store::EndorseOutcome::kAlreadyThere: {
+      if (kind == "endorse") return say("You already endorsed " + name + ". Thank you!");
+      Message m = Message::plain("You already follow " + name + ".");
+      m.add(blocks::actions(
+          "initiative_unfollow",
+          {blocks::button("Unfollow", kUnfollowAction, std::to_string(initiative.id))}));
+      return Reply::with(std::move(m));
+    }
     case store::EndorseOutcome::kAdded:
       break;
   }
@@ -197,6 +194,9 @@ Reply back(const InitiativeServices& services, const std::string& user, const st
     services.initiatives.answer_nudge(initiative.id, user, "endorsed", services.clock.now());
   }
   refresh_card(services, initiative.id);
+  // The first endorsement ends everyone's "still waiting" nudge; a later one
+  // only the endorser's own.
+  if (kind == "endorse") refresh_nudges(services, initiative.id, result.first ? "" : user);
   Message to_owner;
   to_owner.text = "Your initiative has a new backer";
   to_owner.add(blocks::section(
@@ -224,6 +224,16 @@ std::string duration_text(std::chrono::system_clock::duration d) {
   return std::to_string(minutes / (24 * 60)) + " days";
 }
 
+// "1 initiative", "3 initiatives".
+std::string counted_noun(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+// The share to the nearest whole percent: 2 of 3 is 67%.
+std::string rounded_percent(std::size_t part, std::size_t whole) {
+  return std::to_string((part * 200 + whole) / (2 * whole)) + "%";
+}
+
 std::chrono::system_clock::duration median(std::vector<std::chrono::system_clock::duration> v) {
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -237,16 +247,24 @@ Reply stats(const InitiativeServices& services, const std::string& channel,
   if (timings.empty()) return say("No initiatives in this channel yet, so no figures.");
   std::vector<std::chrono::system_clock::duration> to_first;
   std::map<std::string, std::vector<std::chrono::system_clock::duration>> by_person;
-  std::size_t within_a_day = 0;
+  std::size_t within_a_day = 0, counted = 0, too_new = 0;
   std::string lines;
   for (const auto& t : timings) {
+    const auto day_later = after_working_time(
+        t.created_at, services.initiative_settings.working_hours.per_day(),
+        time_zone_of(services, t.owner_id), services.initiative_settings.working_hours);
+    // One younger than a working day has not had its chance yet: counting
+    // it would make support look slower (or, endorsed at once, faster) than
+    // it is.
+    if (services.clock.now() < day_later) {
+      ++too_new;
+      continue;
+    }
+    ++counted;
     std::string line = "\n• #" + std::to_string(t.initiative_id) + ": ";
     if (t.first_endorsed_at) {
       const auto took = *t.first_endorsed_at - t.created_at;
       to_first.push_back(took);
-      const auto day_later = after_working_time(
-          t.created_at, services.initiative_settings.working_hours.per_day(),
-          time_zone_of(services, t.owner_id), services.initiative_settings.working_hours);
       if (*t.first_endorsed_at <= day_later) ++within_a_day;
       line += "first endorsement after " + duration_text(took);
     } else {
@@ -255,13 +273,18 @@ Reply stats(const InitiativeServices& services, const std::string& channel,
     for (const auto& [person, endorsed] : t.nudged) {
       if (endorsed) by_person[person].push_back(*endorsed - t.created_at);
     }
-    if (timings.size() <= 20) lines += line;
+    if (counted <= 20) lines += line;
+  }
+  const std::string newer = too_new == 0 ? std::string()
+                                         : "\n_" + counted_noun(too_new, "initiative") +
+                                               " younger than a working day " +
+                                               (too_new == 1 ? "is" : "are") + " not counted yet._";
+  if (counted == 0) {
+    return say("No initiative here is a working day old yet, so no figures." + newer);
   }
   std::string text = "*How quickly initiatives here found support*";
-  text +=
-      "\n• Initiatives: " + std::to_string(timings.size()) +
-      ", endorsed within a working day: " + std::to_string(within_a_day * 100 / timings.size()) +
-      "%";
+  text += "\n• Initiatives: " + std::to_string(counted) +
+          ", endorsed within a working day: " + rounded_percent(within_a_day, counted);
   if (!to_first.empty()) {
     text += "\n• Median time to the first endorsement: " + duration_text(median(to_first));
   }
@@ -275,10 +298,10 @@ Reply stats(const InitiativeServices& services, const std::string& channel,
     }
     text += "\n• " + (person == asker ? std::string("You") : mrkdwn::mention(person)) +
             " endorsed after a median of " + duration_text(median(times)) + " (" +
-            std::to_string(times.size()) + (times.size() == 1 ? " initiative)" : " initiatives)");
+            counted_noun(times.size(), "initiative") + ")";
   }
   if (others_left_out) text += "\n_How quickly each person endorsed is shown to admins._";
-  return say(text + lines);
+  return say(text + lines + newer);
 }
 
 }  // namespace
@@ -296,22 +319,29 @@ void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices
         text.find(' ') == std::string::npos ? "" : text.substr(text.find(' ') + 1);
     if (text.empty() || word == "help") {
       return say(
-          "*`/initiative <title> | <description>`* proposes an improvement you will lead: I "
-          "post a card with buttons to endorse, follow or give non-blocking feedback.\n"
+          "*`/initiative <title> | <description>`* proposes an improvement you will lead: you "
+          "see a preview first, then I post a card with buttons to endorse, follow or give "
+          "non-blocking feedback.\n"
+          "*Endorse* backs it, so it can go ahead; *Follow* keeps you posted without backing "
+          "it yet.\n"
           "*`/initiative list`* the open ones in this channel\n"
           "*`/initiative stats`* how quickly initiatives here found support\n"
           "*`/initiative leads @a @b`* (admins) who is nudged about every initiative here\n"
+          "*`/initiative edit <number>`* changes the title or description of yours\n"
           "*`/initiative done <number>`*, *`/initiative drop <number>`* close one (who leads "
-          "it, or an admin)\n"
+          "it, or an admin); its backers hear of it\n"
+          "*`/initiative unfollow <number>`* stops following one\n"
           "*`/endorse <number>`* endorses one");
     }
     if (word == "list") return list(services, command.channel_id);
     if (word == "stats") return stats(services, command.channel_id, command.user_id);
     if (word == "leads") return leads(services, command, rest);
+    if (word == "edit") return open_edit(services, command, rest);
+    if (word == "unfollow") return unfollow(services, command.user_id, rest, command.channel_id);
     if (word == "done" || word == "drop") {
       return close(services, command, rest, word == "done" ? "done" : "dropped");
     }
-    return create(services, command, text);
+    return propose(services, command, text);
   });
   routes.command("/endorse", [services](const SlashCommand& command) {
     return back(services, command.user_id, command.text, command.channel_id, "endorse");
@@ -324,7 +354,13 @@ void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices
   routes.action(kFollowAction, [services](const BlockAction& action) {
     return back(services, action.user_id, action.value, card_channel(action), "follow");
   });
+  routes.action(kUnfollowAction, [services](const BlockAction& action) {
+    Reply reply = unfollow(services, action.user_id, action.value, card_channel(action));
+    if (reply.message) reply.message->replace_original = true;
+    return reply;
+  });
   register_nudge_buttons(routes, services);
+  register_draft_buttons(routes, services);
 
   routes.action(kInitiativeFeedbackAction, [services](const BlockAction& action) {
     const auto found =

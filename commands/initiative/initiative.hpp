@@ -37,6 +37,12 @@ inline constexpr const char* kReminderJob = "initiative.reminder";
 inline constexpr const char* kFirstNudgeJob = "initiative.nudge";
 inline constexpr const char* kFollowAction = "initiative_follow";
 inline constexpr const char* kInitiativeFeedbackAction = "initiative_feedback";
+inline constexpr const char* kUnfollowAction = "initiative_unfollow";
+inline constexpr const char* kDraftPostAction = "initiative_draft_post";
+inline constexpr const char* kDraftEditAction = "initiative_draft_edit";
+inline constexpr const char* kDraftCancelAction = "initiative_draft_cancel";
+inline constexpr const char* kInitiativeEditModal = "initiative_edit";
+inline constexpr const char* kClosedNoticeJob = "initiative.closed";
 inline constexpr std::size_t kTitleLimit = 150;
 inline constexpr std::size_t kDescriptionLimit = 1000;
 

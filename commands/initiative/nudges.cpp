@@ -1,6 +1,8 @@
 // Nudging managers and leads to back a new initiative quickly, and the nudge's buttons.
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "bot/slack/mrkdwn.hpp"
 #include "commands/initiative/parts.hpp"
 #include "commands/nit.hpp"
@@ -117,8 +119,100 @@ JobOutcome send_nudge(const InitiativeServices& services, const store::Job& job,
     }
   }
   if (!control.begin_effect()) return JobOutcome::done();
-  return outcome_of_post(
-      services.slack.post_message(to, nudge_message(*initiative, to, reminder, last)), job);
+  const ApiResult sent =
+      services.slack.post_message(to, nudge_message(*initiative, to, reminder, last));
+  if (sent.ok) {
+    try {
+      services.initiatives.set_nudge_message(id, to, sent.body.value("channel", ""),
+                                             sent.body.value("ts", ""));
+    } catch (const store::StoreError& error) {
+      // The nudge went out; it just won't be updated later.
+      spdlog::warn("where the nudge of {} about #{} went was not saved: {}", to, id, error.what());
+    }
+  }
+  return outcome_of_post(sent, job);
+}
+
+namespace {
+
+// A nudge as it should read now: closed, endorsed by this person, answered
+// "not now", or still asking (with who endorsed so far).
+Message nudge_now(const store::Initiative& i, const store::NudgeRecord& nudge,
+                  const std::vector<store::Endorsement>& backers) {
+  const std::string name =
+      "#" + std::to_string(i.id) + " " + mrkdwn::escape_keeping_mentions(i.title);
+  std::vector<std::string> endorsers;
+  for (const auto& e : backers) {
+    if (e.kind == "endorse") endorsers.push_back(e.user_id);
+  }
+  const bool endorsed_it =
+      std::find(endorsers.begin(), endorsers.end(), nudge.user_id) != endorsers.end();
+  if (i.status != "open") {
+    return Message::plain(std::string(i.status == "done" ? ":white_check_mark: " : "") + "*" +
+                          name + "* is " + (i.status == "done" ? "done" : "dropped") +
+                          ". Nothing waits for you here.");
+  }
+  if (endorsed_it) return Message::plain(":raised_hands: You endorsed *" + name + "*. Thank you!");
+  if (nudge.answer == "not now") {
+    return Message::plain("You said not now to *" + name + "*. `/endorse " + std::to_string(i.id) +
+                          "` works whenever you are ready.");
+  }
+  Message m = nudge_message(i, nudge.user_id, 0, false);
+  if (!endorsers.empty()) {
+    m.blocks.insert(m.blocks.end() - 1,
+                    blocks::context({"Endorsed so far by " + people_list(endorsers) +
+                                     ". Yours still counts."}));
+  }
+  return m;
+}
+
+}  // namespace
+
+void refresh_nudges(const InitiativeServices& services, std::int64_t id, const std::string& user) {
+  const auto initiative = services.initiatives.initiative(id);
+  if (!initiative) return;
+  const auto backers = services.initiatives.endorsements(id);
+  for (const auto& nudge : services.initiatives.nudged(id)) {
+    if (nudge.message_ts.empty() || (!user.empty() && nudge.user_id != user)) continue;
+    const ApiResult updated = services.slack.update_message(nudge.message_channel, nudge.message_ts,
+                                                            nudge_now(*initiative, nudge, backers));
+    if (!updated.ok) {
+      spdlog::warn("nudge of {} about #{} not updated: {}", nudge.user_id, id, updated.error);
+    }
+  }
+}
+
+JobOutcome send_closed_notice(const InitiativeServices& services, const store::Job& job,
+                              JobControl& control) {
+  const std::int64_t id = job.payload.value("initiative", std::int64_t{0});
+  const std::string to = job.payload.value("to", "");
+  const std::string by = job.payload.value("by", "");
+  if (!mrkdwn::is_user_id(to) || !mrkdwn::is_user_id(by)) {
+    return JobOutcome::failed("closed notice without its people");
+  }
+  const auto initiative = services.initiatives.initiative(id);
+  if (!initiative || initiative->status == "open" || initiative->status == "draft") {
+    return JobOutcome::done();
+  }
+  const bool done = initiative->status == "done";
+  const std::string name =
+      "#" + std::to_string(id) + " " + mrkdwn::escape_keeping_mentions(initiative->title);
+  Message m;
+  if (to == initiative->owner_id) {
+    m.text = "Your initiative was closed";
+    m.add(blocks::section(
+        mrkdwn::mention(by) + (done ? " marked your initiative *" : " dropped your initiative *") +
+        name + (done ? "* done." : "*.") + " Ask them why if you did not expect it."));
+  } else {
+    m.text = done ? "An initiative you back is done" : "An initiative you back was dropped";
+    m.add(blocks::section(
+        (done ? ":white_check_mark: *" : "*") + name + "*, which you back, " +
+        (done ? "is done. " + mrkdwn::mention(initiative->owner_id) +
+                    " led it; a word of thanks goes a long way."
+              : "was dropped by " + mrkdwn::mention(by) + ". Stopping is a decision too.")));
+  }
+  if (!control.begin_effect()) return JobOutcome::done();
+  return outcome_of_post(services.slack.post_message(to, m), job);
 }
 
 void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServices& services) {
@@ -132,6 +226,12 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServi
     const auto nudge = nudge_of(action.value, action.user_id);
     if (const auto* why = std::get_if<std::string>(&nudge)) return say(*why);
     const auto& n = std::get<NudgeValue>(nudge);
+    for (const auto& e : services.initiatives.endorsements(n.initiative)) {
+      if (e.user_id == n.to && e.kind == "endorse") {
+        return answered(say("You endorsed #" + std::to_string(n.initiative) +
+                            " already, so there is nothing to say no to. Thank you!"));
+      }
+    }
     services.initiatives.answer_nudge(n.initiative, n.to, "not now", services.clock.now());
     services.jobs.cancel_keys_starting(reminder_prefix(n.initiative) + n.to + ":");
     return answered(say("Okay, not now. I won't remind you about #" + std::to_string(n.initiative) +

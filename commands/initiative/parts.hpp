@@ -25,12 +25,25 @@ std::string people_list(const std::vector<std::string>& ids);
 Message card(const store::Initiative& i, const std::vector<store::Endorsement>& backers);
 // Rewrites the card in place; a failure is logged, the state is already saved.
 void refresh_card(const InitiativeServices& services, std::int64_t id);
-// The initiative `text` names, in `channel` (an empty channel accepts any).
-// On failure, what to tell the person.
+// Rewrites the nudges asking people to back it, so none asks on once it is
+// closed or the person endorsed: every nudge, or only `user`'s.
+void refresh_nudges(const InitiativeServices& services, std::int64_t id, const std::string& user);
+// The initiative `text` names, in `channel` (an empty channel accepts any);
+// drafts only when `drafts_too`. On failure, what to tell the person.
 std::variant<store::Initiative, std::string> find(const InitiativeServices& services,
                                                   const std::string& text,
                                                   const std::string& channel,
-                                                  const std::string& usage);
+                                                  const std::string& usage,
+                                                  bool drafts_too = false);
+
+// `/initiative <title> | <description>`: a draft and its preview, with Post,
+// Edit and Cancel (drafts.cpp).
+Reply propose(const InitiativeServices& services, const SlashCommand& command,
+              const std::string& text);
+// `/initiative edit <number>`: the form that edits an open initiative.
+Reply open_edit(const InitiativeServices& services, const SlashCommand& command,
+                const std::string& argument);
+void register_draft_buttons(EnvelopeRouter::Routes routes, const InitiativeServices& services);
 // Endorse or follow, from /endorse or a button.
 Reply back(const InitiativeServices& services, const std::string& user, const std::string& id_text,
            const std::string& channel, const std::string& kind);
@@ -44,6 +57,10 @@ Message nudge_message(const store::Initiative& i, const std::string& to, int rem
 // unless the initiative closed or (for a reminder) found support meanwhile.
 JobOutcome send_nudge(const InitiativeServices& services, const store::Job& job,
                       JobControl& control, int reminder, bool last);
+// The DM telling a backer (or the owner, when someone else closed it) that an
+// initiative is done or dropped.
+JobOutcome send_closed_notice(const InitiativeServices& services, const store::Job& job,
+                              JobControl& control);
 // Endorse, Endorse with a nit and Not now on a nudge.
 void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServices& services);
 

@@ -63,6 +63,9 @@ void register_initiative_jobs(JobScheduler& scheduler, const InitiativeServices&
     return send_nudge(services, job, control, job.payload.value("reminder", 1),
                       job.payload.value("last", true));
   });
+  scheduler.handle(kClosedNoticeJob, [services](const store::Job& job, JobControl& control) {
+    return send_closed_notice(services, job, control);
+  });
 }
 
 }  // namespace ff::commands

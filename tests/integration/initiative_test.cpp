@@ -19,6 +19,11 @@ struct Channel : ConnectedBot {
     return ack->dump();
   }
 
+  // /initiative and Post on its preview.
+  std::string post(const std::string& text, const std::string& user = "U0ALICE") {
+    return propose_and_post(slack, c, text, user);
+  }
+
   std::string press(const std::string& action, const std::string& value, const std::string& user) {
     const std::size_t before = slack.calls("response_url").size();
     slack.send_block_action(c, action, value, user);
@@ -42,8 +47,7 @@ bool has(const std::string& text, const std::string& part) {
 }  // namespace
 
 TEST_CASE_METHOD(Channel, "an initiative's life: card, first follower, updates in place, done") {
-  CHECK(has(command("/initiative", "Faster code reviews | two reviewers <!channel>"),
-            "Posted initiative #1"));
+  CHECK(has(post("Faster code reviews | two reviewers <!channel>"), "Posted initiative #1"));
   const auto posted = calls_to("chat.postMessage", "C0GENERAL");
   REQUIRE(posted.size() == 1);
   CHECK(has(posted[0].body, "Led by <@U0ALICE>"));
@@ -76,7 +80,7 @@ TEST_CASE_METHOD(Channel, "an initiative's life: card, first follower, updates i
 }
 
 TEST_CASE_METHOD(Channel, "initiatives refuse what is not allowed, clearly") {
-  command("/initiative", "Retire the old wiki");
+  post("Retire the old wiki");
   CHECK(has(command("/endorse", "1"), "your own initiative"));
   CHECK(
       has(command("/initiative", "done 1", "U0BOB"), "Only <@U0ALICE>, who leads it, or an admin"));
@@ -93,7 +97,7 @@ TEST_CASE_METHOD(Channel, "initiatives refuse what is not allowed, clearly") {
 }
 
 TEST_CASE_METHOD(Channel, "a card's button pressed in another channel finds nothing there") {
-  command("/initiative", "Private plan for the reorg");
+  post("Private plan for the reorg");
   const std::size_t before = slack.calls("response_url").size();
   // A forged press: the value names #1, which lives in C0GENERAL.
   slack.send_block_action(c, "initiative_endorse", "1", "U0BOB", "C0OTHER");
@@ -110,20 +114,20 @@ TEST_CASE_METHOD(Channel, "a card's button pressed in another channel finds noth
 
 TEST_CASE_METHOD(Channel, "a card that cannot be posted is explained by the real reason") {
   slack.queue_method_faults("chat.postMessage", {{200, "not_in_channel", 0}});
-  CHECK(has(command("/initiative", "One"), "I'm not in this channel (not_in_channel)"));
+  CHECK(has(post("One"), "I'm not in this channel (not_in_channel)"));
   slack.queue_method_faults("chat.postMessage", {{200, "is_archived", 0}});
-  CHECK(has(command("/initiative", "Two"), "This channel is archived"));
+  CHECK(has(post("Two"), "This channel is archived"));
   slack.queue_method_faults("chat.postMessage", {{200, "internal_error", 0}});
-  const std::string unsure = command("/initiative", "Three");
+  const std::string unsure = post("Three");
   CHECK(has(unsure, "it may have happened: look before you try again"));
   CHECK_FALSE(has(unsure, "/invite"));
-  // Nothing of the three stays open.
-  for (std::int64_t id = 1; id <= 3; ++id) CHECK(bot.store->initiative(id)->status == "dropped");
+  // None of the three is public: each stays a draft its author may post again.
+  for (std::int64_t id = 1; id <= 3; ++id) CHECK(bot.store->initiative(id)->status == "draft");
 }
 
 TEST_CASE_METHOD(Channel, "a mention in an initiative's title stays whole and a mention") {
   // As Slack sends it with the manifest's escaping: the mention has a | of its own.
-  CHECK(has(command("/initiative", "Pair with <@U0BOB|bob> | on <#C0GENERAL|general> <!here>"),
+  CHECK(has(post("Pair with <@U0BOB|bob> | on <#C0GENERAL|general> <!here>"),
             "Posted initiative #1"));
   const auto initiative = bot.store->initiative(1);
   REQUIRE(initiative);
@@ -153,7 +157,7 @@ TEST_CASE_METHOD(Channel, "naming too many leads is refused before any Slack cal
 }
 
 TEST_CASE_METHOD(Channel, "the card's feedback button opens the feedback form for its leader") {
-  command("/initiative", "Quarterly demo day");
+  post("Quarterly demo day");
   slack.send_block_action(c, "initiative_feedback", "1", "U0BOB");
   REQUIRE(slack.wait_for_calls("views.open", 1, 5s));
   const auto view = slack.calls("views.open").at(0).json["view"];
@@ -173,7 +177,7 @@ TEST_CASE_METHOD(Channel,
   CHECK(bot.bot->client().stats().forged_ids == 1);
 
   // The bot is alive, and the next command is the first thing stored.
-  CHECK(has(command("/initiative", "Faster code reviews"), "Posted initiative #1"));
+  CHECK(has(post("Faster code reviews"), "Posted initiative #1"));
   const auto open = bot.store->open_initiatives("C0GENERAL");
   REQUIRE(open.size() == 1);
   CHECK(open[0].owner_id == "U0ALICE");
@@ -187,14 +191,7 @@ TEST_CASE_METHOD(Channel, "a card whose post is cut off after Slack read it is p
   Fault reset;
   reset.reset_after_reading = true;
   slack.queue_method_faults("chat.postMessage", {reset});
-  const auto id = slack.send_slash_command(c, "/initiative", "Faster code reviews");
-  const auto ack = slack.wait_for_ack(id, 5s);
-  REQUIRE(ack);
-  std::string reply = ack->dump();
-  if (!ack->contains("payload")) {
-    REQUIRE(slack.wait_for_calls("response_url", 1, 5s));
-    reply = slack.calls("response_url").at(0).body;
-  }
+  const std::string reply = post("Faster code reviews");
   CHECK_FALSE(has(reply, "Posted initiative"));
   CHECK(has(reply, "transport_error"));
   CHECK(slack.calls("chat.postMessage").size() == 1);
@@ -205,8 +202,15 @@ TEST_CASE_METHOD(Channel,
   // Both workers end up waiting on the channel's Retry-After; /coach from
   // someone else must still be answered in its own ack.
   slack.queue_method_faults("chat.postMessage", {Fault{429, "", 2}});
-  slack.send_slash_command(c, "/initiative", "Faster reviews", true, {}, "U0ALICE");
-  slack.send_slash_command(c, "/initiative", "Shorter meetings", true, {}, "U0CAROL");
+  for (const auto& [title, user] :
+       {std::pair{"Faster reviews", "U0ALICE"}, std::pair{"Shorter meetings", "U0CAROL"}}) {
+    const auto preview =
+        slack.wait_for_ack(slack.send_slash_command(c, "/initiative", title, true, {}, user), 5s);
+    REQUIRE(preview);
+    const auto draft = button_value(*preview, "initiative_draft_post");
+    REQUIRE(draft);
+    slack.send_block_action(c, "initiative_draft_post", *draft, user);
+  }
   REQUIRE(slack.wait_for_calls("chat.postMessage", 1, 5s));  // the one Slack refused
   const auto coach =
       slack.wait_for_ack(slack.send_slash_command(c, "/coach", "", true, {}, "U0BOB"), 5s);
@@ -233,7 +237,7 @@ TEST_CASE_METHOD(
         [&](store::SqlSession& s) { s.run_script("DROP TRIGGER fail_" + table + ";"); });
   };
   fail_writes_to("initiatives", "UPDATE OF message_ts");
-  std::string answer = command("/initiative", "Faster code reviews");
+  std::string answer = post("Faster code reviews");
   CHECK(has(answer, "Posted initiative #1, but my database stopped answering"));
   CHECK(has(answer, "Please don't post it again"));
   CHECK(has(answer, "`/endorse 1` still counts"));
@@ -246,7 +250,7 @@ TEST_CASE_METHOD(
 
   CHECK(has(command("/initiative", "leads <@U0BOB|bob>", "U0CAROL"), "Leads of this channel"));
   fail_writes_to("initiative_nudges", "INSERT");
-  answer = command("/initiative", "Shorter meetings");
+  answer = post("Shorter meetings");
   CHECK(has(answer, "Posted initiative #2, but my database stopped answering"));
   CHECK(has(answer, "may not be asked to back it"));
   CHECK(calls_to("chat.postMessage", "C0GENERAL").size() == 2);

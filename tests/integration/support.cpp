@@ -63,6 +63,35 @@ ConnectedBot::ConnectedBot() : bot(slack, with_admin(test_config(slack))) {
   c = slack.open_connections().front();
 }
 
+std::optional<std::string> button_value(const nlohmann::json& message,
+                                        const std::string& action_id) {
+  if (message.is_object() && message.value("action_id", "") == action_id &&
+      message.contains("value")) {
+    return message["value"].get<std::string>();
+  }
+  if (message.is_structured()) {
+    for (const auto& part : message) {
+      if (auto found = button_value(part, action_id)) return found;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string propose_and_post(FakeSlack& slack, int connection, const std::string& text,
+                             const std::string& user) {
+  const auto ack = slack.wait_for_ack(
+      slack.send_slash_command(connection, "/initiative", text, true, {}, user), 5s);
+  if (!ack) throw std::runtime_error("/initiative was not acked");
+  const auto draft = button_value(*ack, "initiative_draft_post");
+  if (!draft) return ack->dump();
+  const std::size_t before = slack.calls("response_url").size();
+  slack.send_block_action(connection, "initiative_draft_post", *draft, user);
+  if (!slack.wait_for_calls("response_url", before + 1, 5s)) {
+    throw std::runtime_error("Post on the preview was not answered");
+  }
+  return slack.calls("response_url").at(before).body;
+}
+
 std::string make_temp_folder() {
   char name[] = "/tmp/ff-test-XXXXXX";
   if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");

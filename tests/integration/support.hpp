@@ -44,6 +44,15 @@ struct ConnectedBot {
   int c = -1;  // the open connection
 };
 
+// Proposes an initiative with /initiative from `user` and presses Post on the
+// preview, as its author would. Returns the bot's answer to the press, or its
+// answer to the command when that showed no preview (a refusal).
+std::string propose_and_post(FakeSlack& slack, int connection, const std::string& text,
+                             const std::string& user = "U0ALICE");
+// The value of the first button with `action_id` in a message, if any.
+std::optional<std::string> button_value(const nlohmann::json& message,
+                                        const std::string& action_id);
+
 // A child process of the real binary (or of `program`), its output captured
 // to files, run in a folder of its own.
 class ChildProcess {

@@ -54,7 +54,13 @@ TEMPLATE_TEST_CASE("every earlier schema version upgrades to the latest with its
       REQUIRE(schema_version(*database) == from);
       // Version 1 already holds dedupe ids and jobs: they must survive.
       database->transact([&](SqlSession& s) {
-        s.run("INSERT INTO processed_ids (id, seen_at) VALUES ('E-old', 1)");
+        if (from < 7) {
+          s.run("INSERT INTO processed_ids (id, seen_at) VALUES ('E-old', 1)");
+        } else {  // the inbox took the place of processed ids
+          s.run(
+              "INSERT INTO inbox (envelope_id, frame, state, received_at, finished_at) "
+              "VALUES ('E-old', '{}', 'done', 1, 1)");
+        }
         s.run(
             "INSERT INTO prompt_history (channel_id, category, prompt_id, drawn_at) "
             "VALUES ('C1', 'gap', 'gap-see', 1)");
@@ -486,9 +492,9 @@ TEMPLATE_TEST_CASE("initiatives: endorsements, the first follower, and a close t
       }
     }
   });
-  CHECK(store->close_initiative(id, "done", at_minute(4)));
+  CHECK(store->move_initiative(id, "open", "done", at_minute(4)));
   endorsers.join();
-  CHECK_FALSE(store->close_initiative(id, "dropped", at_minute(5)));
+  CHECK_FALSE(store->move_initiative(id, "open", "dropped", at_minute(5)));
   CHECK(store->endorsements(id).size() == static_cast<std::size_t>(2 + added.load()));
   CHECK(store->endorse({id, "U9", "endorse", "", at_minute(6)}).outcome ==
         EndorseOutcome::kNotOpen);
@@ -532,7 +538,14 @@ TEMPLATE_TEST_CASE("channel leads, nudges and how quickly support came", "[store
   CHECK(store->record_nudge(id, "U8", at_minute(0)));
   CHECK(store->record_nudge(id, "U2", at_minute(0)));
   CHECK_FALSE(store->record_nudge(id, "U8", at_minute(1)));  // once per person
-  CHECK(store->nudged(id) == std::vector<std::string>{"U2", "U8"});
+  const auto nudges = store->nudged(id);
+  REQUIRE(nudges.size() == 2);
+  CHECK(nudges[0].user_id == "U2");
+  CHECK(nudges[1].user_id == "U8");
+  CHECK(nudges[1].message_ts.empty());
+  store->set_nudge_message(id, "U8", "D0U8", "1700000000.000200");
+  CHECK(store->nudged(id)[1].message_channel == "D0U8");
+  CHECK(store->nudged(id)[1].message_ts == "1700000000.000200");
   CHECK(store->answer_nudge(id, "U2", "not now", at_minute(2)));
   CHECK_FALSE(store->answer_nudge(id, "U2", "endorsed", at_minute(3)));
   CHECK_FALSE(store->answer_nudge(id, "U5", "endorsed", at_minute(3)));  // never nudged
@@ -548,6 +561,55 @@ TEMPLATE_TEST_CASE("channel leads, nudges and how quickly support came", "[store
   CHECK(timings[0].nudged[1].second == at_minute(90));
   CHECK(store->initiative_timings("").size() == 2);
   CHECK(store->initiative_timings("C2")[0].initiative_id == other);
+}
+
+TEMPLATE_TEST_CASE("a draft is posted once, edited, discarded, and left out of the figures",
+                   "[store]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  const auto draft =
+      store->create_initiative({0, "T1", "C1", "U1", "lst", "", "draft", "", at_minute(0), {}});
+  CHECK(store->open_initiatives("C1").empty());
+  CHECK(store->initiative_timings("C1").empty());
+  CHECK(store->endorse({draft, "U2", "endorse", "", at_minute(1)}).outcome ==
+        EndorseOutcome::kNotOpen);
+  CHECK(store->edit_initiative(draft, "List the risks", "before Friday"));
+  // Of two presses of Post, one wins; the clock of support starts at posting.
+  CHECK(store->move_initiative(draft, "draft", "open", at_minute(10)));
+  CHECK_FALSE(store->move_initiative(draft, "draft", "open", at_minute(11)));
+  CHECK_FALSE(store->discard_draft(draft));
+  const auto posted = store->initiative(draft);
+  REQUIRE(posted);
+  CHECK(posted->title == "List the risks");
+  CHECK(posted->description == "before Friday");
+  CHECK(posted->created_at == at_minute(10));
+  CHECK(store->edit_initiative(draft, "List the top risks", ""));
+
+  CHECK(store->endorse({draft, "U3", "follow", "", at_minute(12)}).outcome ==
+        EndorseOutcome::kAdded);
+  CHECK(store->endorse({draft, "U3", "endorse", "", at_minute(12)}).outcome ==
+        EndorseOutcome::kAdded);
+  CHECK(store->unfollow(draft, "U3"));
+  CHECK_FALSE(store->unfollow(draft, "U3"));
+  REQUIRE(store->endorsements(draft).size() == 1);
+  CHECK(store->endorsements(draft)[0].kind == "endorse");  // an endorsement stays
+
+  const auto dropped =
+      store->create_initiative({0, "T1", "C1", "U1", "gone", "", "open", "", at_minute(0), {}});
+  CHECK(store->move_initiative(dropped, "open", "dropped", at_minute(20)));
+  CHECK_FALSE(store->edit_initiative(dropped, "back", ""));
+  REQUIRE(store->initiative_timings("C1").size() == 1);  // not the dropped one
+  CHECK(store->initiative(dropped)->closed_at == at_minute(20));
+
+  const auto old_draft =
+      store->create_initiative({0, "T1", "C1", "U1", "old", "", "draft", "", at_minute(0), {}});
+  const auto new_draft =
+      store->create_initiative({0, "T1", "C1", "U1", "new", "", "draft", "", at_minute(50), {}});
+  CHECK(store->forget_drafts_before(at_minute(30)) == 1);
+  CHECK_FALSE(store->initiative(old_draft));
+  CHECK(store->discard_draft(new_draft));
+  CHECK_FALSE(store->initiative(new_draft));
 }
 
 TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles round-trip",
@@ -714,7 +776,9 @@ TEST_CASE("every column that can hold a person is covered by export and forget",
       "dialog_sessions.step", "dialog_sessions.answers", "dialog_sessions.started_at",
       "dialog_sessions.updated_at", "dialog_sessions.version", "channel_leads.channel_id",
       "channel_leads.added_at", "initiative_nudges.initiative_id", "initiative_nudges.nudged_at",
-      "initiative_nudges.answer", "initiative_nudges.answered_at"};
+      "initiative_nudges.answer", "initiative_nudges.answered_at",
+      // Where the nudge's DM is: a DM channel and a message time.
+      "initiative_nudges.message_channel", "initiative_nudges.message_ts"};
   // Text a person wrote lives in rows that a covered column ties to them.
   std::set<std::string> covered;
   for (const auto& c : person_columns()) covered.insert(c.table + "." + c.column);

@@ -154,8 +154,9 @@ TEST_CASE("console: an initiative, a lead's nudge, the first follower and closin
   ConsoleSession s;
   const std::string out = s.run(
       "/initiative leads @alex\n/initiative Faster code reviews | two reviewers at most\n"
-      "as sam: 4\nas alex: 4\n/endorse 1\nas alex: /initiative done 1\n/initiative done 1\n");
+      "1\nas sam: 7\nas alex: 7\n/endorse 1\nas alex: /initiative done 1\n/initiative done 1\n");
   CHECK(out.find("Leads of this channel: @alex") != std::string::npos);
+  CHECK(out.find("[1] Post [2] Edit [3] Cancel") != std::string::npos);  // the preview first
   CHECK(out.find("(direct message to @alex)") != std::string::npos);
   CHECK(out.find("@you started an initiative in #general") != std::string::npos);
   CHECK(out.find("This nudge was for @alex") != std::string::npos);

@@ -24,6 +24,16 @@ struct Channel : ConnectedBot {
     return propose_and_post(slack, c, text, user);
   }
 
+  // The edit form of initiative `id`, saved with `text` by `user`: the ack.
+  std::string submit_edit(const std::string& id, const std::string& text, const std::string& user) {
+    const nlohmann::json values = {
+        {"initiative_text", {{"text", {{"type", "plain_text_input"}, {"value", text}}}}}};
+    const auto ack = slack.wait_for_ack(
+        slack.send_view_submission(c, "initiative_edit", R"({"i":)" + id + "}", values, user), 5s);
+    REQUIRE(ack);
+    return ack->dump();
+  }
+
   std::string press(const std::string& action, const std::string& value, const std::string& user) {
     const std::size_t before = slack.calls("response_url").size();
     slack.send_block_action(c, action, value, user);
@@ -258,4 +268,72 @@ TEST_CASE_METHOD(
   // Saved before the nudge failed, its card updates in place.
   CHECK(has(press("initiative_endorse", "2", "U0CAROL"), "You are the first follower of #2"));
   CHECK(has(calls_to("chat.update", "C0GENERAL").back().body, "First follower: <@U0CAROL>"));
+}
+
+TEST_CASE_METHOD(Channel, "a new initiative is a preview only its author sees until posted, once") {
+  const std::string shown = command("/initiative", "Faster cod reviews | two reviewers");
+  CHECK(has(shown, "Only you see this"));
+  CHECK(slack.calls("chat.postMessage").empty());  // nothing public, nobody nudged
+  const auto draft = button_value(nlohmann::json::parse(shown), "initiative_draft_post");
+  REQUIRE(draft);
+  // Nobody else may post it, and to them it does not exist yet.
+  CHECK(has(press("initiative_draft_post", *draft, "U0BOB"), "Only <@U0ALICE>, who proposed #1"));
+  CHECK(has(command("/endorse", "1", "U0BOB"), "no initiative #1"));
+  CHECK(has(command("/initiative", "list"), "No open initiatives"));
+
+  // Edit shows the text as typed; saving the form posts it.
+  slack.send_block_action(c, "initiative_draft_edit", *draft, "U0ALICE");
+  REQUIRE(slack.wait_for_calls("views.open", 1, 5s));
+  CHECK(has(slack.calls("views.open")[0].body, "Faster cod reviews | two reviewers"));
+  submit_edit("1", "Faster code reviews | two reviewers", "U0ALICE");
+  REQUIRE(slack.wait_for_calls("chat.postMessage", 2, 5s));  // the card, and the word to Alice
+  const auto cards = calls_to("chat.postMessage", "C0GENERAL");
+  REQUIRE(cards.size() == 1);
+  CHECK(has(cards[0].body, "Faster code reviews"));
+  CHECK_FALSE(has(cards[0].body, "cod reviews"));
+  // The preview's Post, pressed late or twice, posts nothing more.
+  CHECK(has(press("initiative_draft_post", *draft, "U0ALICE"), "#1 is posted already"));
+  CHECK(calls_to("chat.postMessage", "C0GENERAL").size() == 1);
+
+  // Cancel: nothing is posted, and nothing of it is kept.
+  const std::string second = command("/initiative", "lst");
+  const auto cancelled = button_value(nlohmann::json::parse(second), "initiative_draft_cancel");
+  REQUIRE(cancelled);
+  CHECK(has(press("initiative_draft_cancel", *cancelled, "U0ALICE"), "Nothing was posted"));
+  CHECK_FALSE(bot.store->initiative(std::stoll(*cancelled)));
+  CHECK(calls_to("chat.postMessage", "C0GENERAL").size() == 1);
+}
+
+TEST_CASE_METHOD(Channel, "an owner edits the title afterwards and the card follows") {
+  post("Shorter meetngs");
+  CHECK(has(command("/initiative", "edit 1", "U0BOB"), "Only <@U0ALICE>, who leads #1"));
+  CHECK(command("/initiative", "edit 1").find("payload") == std::string::npos);
+  REQUIRE(slack.wait_for_calls("views.open", 1, 5s));
+  CHECK_FALSE(has(submit_edit("1", "Shorter meetings | 25 min", "U0ALICE"), "errors"));
+  REQUIRE(slack.wait_for_calls("chat.update", 1, 5s));
+  CHECK(has(calls_to("chat.update", "C0GENERAL").back().body, "Shorter meetings"));
+  CHECK(bot.store->initiative(1)->description == "25 min");
+  // Someone else's submission of the same form changes nothing.
+  CHECK(has(submit_edit("1", "Longer meetings", "U0BOB"), "Only <@U0ALICE>"));
+  CHECK(bot.store->initiative(1)->title == "Shorter meetings");
+}
+
+TEST_CASE_METHOD(Channel, "backers and the owner hear when an initiative closes; unfollow stops") {
+  post("Retire the old wiki");
+  CHECK(has(press("initiative_endorse", "1", "U0BOB"), "first follower"));
+  CHECK(has(press("initiative_follow", "1", "U0CAROL"), "You follow #1"));
+  CHECK(has(command("/initiative", "unfollow 1", "U0CAROL"), "You no longer follow #1"));
+  CHECK(has(command("/initiative", "unfollow 1", "U0CAROL"), "nothing to stop"));
+  // An admin drops it: the owner and the endorser are told, the one who
+  // stopped following is not.
+  const std::size_t before = slack.calls("chat.postMessage").size();
+  CHECK(has(command("/initiative", "drop 1", "U0CAROL"), "Dropped #1"));
+  bot.bot->scheduler().run_due();
+  REQUIRE(slack.wait_for_calls("chat.postMessage", before + 2, 5s));
+  CHECK(has(calls_to("chat.postMessage", "U0ALICE").back().body,
+            "<@U0CAROL> dropped your initiative"));
+  CHECK(has(calls_to("chat.postMessage", "U0BOB").back().body, "was dropped by <@U0CAROL>"));
+  CHECK(calls_to("chat.postMessage", "U0CAROL").empty());
+  bot.bot->scheduler().run_due();  // once each, however often the jobs run
+  CHECK(slack.calls("chat.postMessage").size() == before + 2);
 }

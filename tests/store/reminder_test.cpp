@@ -204,6 +204,15 @@ TEST_CASE_METHOD(Office,
   slack.send_block_action(c, "nudge_endorse", R"({"i":1,"u":"U0CAROL"})", "U0CAROL", "D0CAROL");
   REQUIRE(slack.wait_for_calls("response_url", 5, 5s));
   CHECK(slack.calls("response_url")[4].body.find("first follower") != std::string::npos);
+  // Her nudge now says so, and Not now on it says there is nothing to refuse.
+  bool nudge_updated = false;
+  for (const auto& update : slack.calls("chat.update")) {
+    nudge_updated |= update.body.find("You endorsed") != std::string::npos;
+  }
+  CHECK(nudge_updated);
+  slack.send_block_action(c, "nudge_not_now", R"({"i":1,"u":"U0CAROL"})", "U0CAROL", "D0CAROL");
+  REQUIRE(slack.wait_for_calls("response_url", 6, 5s));
+  CHECK(slack.calls("response_url")[5].body.find("nothing to say no to") != std::string::npos);
   at(utc(30, 12h), {&bot});
   CHECK(reminders_to("U0CAROL") == 1);
   // Bob's two (not now) and Carol's last (endorsed) were cancelled, not skipped.

@@ -6,6 +6,7 @@
 #include "commands/help.hpp"
 #include "commands/my_data.hpp"
 #include "commands/people.hpp"
+#include "commands/wording.hpp"
 
 namespace ff::commands {
 namespace {
@@ -58,42 +59,57 @@ Reply draw_for_caller(const CoachServices& services, const SlashCommand& command
   return Reply::with(std::move(card));
 }
 
-// `/coach @someone [context]`: a question instead of an answer, by DM.
-Reply send_to_person(const CoachServices& services, const SlashCommand& command,
-                     const Mention& mention) {
-  if (const auto why = why_not_reachable(services, mention.user_id, command.user_id)) {
-    return Reply::with(Message::plain(
-        *why +
-        " Type `/coach @someone what they asked about` to send a colleague a question, "
-        "or `/coach me` for one only you see."));
+// A question instead of an answer, by DM to one person: what to tell the
+// sender, one line.
+std::string send_question(const CoachServices& services, const SlashCommand& command,
+                          const std::string& to, const std::string& context, bool alone) {
+  if (const auto why = why_not_reachable(services, to, command.user_id)) {
+    if (!alone) return "Not sent to " + mrkdwn::mention(to) + ": " + *why;
+    return *why +
+           " Type `/coach @someone what they asked about` to send a colleague a question, "
+           "or `/coach me` for one only you see.";
   }
-  if (mrkdwn::char_count(mention.rest) > kContextLimit) {
+  // Rotation is kept per person: each gets the question they had least lately.
+  const auto prompt = services.picker.draw(to, {}, command.user_id);
+  if (!prompt) return "I have no question to send right now: the question library is empty.";
+  Message dm = question_card(*prompt, services.prompts, CardKind::kSent);
+  std::string intro = mrkdwn::mention(command.user_id) +
+                      " would rather ask you a question than hand you an answer:";
+  if (!context.empty()) intro += "\n" + quoted(context, kContextLimit);
+  dm.blocks.insert(dm.blocks.begin(), blocks::section(intro));
+  dm.text = mrkdwn::escape(command.user_name) +
+            " sent you a coaching question: " + mrkdwn::escape(prompt->text);
+  const ApiResult sent = services.slack.post_message(to, dm);
+  if (!sent.ok) {
+    return "I couldn't deliver that" + (alone ? std::string() : " to " + mrkdwn::mention(to)) +
+           " (" + mrkdwn::escape(sent.error) + "). Please try again in a minute.";
+  }
+  return ":incoming_envelope: Sent " + mrkdwn::mention(to) + " a question instead of an answer: _" +
+         mrkdwn::escape(prompt->text) + "_";
+}
+
+// `/coach @someone [@another …] [context]`: a question instead of an
+// answer, by DM to each person named, with one line per person saying what
+// reached them.
+Reply send_to_people(const CoachServices& services, const SlashCommand& command,
+                     const Mentions& named) {
+  if (named.too_many) {
+    return Reply::with(Message::plain(
+        "That's more than " + std::to_string(kPeopleAtOnce) +
+        " people. For a whole team, draw a question here with `/coach` and discuss it "
+        "together."));
+  }
+  if (mrkdwn::char_count(named.rest) > kContextLimit) {
     return Reply::with(Message::plain("That context is a bit long. Keep it under " +
                                       std::to_string(kContextLimit) +
                                       " characters: a line about what they asked is enough."));
   }
-  const auto prompt = services.picker.draw(mention.user_id, {}, command.user_id);
-  if (!prompt) return no_questions(services.prompts);
-
-  Message dm = question_card(*prompt, services.prompts, CardKind::kSent);
-  std::string intro = mrkdwn::mention(command.user_id) +
-                      " would rather ask you a question than hand you an answer:";
-  if (!mention.rest.empty()) intro += "\n" + quoted(mention.rest, kContextLimit);
-  dm.blocks.insert(dm.blocks.begin(), blocks::section(intro));
-  dm.text = mrkdwn::escape(command.user_name) +
-            " sent you a coaching question: " + mrkdwn::escape(prompt->text);
-  const ApiResult sent = services.slack.post_message(mention.user_id, dm);
-  if (!sent.ok) {
-    return Reply::with(Message::plain("I couldn't deliver that (" + mrkdwn::escape(sent.error) +
-                                      "). Please try again in a minute."));
+  std::string said;
+  for (const auto& person : named.user_ids) {
+    if (!said.empty()) said += "\n";
+    said += send_question(services, command, person, named.rest, named.user_ids.size() == 1);
   }
-  return Reply::with(Message::plain(":incoming_envelope: Sent " + mrkdwn::mention(mention.user_id) +
-                                    " a question instead of an answer: _" +
-                                    mrkdwn::escape(prompt->text) + "_"));
-}
-
-std::string percent(std::int64_t part, std::int64_t whole) {
-  return std::to_string(whole == 0 ? 0 : part * 100 / whole) + "%";
+  return Reply::with(Message::plain(said));
 }
 
 std::string figures_text(const store::CoachingFigures& f) {
@@ -123,8 +139,8 @@ Reply show_figures(const CoachServices& services, const std::string& user_id) {
     std::string people;
     for (const auto& [person, f] : services.figures.figures_by_person(20)) {
       if (!mrkdwn::is_user_id(person)) continue;
-      people += "\n" + mrkdwn::mention(person) + ": " + std::to_string(f.questions_drawn) +
-                " questions, " + std::to_string(f.feedback_non_blocking) + "/" +
+      people += "\n" + mrkdwn::mention(person) + ": " + counted(f.questions_drawn, "question") +
+                ", " + std::to_string(f.feedback_non_blocking) + "/" +
                 std::to_string(f.feedback_given) + " feedback non-blocking, followed " +
                 std::to_string(f.sixmonth_followed) + " / led " + std::to_string(f.sixmonth_led);
     }
@@ -163,8 +179,8 @@ Message question_card(const Prompt& prompt, const PromptLibrary& library, CardKi
 void register_coach(EnvelopeRouter::Routes routes, const CoachServices& services) {
   routes.command("/coach", [services](const SlashCommand& command) {
     const std::string text = trimmed(command.text);
-    if (const auto mention = leading_mention(text)) {
-      return send_to_person(services, command, *mention);
+    if (const auto named = leading_mentions(text, kPeopleAtOnce); !named.user_ids.empty()) {
+      return send_to_people(services, command, named);
     }
     const std::string argument = lower(text);
     if (argument.empty())
@@ -212,6 +228,13 @@ void register_coach(EnvelopeRouter::Routes routes, const CoachServices& services
       return Reply::with(Message::plain(
           "That button looks altered, so I ignored it. Type `/coach` for a new question."));
     }
+    // One thread per card, however often (or however many people) press:
+    // the claim outlasts retries, double clicks and a second instance.
+    const std::string claim = "coach.discuss:" + action.channel_id + ":" + action.message_ts;
+    if (!services.claims.claim(claim, services.clock.now())) {
+      return Reply::with(Message::plain(
+          "The discussion of this question is open already: it's in the thread under it."));
+    }
     Message opener;
     opener.thread_ts = action.message_ts;
     opener.text = "Discussion: " + mrkdwn::escape(prompt->text);
@@ -223,8 +246,9 @@ void register_coach(EnvelopeRouter::Routes routes, const CoachServices& services
     opener.add(blocks::section(text));
     const ApiResult posted = services.slack.post_message(action.channel_id, opener);
     if (!posted.ok) {
-      return Reply::with(Message::plain("I couldn't start the thread (" +
-                                        mrkdwn::escape(posted.error) + "). Please try again."));
+      if (posted.nothing_done) services.claims.release(claim);
+      return Reply::with(
+          Message::plain("I couldn't start the thread. " + why_slack_failed(posted)));
     }
     return Reply::none();
   });

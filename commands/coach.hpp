@@ -11,6 +11,7 @@ namespace ff::commands {
 struct CoachServices : Services {
   store::FiguresStore& figures;
   store::PersonalDataStore& personal_data;
+  store::ClaimStore& claims;  // one discussion thread per card
 };
 
 // /coach [category | me | @someone [context] | categories | stats | my-data |

@@ -18,7 +18,8 @@ InitiativeServices initiative_services(const Services& services, const FeatureSt
 }  // namespace
 
 void register_all(EnvelopeRouter& router, const Services& services, const FeatureStores& stores) {
-  register_coach(router.feature("coach"), {services, stores.figures, stores.personal_data});
+  register_coach(router.feature("coach"),
+                 {services, stores.figures, stores.personal_data, stores.claims});
   register_help(router.feature("help"), services);
   register_my_data(router.feature("my_data"), stores.personal_data);
   register_nit(router.feature("nit"), {services, stores.feedback});

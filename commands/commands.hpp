@@ -14,13 +14,14 @@ struct FeatureStores {
   store::PersonalDataStore& personal_data;
   store::FeedbackStore& feedback;
   store::DecisionStore& decisions;
+  store::ClaimStore& claims;
   store::InitiativeStore& initiatives;
   store::JobStore& jobs;
   store::ProfileStore& profiles;
 
   // All of them served by one database.
   static FeatureStores over(store::SqlStore& store) {
-    return {store, store, store, store, store, store.jobs(), store};
+    return {store, store, store, store, store, store, store.jobs(), store};
   }
 };
 

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/slack/mrkdwn.hpp"
+#include "commands/wording.hpp"
 
 namespace ff::commands {
 namespace {
@@ -14,10 +15,10 @@ namespace {
 constexpr std::size_t kExportSections = 40;
 constexpr std::size_t kSectionChars = 2800;
 
-std::size_t record_count(const nlohmann::json& exported) {
-  std::size_t count = 0;
+std::int64_t record_count(const nlohmann::json& exported) {
+  std::int64_t count = 0;
   for (const auto& [kind, rows] : exported.items()) {
-    if (rows.is_array()) count += rows.size();
+    if (rows.is_array()) count += static_cast<std::int64_t>(rows.size());
   }
   return count;
 }
@@ -33,13 +34,13 @@ std::string readable_kind(std::string kind) {
 Reply show_my_data(store::PersonalDataStore& data, const std::string& user_id) {
   const nlohmann::json exported = data.export_user(user_id);
   Message m;
-  const std::size_t records = record_count(exported);
-  m.text = "What firstfollower stores about you: " + std::to_string(records) + " record(s).";
+  const std::int64_t records = record_count(exported);
+  m.text = "What firstfollower stores about you: " + counted(records, "record") + ".";
   if (records == 0) {
     m.add(blocks::section("I store nothing about you. :sparkles:"));
     return Reply::with(std::move(m));
   }
-  std::string summary = "*What I store about you* (" + std::to_string(records) + " records):";
+  std::string summary = "*What I store about you* (" + counted(records, "record") + "):";
   for (const auto& [kind, rows] : exported.items()) {
     if (rows.is_array() && !rows.empty()) {
       summary += "\n• " + readable_kind(kind) + ": " + std::to_string(rows.size());
@@ -93,9 +94,8 @@ void register_my_data(EnvelopeRouter::Routes routes, store::PersonalDataStore& d
     spdlog::info("forgot a user on their request: {} record(s)", total);
     Reply reply = Reply::with(Message::plain(
         total == 0 ? ":wastebasket: Done. I held nothing about you, so there was nothing to delete."
-                   : ":wastebasket: Done. I deleted " + std::to_string(total) +
-                         (total == 1 ? " record" : " records") + " about you:" + kinds +
-                         "\nMessages already posted in Slack stay in Slack."));
+                   : ":wastebasket: Done. I deleted " + counted(total, "record") + " about you:" +
+                         kinds + "\nMessages already posted in Slack stay in Slack."));
     reply.message->replace_original = true;
     return reply;
   });

@@ -88,21 +88,36 @@ std::optional<std::string> feedback_problem(const std::string& text) {
 Reply command(const NitServices& services, const SlashCommand& command) {
   const std::string text = trimmed(command.text);
   if (text.empty() || text == "help") return Reply::with(nit_help());
-  const auto mention = leading_mention(text);
-  if (!mention) {
+  const auto named = leading_mentions(text, kPeopleAtOnce);
+  if (named.user_ids.empty()) {
     return Reply::with(Message::plain(
         "Start with the person it is for, picked from Slack's list so the name turns blue: "
         "`/nit @sam the summary could lead with the decision`."));
   }
-  if (const auto why = why_not_reachable(services, mention->user_id, command.user_id)) {
-    return Reply::with(Message::plain(*why + " Type `/nit @someone <feedback>` for a colleague."));
+  if (named.too_many) {
+    return Reply::with(Message::plain("That's more than " + std::to_string(kPeopleAtOnce) +
+                                      " people. Feedback lands best one person at a time."));
   }
-  Feedback f{command.user_id, mention->user_id, command.channel_id, mention->rest, true, {}};
+  Feedback f{command.user_id, {}, command.channel_id, named.rest, true, {}};
   f.non_blocking = !take_blocking_prefix(f.text);
   if (const auto problem = feedback_problem(f.text)) return Reply::with(Message::plain(*problem));
-  if (const auto failed = deliver_feedback(services, f))
-    return Reply::with(Message::plain(*failed));
-  return Reply::with(Message::plain(sent_note(f)));
+  // The same feedback to each person named, each their own to answer; one
+  // line per person says what reached whom.
+  const bool alone = named.user_ids.size() == 1;
+  std::string said;
+  for (const auto& person : named.user_ids) {
+    if (!said.empty()) said += "\n";
+    f.to = person;
+    if (const auto why = why_not_reachable(services, person, command.user_id)) {
+      said += alone ? *why + " Type `/nit @someone <feedback>` for a colleague."
+                    : "Not sent to " + mrkdwn::mention(person) + ": " + *why;
+    } else if (const auto failed = deliver_feedback(services, f)) {
+      said += alone ? *failed : "Not sent to " + mrkdwn::mention(person) + ": " + *failed;
+    } else {
+      said += sent_note(f);
+    }
+  }
+  return Reply::with(Message::plain(said));
 }
 
 // The receiver's answer to a feedback DM.

@@ -1,5 +1,7 @@
 #include "commands/people.hpp"
 
+#include <algorithm>
+
 #include "bot/slack/mrkdwn.hpp"
 
 namespace ff::commands {
@@ -41,6 +43,24 @@ std::optional<Mention> leading_mention(std::string_view text) {
   if (const auto bar = id.find('|'); bar != std::string::npos) id.resize(bar);
   if (!mrkdwn::is_user_id(id)) return std::nullopt;
   return Mention{id, trimmed(std::string_view(t).substr(close + 1))};
+}
+
+Mentions leading_mentions(std::string_view text, std::size_t limit) {
+  Mentions named;
+  named.rest = trimmed(text);
+  while (const auto mention = leading_mention(named.rest)) {
+    named.rest = mention->rest;
+    if (std::find(named.user_ids.begin(), named.user_ids.end(), mention->user_id) !=
+        named.user_ids.end()) {
+      continue;
+    }
+    if (named.user_ids.size() == limit) {
+      named.too_many = true;
+      continue;
+    }
+    named.user_ids.push_back(mention->user_id);
+  }
+  return named;
 }
 
 std::optional<std::string> why_not_reachable(const Services& services, const std::string& user_id,

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bot/services.hpp"
 
@@ -18,6 +19,20 @@ std::optional<Mention> leading_mention(std::string_view text);
 
 // The most people one command may name: each costs a Slack call to check.
 inline constexpr std::size_t kMentionLimit = 50;
+
+// The people named at the start of a command's text ("@a @b the rest"),
+// each once, in order. `too_many` when more than `limit` were named; then
+// `user_ids` holds the first `limit`.
+struct Mentions {
+  std::vector<std::string> user_ids;
+  std::string rest;  // the text after the last mention, trimmed
+  bool too_many = false;
+};
+Mentions leading_mentions(std::string_view text, std::size_t limit);
+
+// The most people /coach and /nit reach with one command: a question or a
+// nit meant for a whole team belongs in the channel.
+inline constexpr std::size_t kPeopleAtOnce = 10;
 
 // Whether a message can be sent to this person on someone's behalf: they
 // exist, are not deactivated, are not a bot (this one included), and are

@@ -1,6 +1,8 @@
 #include "commands/sixmonths.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -16,15 +18,31 @@ namespace {
 const std::pair<const char*, const char*> kAnswers[] = {
     {"sixmonths_yes", "yes"}, {"sixmonths_no", "no"}, {"sixmonths_unsure", "unsure"}};
 
-// The question with its three answers. The buttons carry who asked and the
-// decision, so a press needs no server-side state and can be checked.
-Message the_question(const std::string& user, const std::string& decision, bool again) {
+// A key of its own for each asking, so that answering it twice ("not sure",
+// then "no", or a double click) records one decision.
+std::string new_asked_key() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  char key[17];
+  std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(random()));
+  return key;
+}
+
+bool is_asked_key(const std::string& key) {
+  return !key.empty() && key.size() <= 32 &&
+         key.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// The question with its three answers. The buttons carry who asked, the
+// decision and the asking's key, so a press needs no server-side state and
+// can be checked.
+Message the_question(const std::string& user, const std::string& decision,
+                     const std::string& asked_key, bool again) {
   Message m;
   m.text = "Will this matter to you in six months?";
   m.add(blocks::section(std::string(again ? "So: " : "") +
                         "*Will this matter to you in six months?*\n" +
                         quoted(decision, kDecisionLimit)));
-  const std::string value = nlohmann::json{{"u", user}, {"d", decision}}.dump();
+  const std::string value = nlohmann::json{{"u", user}, {"d", decision}, {"k", asked_key}}.dump();
   m.add(blocks::actions("sixmonths", {blocks::button("Yes, it will", kAnswers[0].first, value),
                                       blocks::button("No, not really", kAnswers[1].first, value),
                                       blocks::button("Not sure", kAnswers[2].first, value)}));
@@ -73,8 +91,8 @@ Message follow_it(const std::string& decision) {
 }
 
 Message help_decide(const PromptLibrary& library, const std::string& user,
-                    const std::string& decision) {
-  Message m = the_question(user, decision, true);
+                    const std::string& decision, const std::string& asked_key) {
+  Message m = the_question(user, decision, asked_key, true);
   const std::string q = question(library, "follow-who-cares-more", "follow");
   m.blocks.insert(m.blocks.begin(),
                   blocks::section(":thinking_face: A question that helps decide: *" + q + "*"));
@@ -96,7 +114,9 @@ Reply answer(const SixMonthsServices& services, const BlockAction& action) {
   }
   const std::string user = value["u"];
   const std::string decision = value["d"];
-  if (!mrkdwn::is_user_id(user)) {
+  // Buttons from before keys existed carry none: each press of those counts.
+  const std::string asked_key = value.value("k", std::string());
+  if (!mrkdwn::is_user_id(user) || (!asked_key.empty() && !is_asked_key(asked_key))) {
     return Reply::with(Message::plain("That button looks altered, so I ignored it."));
   }
   if (user != action.user_id) {
@@ -105,13 +125,13 @@ Reply answer(const SixMonthsServices& services, const BlockAction& action) {
   }
   try {
     services.decisions.record_decision(
-        {0, user, action.channel_id, decision, recorded, services.clock.now()});
+        {0, user, action.channel_id, decision, recorded, services.clock.now(), asked_key});
   } catch (const store::StoreError& error) {
     spdlog::warn("six-month answer not recorded: {}", error.what());
   }
   if (std::string(recorded) == "yes") return Reply::with(lead_it(services.prompts, decision));
   if (std::string(recorded) == "no") return Reply::with(follow_it(decision));
-  return Reply::with(help_decide(services.prompts, user, decision));
+  return Reply::with(help_decide(services.prompts, user, decision, asked_key));
 }
 
 }  // namespace
@@ -130,7 +150,7 @@ void register_sixmonths(EnvelopeRouter::Routes routes, const SixMonthsServices& 
           Message::plain("Say the decision in a sentence (under " + std::to_string(kDecisionLimit) +
                          " characters), for example `/sixmonths which CI provider we move to`."));
     }
-    return Reply::with(the_question(command.user_id, decision, false));
+    return Reply::with(the_question(command.user_id, decision, new_asked_key(), false));
   });
   routes.action(kSixMonthsAnswerAction,
                 [services](const BlockAction& action) { return answer(services, action); });

@@ -13,7 +13,8 @@ struct SixMonthsServices : Services {
 
 // /sixmonths <decision>: will it matter to you in six months? Yes: lead it,
 // with the questions to lead with. No: follow whoever leads it, and back them
-// early. Not sure: a question that helps decide. Every answer is recorded.
+// early. Not sure: a question that helps decide. Each asking counts as one
+// decision, however often its buttons are pressed; the last answer stands.
 void register_sixmonths(EnvelopeRouter::Routes routes, const SixMonthsServices& services);
 
 inline constexpr const char* kSixMonthsAnswerAction = "sixmonths_*";

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -91,16 +92,36 @@ int run_slack(const Config& config, const PromptLibrary& library, store::SqlStor
   return exit_code;
 }
 
+std::atomic<bool> console_stop{false};
+
+extern "C" void stop_console(int) {
+  console_stop.store(true);
+}
+
+// In console mode SIGINT and SIGTERM end the session as "quit" does (exit
+// 0, "Bye."). Only the thread reading the terminal takes them, and without
+// SA_RESTART, so the read it waits in returns at once.
+void end_console_on_signals(const sigset_t& signals) {
+  struct sigaction action {};
+  action.sa_handler = stop_console;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+}
+
 }  // namespace
 
 int run_bot(const Config& config) {
   // Block the signals before any thread exists so every thread inherits the
-  // mask; console mode restores the default handling.
+  // mask: Slack mode waits for them on this thread, and console mode lets
+  // only the thread that reads the terminal take them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  if (!config.console) pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   PromptLibrary library;
   try {
@@ -124,7 +145,8 @@ int run_bot(const Config& config) {
   if (!store) return kExitDatabase;
   ConsoleBot bot(config, library, *store, clock, std::cout);
   const bool interactive = isatty(STDIN_FILENO) == 1;
-  return bot.run(std::cin, interactive, interactive);
+  return bot.run(std::cin, interactive, interactive, &console_stop,
+                 [&signals] { end_console_on_signals(signals); });
 }
 
 int run_personal_data(const Config& config, PersonalDataAction action, const std::string& user_id,

@@ -56,7 +56,7 @@ struct BotCore::Parts {
     const auto stores = commands::FeatureStores::over(store);
     commands::register_all(router, services, stores);
     commands::register_jobs(scheduler, services, stores);
-    register_platform_jobs(scheduler, slack, store.jobs(), store, store, clock, maintenance);
+    register_platform_jobs(scheduler, slack, store.jobs(), store, store, store, clock, maintenance);
   }
 
   const Clock& clock;

@@ -8,6 +8,8 @@
 #include <regex>
 #include <sstream>
 
+#include <unistd.h>  // environ
+
 #include <spdlog/fmt/fmt.h>
 #include <toml++/toml.h>
 
@@ -47,12 +49,22 @@ std::string text_of(const toml::node& node, const std::string& where) {
   return value->get();
 }
 
+// The items of a list setting. A single value is a list of one, so
+// FIRSTFOLLOWER_BOT_ADMINS=U0123 works as well as "U1,U2" and ["U1", "U2"].
+std::vector<const toml::node*> items_of(const toml::node& node) {
+  std::vector<const toml::node*> items;
+  if (const auto* list = node.as_array()) {
+    for (const auto& item : *list) items.push_back(&item);
+  } else {
+    items.push_back(&node);
+  }
+  return items;
+}
+
 std::vector<std::string> user_ids_in(const toml::node& node, const std::string& where) {
-  const auto* list = node.as_array();
-  if (list == nullptr) throw ConfigError(where + ": expected a list of Slack user ids");
   std::vector<std::string> ids;
-  for (const auto& item : *list) {
-    const std::string id = text_of(item, where);
+  for (const auto* item : items_of(node)) {
+    const std::string id = text_of(*item, where);
     if (!mrkdwn::is_user_id(id)) {
       throw ConfigError(where + ": '" + id + "' is not a Slack user id (like U0123ABCD)");
     }
@@ -122,10 +134,8 @@ const std::vector<Setting>& settings() {
        }},
       {"bot", "prompt_files",
        [](Config& c, const toml::node& n, const std::string& where) {
-         const auto* list = n.as_array();
-         if (list == nullptr) throw ConfigError(where + ": expected a list of file names");
          c.prompt_files.clear();
-         for (const auto& item : *list) c.prompt_files.push_back(text_of(item, where));
+         for (const auto* item : items_of(n)) c.prompt_files.push_back(text_of(*item, where));
        }},
       milliseconds("bot", "shutdown_grace_ms", &Config::shutdown_grace, 0, 4000),
       {"bot", "admins",
@@ -142,21 +152,17 @@ const std::vector<Setting>& settings() {
        }},
       {"initiatives", "reminders_after_working_minutes",
        [](Config& c, const toml::node& n, const std::string& where) {
-         const auto* list = n.as_array();
-         if (list == nullptr) throw ConfigError(where + ": expected a list of minutes");
          c.initiatives.reminders_after.clear();
-         for (const auto& item : *list) {
-           c.initiatives.reminders_after.emplace_back(integer_in(item, where, 1, 60 * 24 * 30));
+         for (const auto* item : items_of(n)) {
+           c.initiatives.reminders_after.emplace_back(integer_in(*item, where, 1, 60 * 24 * 30));
          }
        }},
       {"initiatives", "working_days",
        [](Config& c, const toml::node& n, const std::string& where) {
-         const auto* list = n.as_array();
-         if (list == nullptr)
-           throw ConfigError(where + ": expected a list of days, 1 (Monday) to 7");
          c.initiatives.working_hours.days.clear();
-         for (const auto& item : *list) {
-           c.initiatives.working_hours.days.insert(static_cast<int>(integer_in(item, where, 1, 7)));
+         for (const auto* item : items_of(n)) {
+           c.initiatives.working_hours.days.insert(
+               static_cast<int>(integer_in(*item, where, 1, 7)));
          }
          if (c.initiatives.working_hours.days.empty())
            throw ConfigError(where + ": name at least one day");
@@ -211,14 +217,78 @@ const Setting* find_setting(const std::string& section, const std::string& key) 
 }
 
 // Parses a value given as text (environment, flag) the way TOML would: a
-// number, a quoted or bare string, or a list.
+// number, a quoted or bare string, or a list, in TOML (["U1", "U2"]) or
+// as items separated by commas (U1,U2).
 toml::table value_table(const std::string& text) {
   try {
     return toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
-    toml::table t;
+  }
+  toml::table t;
+  if (text.find(',') == std::string::npos) {
     t.insert("v", text);
     return t;
+  }
+  toml::array items;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    item.erase(item.find_last_not_of(" \t") + 1);
+    item.erase(0, item.find_first_not_of(" \t"));
+    if (item.empty()) continue;
+    toml::table one = value_table(item);
+    items.push_back(*one.get("v"));
+  }
+  t.insert("v", std::move(items));
+  return t;
+}
+
+// Edits that turn one name into the other (Levenshtein distance), to
+// suggest the setting a typo meant.
+std::size_t distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean X?)" for the nearest of `known`, when it is near.
+std::string suggestion(const std::string& typed, const std::vector<std::string>& known) {
+  const std::string* best = nullptr;
+  std::size_t best_distance = 4;  // further than 3 edits is not a typo
+  for (const auto& name : known) {
+    const std::size_t d = distance(typed, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = &name;
+    }
+  }
+  return best == nullptr ? std::string() : " (did you mean " + *best + "?)";
+}
+
+std::string variable_of(const Setting& s) {
+  return "FIRSTFOLLOWER_" + upper(s.section) + "_" + upper(s.key);
+}
+
+// A FIRSTFOLLOWER_* variable that names no setting is a typo, and an error
+// like the same typo in the file: ignored, it would leave the setting the
+// person meant at its default without a word. FIRSTFOLLOWER_TEST_* belongs
+// to the test suite.
+void refuse_unknown_variables(const Environment& env) {
+  if (!env.names) return;
+  std::vector<std::string> known = {"FIRSTFOLLOWER_CONFIG", "FIRSTFOLLOWER_DB"};
+  for (const auto& s : settings()) known.push_back(variable_of(s));
+  for (const auto& name : env.names()) {
+    if (name.rfind("FIRSTFOLLOWER_", 0) != 0 || name.rfind("FIRSTFOLLOWER_TEST_", 0) == 0) continue;
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    throw ConfigError("environment: " + name + " is not a setting" + suggestion(name, known));
   }
 }
 
@@ -244,7 +314,7 @@ std::string read_token_file(const std::string& path, const std::string& variable
   return token;
 }
 
-std::string token_from(const EnvironmentLookup& env, const std::string& variable) {
+std::string token_from(const Environment& env, const std::string& variable) {
   const auto direct = env(variable);
   const auto file = env(variable + "_FILE");
   if (direct && !direct->empty() && file && !file->empty()) {
@@ -267,12 +337,22 @@ void check_token(const std::string& token, const std::string& variable, const st
 
 }  // namespace
 
-EnvironmentLookup process_environment() {
-  return [](const std::string& name) -> std::optional<std::string> {
+Environment process_environment() {
+  Environment env;
+  env.value = [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
+  env.names = [] {
+    std::vector<std::string> names;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+      const std::string_view text(*entry);
+      names.emplace_back(text.substr(0, text.find('=')));
+    }
+    return names;
+  };
+  return env;
 }
 
 std::vector<std::string> config_keys() {
@@ -281,9 +361,17 @@ std::vector<std::string> config_keys() {
   return keys;
 }
 
-Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& env,
+Config load_config(const CommandLineOverrides& flags, const Environment& env,
                    const std::string& default_config_path) {
+  refuse_unknown_variables(env);
   Config config;
+  // The bundled questions, until a file, the environment or a flag names others.
+  if (!default_config_path.empty()) {
+    config.prompt_files = {fs::absolute(fs::path(default_config_path).parent_path() / ".." /
+                                        "prompts" / "coaching.toml")
+                               .lexically_normal()
+                               .string()};
+  }
   std::string path = flags.config_path.value_or(env("FIRSTFOLLOWER_CONFIG").value_or(""));
   const bool explicit_path = !path.empty();
   if (path.empty()) path = default_config_path;
@@ -308,7 +396,11 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
         const std::string where =
             fmt::format("{}:{}: {}.{}", path, value.source().begin.line, section_name, key.str());
         const Setting* setting = find_setting(section_name, std::string(key.str()));
-        if (setting == nullptr) throw ConfigError(where + " is not a setting");
+        if (setting == nullptr) {
+          std::vector<std::string> known = config_keys();
+          throw ConfigError(where + " is not a setting" +
+                            suggestion(section_name + "." + std::string(key.str()), known));
+        }
         setting->apply(config, value, where);
       }
     }
@@ -318,7 +410,7 @@ Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& e
   for (auto& file : config.prompt_files) file = resolve(file, base).string();
 
   for (const auto& s : settings()) {
-    const std::string variable = "FIRSTFOLLOWER_" + upper(s.section) + "_" + upper(s.key);
+    const std::string variable = variable_of(s);
     if (const auto value = env(variable)) apply_text(config, s, *value, variable);
   }
   if (const auto url = env("SLACK_API_URL"); url && !url->empty()) config.api_url = *url;
@@ -404,7 +496,38 @@ std::string Config::describe() const {
       << "scheduler.poll_interval_ms: " << scheduler_poll_interval.count() << "\n"
       << "scheduler.lease_ms: " << scheduler_lease.count() << "\n";
   for (const auto& file : prompt_files) out << "bot.prompt_files: " << file << "\n";
-  for (const auto& admin : admins) out << "bot.admins: " << admin << "\n";
+  const auto joined = [](const std::vector<std::string>& ids) {
+    std::string text;
+    for (const auto& id : ids) text += (text.empty() ? "" : ", ") + id;
+    return text;
+  };
+  out << "bot.admins: "
+      << (admins.empty() ? "(none: nobody sees the team's figures)" : joined(admins)) << "\n";
+  if (initiatives.managers.empty()) out << "initiatives.managers: (none)\n";
+  for (const auto& [person, managers] : initiatives.managers) {
+    out << "initiatives.managers: " << person << " is backed by " << joined(managers) << "\n";
+  }
+  if (initiatives.channel_leads.empty()) out << "initiatives.leads: (none in the file)\n";
+  for (const auto& [channel, leads] : initiatives.channel_leads) {
+    out << "initiatives.leads: " << channel << ": " << joined(leads) << "\n";
+  }
+  static const char* const day_names[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  std::string days;
+  for (const int day : initiatives.working_hours.days) {
+    days += (days.empty() ? "" : " ") + std::string(day_names[day]);
+  }
+  const auto clock_time = [](std::chrono::minutes m) {
+    return fmt::format("{:02}:{:02}", m.count() / 60, m.count() % 60);
+  };
+  out << "initiatives.working_days: " << days << "\n"
+      << "initiatives.working_hours: " << clock_time(initiatives.working_hours.start) << "-"
+      << clock_time(initiatives.working_hours.end) << " (each person's own time zone)\n";
+  std::string reminders;
+  for (const auto& after : initiatives.reminders_after) {
+    reminders += (reminders.empty() ? "" : ", ") + std::to_string(after.count());
+  }
+  out << "initiatives.reminders_after_working_minutes: "
+      << (reminders.empty() ? std::string("(none)") : reminders) << "\n";
   return out.str();
 }
 

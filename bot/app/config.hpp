@@ -64,13 +64,22 @@ struct CommandLineOverrides {
   bool console = false;
 };
 
-using EnvironmentLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvironmentLookup process_environment();
+// The environment as configuration reads it: one variable's value, and the
+// names of all of them, so that a misspelled FIRSTFOLLOWER_* variable is
+// refused like a misspelled key in the file.
+struct Environment {
+  std::function<std::optional<std::string>(const std::string&)> value;
+  std::function<std::vector<std::string>()> names;
+
+  std::optional<std::string> operator()(const std::string& name) const { return value(name); }
+};
+Environment process_environment();
 
 // Defaults, then the configuration file, then FIRSTFOLLOWER_<SECTION>_<KEY>,
 // FIRSTFOLLOWER_DB and the Slack variables of the environment, then the
-// command line.
-Config load_config(const CommandLineOverrides& flags, const EnvironmentLookup& environment,
+// command line. Without bot.prompt_files the bundled questions are used:
+// prompts/coaching.toml beside the folder of the default configuration.
+Config load_config(const CommandLineOverrides& flags, const Environment& environment,
                    const std::string& default_config_path);
 
 // Every setting of the file as section.key, for help and documentation tests.

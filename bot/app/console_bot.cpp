@@ -10,10 +10,13 @@ ConsoleBot::ConsoleBot(const Config& config, const PromptLibrary& library, store
   core_.roles().bot_user_id = ConsoleWorkspace::kBotUser;
 }
 
-int ConsoleBot::run(std::istream& in, bool interactive, bool background_scheduler) {
+int ConsoleBot::run(std::istream& in, bool interactive, bool background_scheduler,
+                    const std::atomic<bool>* stop, std::function<void()> before_reading) {
   core_.start(background_scheduler);
   ConsoleOptions options;
   options.interactive = interactive;
+  options.stop_requested = stop;
+  options.before_reading = std::move(before_reading);
   options.movable_clock = &clock_;
   options.run_due_jobs = [this] { core_.scheduler().run_due(); };
   const int exit_code = run_console(core_.dispatcher(), workspace_, in, out_, options);

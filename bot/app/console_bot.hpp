@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <iosfwd>
 
 #include "bot/app/bot_core.hpp"
@@ -18,7 +20,10 @@ class ConsoleBot {
   // jobs also run between lines (a reminder shows while the person reads);
   // without, only before each prompt, which keeps a scripted run's output
   // in one order.
-  int run(std::istream& in, bool interactive, bool background_scheduler);
+  // `stop` and `before_reading` as in ConsoleOptions: how a signal ends the
+  // session.
+  int run(std::istream& in, bool interactive, bool background_scheduler,
+          const std::atomic<bool>* stop = nullptr, std::function<void()> before_reading = {});
 
   ConsoleWorkspace& workspace() { return workspace_; }
   BotCore& core() { return core_; }

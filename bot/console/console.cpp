@@ -144,12 +144,24 @@ ApiResult ConsoleWorkspace::user_info(std::string_view user_id) {
                                {"tz_offset", p->tz_offset}}}});
 }
 
-ApiResult ConsoleWorkspace::open_view(std::string_view, const nlohmann::json& view) {
+std::string ConsoleWorkspace::trigger_for(const std::string& user_id) {
+  return "console-trigger-" + user_id;
+}
+
+ApiResult ConsoleWorkspace::open_view(std::string_view trigger_id, const nlohmann::json& view) {
   std::lock_guard lock(mutex_);
+  const std::string_view prefix = "console-trigger-";
   OpenView open;
+  open.user_id = trigger_id.substr(0, prefix.size()) == prefix
+                     ? std::string(trigger_id.substr(prefix.size()))
+                     : std::string(kUser);
   open.callback_id = view.value("callback_id", "");
   open.private_metadata = view.value("private_metadata", "");
-  out_ << "\n┌ " << text_of(view.value("title", nlohmann::json::object())) << " (a form)\n";
+  const auto* owner = person(open.user_id);
+  out_ << "\n┌ " << text_of(view.value("title", nlohmann::json::object())) << " (a form"
+       << (open.user_id == kUser || owner == nullptr ? std::string()
+                                                     : std::string(" for @") + owner->name)
+       << ")\n";
   for (const auto& block : view.value("blocks", nlohmann::json::array())) {
     const std::string type = block.value("type", "");
     if (type == "section" || type == "context") {
@@ -177,29 +189,44 @@ ApiResult ConsoleWorkspace::open_view(std::string_view, const nlohmann::json& vi
       }
     }
   }
-  out_ << "│ Type your answer on the next line, or cancel.\n└\n";
+  out_ << (open.user_id == kUser || owner == nullptr
+               ? std::string("│ Type your answer on the next line, or cancel.\n└\n")
+               : std::string("│ Type \"as ") + owner->name + ": <answer>\", or \"as " +
+                     owner->name + ": cancel\".\n└\n");
   out_.flush();
-  open_view_ = std::move(open);
+  const std::string user = open.user_id;
+  open_views_[user] = std::move(open);
   return ApiResult::success({{"ok", true}, {"view", {{"id", "V0CONSOLE"}}}});
 }
 
-std::optional<ConsoleWorkspace::OpenView> ConsoleWorkspace::take_open_view() {
+std::optional<ConsoleWorkspace::OpenView> ConsoleWorkspace::take_open_view(
+    const std::string& user_id) {
   std::lock_guard lock(mutex_);
-  auto view = std::move(open_view_);
-  open_view_.reset();
+  const auto it = open_views_.find(user_id);
+  if (it == open_views_.end()) return std::nullopt;
+  OpenView view = std::move(it->second);
+  open_views_.erase(it);
   return view;
 }
 
 void ConsoleWorkspace::reopen_view(OpenView view) {
   std::lock_guard lock(mutex_);
-  open_view_ = std::move(view);
+  const std::string user = view.user_id;
+  open_views_[user] = std::move(view);
 }
 
-std::string ConsoleWorkspace::new_response_url(const std::string& channel) {
+std::string ConsoleWorkspace::new_response_url(const std::string& channel,
+                                               const std::string& user_id) {
   std::lock_guard lock(mutex_);
   std::string url = "console://response/" + std::to_string(next_response_url_++);
-  response_url_channels_[url] = channel;
+  response_urls_[url] = {channel, user_id};
   return url;
+}
+
+std::string ConsoleWorkspace::only_visible_to(std::string_view user_id) {
+  const auto* p = person(user_id);
+  if (user_id == kUser || p == nullptr) return ", only visible to you";
+  return std::string(", only visible to @") + p->name;
 }
 
 ApiResult ConsoleWorkspace::post_message(std::string_view channel, const Message& message) {
@@ -214,22 +241,24 @@ ApiResult ConsoleWorkspace::post_message(std::string_view channel, const Message
   return ApiResult::success({{"ok", true}, {"channel", posted_in}, {"ts", ts}});
 }
 
-ApiResult ConsoleWorkspace::post_ephemeral(std::string_view channel, std::string_view,
+ApiResult ConsoleWorkspace::post_ephemeral(std::string_view channel, std::string_view user,
                                            const Message& message) {
   std::lock_guard lock(mutex_);
-  render(channel_label(channel) + ", only visible to you", std::string(channel), message);
+  render(channel_label(channel) + only_visible_to(user), std::string(channel), message);
   return ApiResult::success();
 }
 
 ApiResult ConsoleWorkspace::respond(std::string_view response_url, const Message& message) {
   std::lock_guard lock(mutex_);
-  const auto it = response_url_channels_.find(response_url);
-  const std::string channel = it == response_url_channels_.end() ? kChannel : it->second;
+  const auto it = response_urls_.find(response_url);
+  const ResponseTarget target =
+      it == response_urls_.end() ? ResponseTarget{kChannel, kUser} : it->second;
+  const std::string& channel = target.channel;
   std::string where = channel_label(channel);
   if (message.replace_original) {
     where += ", replacing the previous message";
   } else if (message.response_type == ResponseType::kEphemeral) {
-    where += ", only visible to you";
+    where += only_visible_to(target.user_id);
   }
   render(where, channel, message);
   return ApiResult::success();
@@ -261,8 +290,7 @@ void ConsoleWorkspace::render(const std::string& where, const std::string& chann
         if (element.value("type", "") != "button") continue;
         const int number = next_button_++;
         buttons_[number] = {element.value("action_id", ""), block.value("block_id", ""),
-                            element.value("value", ""),     channel,
-                            new_response_url(channel),      message_ts};
+                            element.value("value", ""), channel, message_ts};
         line += " [" + std::to_string(number) + "] " +
                 text_of(element.value("text", nlohmann::json::object()));
       }
@@ -287,7 +315,7 @@ constexpr const char* kBanner =
     "a button's number to press it (7, or [7] as it is shown), or any other text\n"
     "to write to the bot in a direct message (try: help). Your colleagues @alex\n"
     "and @sam are here too: \"as alex: <line>\" does something as alex, such as\n"
-    "\"as alex: [7]\". quit or Ctrl-D ends the session.\n"
+    "\"as alex: [7]\". quit, Ctrl-D or Ctrl-C ends the session.\n"
     "To connect to Slack instead, set SLACK_APP_TOKEN and SLACK_BOT_TOKEN.\n";
 
 // Hands one request to the dispatcher as Slack would hand it over Socket
@@ -474,10 +502,16 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
   out << kBanner;
   std::string line;
   int message_serial = 0;
+  const auto stopping = [&options] {
+    return options.stop_requested != nullptr && options.stop_requested->load();
+  };
+  if (options.before_reading) options.before_reading();
   for (;;) {
+    if (stopping()) break;
     if (run_due_jobs) run_due_jobs();
     if (interactive) out << "\n> " << std::flush;
     if (!std::getline(in, line)) break;
+    if (stopping()) break;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto first = line.find_first_not_of(" \t");
     if (first == std::string::npos) continue;
@@ -514,7 +548,7 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       if (line.empty()) continue;
     }
 
-    if (auto view = workspace.take_open_view()) {
+    if (auto view = workspace.take_open_view(user)) {
       if (line == "cancel") {
         out << "Form closed.\n";
       } else {
@@ -534,8 +568,8 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       command.channel_name = ConsoleWorkspace::kChannelName;
       command.user_id = user;
       command.user_name = user_name;
-      command.response_url = workspace.new_response_url(ConsoleWorkspace::kChannel);
-      command.trigger_id = "console-trigger";
+      command.response_url = workspace.new_response_url(ConsoleWorkspace::kChannel, user);
+      command.trigger_id = ConsoleWorkspace::trigger_for(user);
       transport.deliver("slash_commands", std::move(command));
       continue;
     }
@@ -554,8 +588,10 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       action.action_id = button->action_id;
       action.block_id = button->block_id;
       action.value = button->value;
-      action.response_url = button->response_url;
-      action.trigger_id = "console-trigger";
+      // Each press gets its own response_url, as in Slack: what it answers
+      // is for the one who pressed.
+      action.response_url = workspace.new_response_url(button->channel, user);
+      action.trigger_id = ConsoleWorkspace::trigger_for(user);
       action.message_ts = button->message_ts;
       action.container_type = "message";
       transport.deliver("interactive", std::move(action));

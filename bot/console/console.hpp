@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -61,13 +62,15 @@ class ConsoleWorkspace final : public SlackApi {
     std::string block_id;
     std::string value;
     std::string channel;
-    std::string response_url;
     std::string message_ts;
   };
   const Button* button(int number) const;
 
-  // The modal waiting for its answer, if any.
+  // A modal waiting for its answer. Each person has at most one, opened by
+  // what they did ("as alex: 5" opens alex's), and only their next line
+  // answers it.
   struct OpenView {
+    std::string user_id;
     std::string callback_id;
     std::string private_metadata;
     std::string block_id;       // of its text input
@@ -78,10 +81,14 @@ class ConsoleWorkspace final : public SlackApi {
     std::string checkbox_action_id;
     std::string checkbox_value;
   };
-  std::optional<OpenView> take_open_view();
+  std::optional<OpenView> take_open_view(const std::string& user_id);
   void reopen_view(OpenView view);
 
-  std::string new_response_url(const std::string& channel);
+  // As in Slack, a reply through response_url or an ephemeral message is
+  // seen by the one person who acted: these carry who that is, so the
+  // console labels what alex sees as alex's.
+  std::string new_response_url(const std::string& channel, const std::string& user_id);
+  static std::string trigger_for(const std::string& user_id);
 
   // "@alex" typed in the console becomes "<@U0ALEX|alex>", as Slack escapes
   // mentions in slash commands.
@@ -89,6 +96,7 @@ class ConsoleWorkspace final : public SlackApi {
 
  private:
   std::string channel_label(std::string_view channel) const;
+  static std::string only_visible_to(std::string_view user_id);
   std::string next_ts();
 
   // The job scheduler prints from its own thread (a scheduled message).
@@ -97,9 +105,13 @@ class ConsoleWorkspace final : public SlackApi {
   int next_button_ = 1;
   int next_response_url_ = 1;
   int next_ts_ = 1;
-  std::optional<OpenView> open_view_;
+  std::map<std::string, OpenView> open_views_;  // by user id
   std::map<int, Button> buttons_;
-  std::map<std::string, std::string, std::less<>> response_url_channels_;
+  struct ResponseTarget {
+    std::string channel;
+    std::string user_id;
+  };
+  std::map<std::string, ResponseTarget, std::less<>> response_urls_;
 };
 
 struct ConsoleOptions {
@@ -110,6 +122,12 @@ struct ConsoleOptions {
   // When given, runs the jobs that fell due, before each prompt and at the
   // end, so what a line scheduled for now (a nudge) shows before the next.
   std::function<void()> run_due_jobs;
+  // Set (by a signal handler) to end the session as "quit" would; checked
+  // before each line and when reading stops.
+  const std::atomic<bool>* stop_requested = nullptr;
+  // Called once just before the first line is read (where the caller lets
+  // SIGINT and SIGTERM interrupt that read).
+  std::function<void()> before_reading;
 };
 
 // Reads lines from `in` until end of input or "quit": a slash command, a

@@ -38,7 +38,8 @@ store::NewJob post_message_job(const std::string& channel, const std::string& te
 
 void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::JobStore& jobs,
                             store::InboxStore& inbox, store::PromptHistoryStore& prompt_history,
-                            const Clock& clock, MaintenancePolicy policy) {
+                            store::ClaimStore& claims, const Clock& clock,
+                            MaintenancePolicy policy) {
   scheduler.handle(kPostMessageJob, [&slack](const store::Job& job, JobControl& control) {
     const std::string channel = job.payload.value("channel", "");
     const std::string text = job.payload.value("text", "");
@@ -48,14 +49,16 @@ void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::Job
     return outcome_of_post(slack.post_message(channel, Message::plain(text)), job);
   });
 
-  scheduler.handle(kMaintenanceJob, [&jobs, &inbox, &prompt_history, &clock, policy](
+  scheduler.handle(kMaintenanceJob, [&jobs, &inbox, &prompt_history, &claims, &clock, policy](
                                         const store::Job&, JobControl&) {
     const auto now = clock.now();
     const auto envelopes = inbox.forget_finished_before(now - policy.dedupe_retention);
     const auto finished = jobs.purge_finished(now - policy.finished_job_retention);
     const auto draws = prompt_history.forget_draws_before(now - policy.prompt_history_retention);
-    spdlog::debug("maintenance: removed {} handled envelopes, {} finished jobs, {} old draws",
-                  envelopes, finished, draws);
+    const auto old_claims = claims.forget_claims_before(now - policy.claim_retention);
+    spdlog::debug(
+        "maintenance: removed {} handled envelopes, {} finished jobs, {} old draws, {} old claims",
+        envelopes, finished, draws, old_claims);
     schedule_maintenance_at(jobs, next_slot(now, policy.every));
     return JobOutcome::done();
   });

@@ -21,6 +21,8 @@ struct MaintenancePolicy {
   std::chrono::minutes dedupe_retention{60};
   std::chrono::hours finished_job_retention{24 * 30};
   std::chrono::hours prompt_history_retention{24 * 90};
+  // A card's "Discuss in a thread" opens one thread while the claim lasts.
+  std::chrono::hours claim_retention{24 * 90};
   std::chrono::minutes every{60};
 };
 
@@ -30,7 +32,8 @@ store::NewJob post_message_job(const std::string& channel, const std::string& te
 
 void register_platform_jobs(JobScheduler& scheduler, SlackApi& slack, store::JobStore& jobs,
                             store::InboxStore& inbox, store::PromptHistoryStore& prompt_history,
-                            const Clock& clock, MaintenancePolicy policy);
+                            store::ClaimStore& claims, const Clock& clock,
+                            MaintenancePolicy policy);
 
 // Makes sure the next maintenance run is scheduled. Runs are aligned to
 // whole periods and keyed by their time, so instances starting together

@@ -32,13 +32,27 @@ constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
 
 }  // namespace
 
+namespace {
+
+// Slack sends &, < and > in a person's text already escaped; those entities
+// are kept as they are, or "Q&A" would reach the channel as "Q&amp;A".
+bool starts_with_entity(std::string_view text) {
+  for (std::string_view entity : {"&amp;", "&lt;", "&gt;"}) {
+    if (text.substr(0, entity.size()) == entity) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string escape(std::string_view user_text) {
   std::string out;
   out.reserve(user_text.size() + user_text.size() / 8);
-  for (char c : user_text) {
+  for (std::size_t i = 0; i < user_text.size(); ++i) {
+    const char c = user_text[i];
     switch (c) {
       case '&':
-        out += "&amp;";
+        out += starts_with_entity(user_text.substr(i)) ? "&" : "&amp;";
         break;
       case '<':
         out += "&lt;";
@@ -55,8 +69,25 @@ std::string escape(std::string_view user_text) {
 
 namespace {
 
+// A link Slack made of an address the person typed, shown with its own
+// address so no label can disguise where it leads: <https://x|docs> →
+// "docs (<https://x>)". nullopt for anything that is not a web or mail link.
+std::optional<std::string> kept_link(std::string_view inner) {
+  const auto bar = inner.find('|');
+  const std::string_view address = inner.substr(0, bar);
+  const bool web = address.rfind("https://", 0) == 0 || address.rfind("http://", 0) == 0 ||
+                   address.rfind("mailto:", 0) == 0;
+  if (!web || address.find_first_of(" \t\n<") != std::string_view::npos) return std::nullopt;
+  const std::string link = "<" + std::string(address) + ">";
+  if (bar == std::string_view::npos) return link;
+  const std::string_view label = inner.substr(bar + 1);
+  if (label.empty() || label == address) return link;
+  return escape(label) + " (" + link + ")";
+}
+
 // <@U123|name> → <@U123>, <#C123|name> → <#C123>; nullopt for anything else.
 std::optional<std::string> kept_mention(std::string_view inner) {
+  if (const auto link = kept_link(inner)) return link;
   if (inner.size() < 2 || (inner[0] != '@' && inner[0] != '#')) return std::nullopt;
   const std::string_view id = inner.substr(1, inner.find('|') - 1);
   const bool valid = inner[0] == '@' ? is_user_id(id) : is_channel_id(id);

@@ -11,12 +11,15 @@
 // through the bot. Mentions the bot means to make are built by mention().
 namespace ff::mrkdwn {
 
+// The entities &amp; &lt; &gt; (as Slack sends them in a person's text) are
+// kept as they are, not escaped a second time.
 std::string escape(std::string_view user_text);
 
-// escape(), except for the mentions Slack itself put in a person's text
-// (<@U123|name>, <#C123|name>): those stay mentions, as the person meant
-// them, reduced to the validated id. Everything else in <…>, broadcasts
-// and links included, is escaped.
+// escape(), except for the mentions and links Slack itself put in a
+// person's text: <@U123|name> and <#C123|name> stay mentions, as the person
+// meant them, reduced to the validated id; a web link keeps its address in
+// sight ("docs (<https://x>)"). Everything else in <…>, broadcasts
+// included, is escaped.
 std::string escape_keeping_mentions(std::string_view user_text);
 
 // The first `wanted` outside Slack's <…> markup, or npos: the | inside

@@ -1,4 +1,4 @@
-// The SQL of feedback, six-month decisions and the coaching figures drawn from them.
+// The SQL of feedback, six-month decisions, claims and the coaching figures drawn from them.
 #include "bot/store/sql_rows.hpp"
 #include "bot/store/stores.hpp"
 
@@ -66,23 +66,51 @@ std::int64_t SqlStore::record_decision(const SixMonthDecision& d) {
   return database_->read([&](SqlSession& s) {
     return s
         .run(
-            "INSERT INTO sixmonth_decisions (user_id, channel_id, decision, answer, created_at) "
-            "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            {d.user_id, d.channel_id, d.decision, d.answer, to_millis(d.created_at)})
+            "INSERT INTO sixmonth_decisions "
+            "(user_id, channel_id, decision, answer, created_at, asked_key) "
+            "VALUES ($1, $2, $3, $4, $5, $6) "
+            "ON CONFLICT (user_id, asked_key) WHERE asked_key <> '' "
+            "DO UPDATE SET answer = excluded.answer RETURNING id",
+            {d.user_id, d.channel_id, d.decision, d.answer, to_millis(d.created_at), d.asked_key})
         .rows.at(0)
         .integer(0);
+  });
+}
+
+// ---- claims ----
+
+bool SqlStore::claim(const std::string& key, TimePoint at) {
+  return database_->read([&](SqlSession& s) {
+    return s.run(
+                "INSERT INTO claims (claim_key, claimed_at) VALUES ($1, $2) "
+                "ON CONFLICT (claim_key) DO NOTHING",
+                {key, to_millis(at)})
+               .affected == 1;
+  });
+}
+
+void SqlStore::release(const std::string& key) {
+  database_->read([&](SqlSession& s) {
+    return s.run("DELETE FROM claims WHERE claim_key = $1", {key}).affected;
+  });
+}
+
+std::int64_t SqlStore::forget_claims_before(TimePoint before) {
+  return database_->read([&](SqlSession& s) {
+    return s.run("DELETE FROM claims WHERE claimed_at < $1", {to_millis(before)}).affected;
   });
 }
 
 std::vector<SixMonthDecision> SqlStore::decisions_of(const std::string& user_id) {
   return database_->read([&](SqlSession& s) {
     std::vector<SixMonthDecision> found;
-    for (const auto& row : s.run("SELECT id, user_id, channel_id, decision, answer, created_at "
-                                 "FROM sixmonth_decisions WHERE user_id = $1 ORDER BY id",
-                                 {user_id})
-                               .rows) {
+    for (const auto& row :
+         s.run("SELECT id, user_id, channel_id, decision, answer, created_at, asked_key "
+               "FROM sixmonth_decisions WHERE user_id = $1 ORDER BY id",
+               {user_id})
+             .rows) {
       found.push_back({row.integer(0), row.text(1), row.text(2), row.text(3), row.text(4),
-                       from_millis(row.integer(5))});
+                       from_millis(row.integer(5)), row.text(6)});
     }
     return found;
   });

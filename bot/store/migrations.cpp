@@ -228,6 +228,21 @@ ALTER TABLE initiative_nudges ADD COLUMN message_channel TEXT NOT NULL DEFAULT '
 ALTER TABLE initiative_nudges ADD COLUMN message_ts TEXT NOT NULL DEFAULT '';
 )sql";
 
+const char* const kOnceSchema = R"sql(
+-- The asking a six-month answer belongs to, so pressing again ("not sure",
+-- then "no") changes that answer instead of counting a second decision.
+ALTER TABLE sixmonth_decisions ADD COLUMN asked_key TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX sixmonth_decisions_asked ON sixmonth_decisions (user_id, asked_key)
+  WHERE asked_key <> '';
+
+-- Effects that must happen once however often they are asked for.
+CREATE TABLE claims (
+  claim_key TEXT PRIMARY KEY,
+  claimed_at BIGINT NOT NULL
+);
+CREATE INDEX claims_age ON claims (claimed_at);
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -260,6 +275,7 @@ const std::vector<Migration>& migrations() {
       {6, "a version on each dialog, for saves that do not overwrite", kDialogVersionSchema},
       {7, "the inbox: envelopes written before their ack, in place of processed ids", kInboxSchema},
       {8, "where each nudge to back an initiative was sent, to keep it true", kNudgeMessageSchema},
+      {9, "six-month answers once per asking, and claims for effects done once", kOnceSchema},
   };
   return all;
 }

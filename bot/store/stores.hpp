@@ -322,13 +322,34 @@ struct SixMonthDecision {
   std::string decision;
   std::string answer;  // yes, no, unsure
   TimePoint created_at;
+  // The one asking this answers (the question's own key): answering it again
+  // ("not sure", then "no") changes the answer instead of adding one.
+  // Empty: every answer is its own.
+  std::string asked_key;
 };
 
 class DecisionStore {
  public:
   virtual ~DecisionStore() = default;
+  // Inserts the answer, or replaces the answer recorded under the same user
+  // and asked_key; returns the decision's id either way.
   virtual std::int64_t record_decision(const SixMonthDecision& decision) = 0;
   virtual std::vector<SixMonthDecision> decisions_of(const std::string& user_id) = 0;
+};
+
+// ---- things done once ---------------------------------------------------------
+
+// A key taken by the first who asks, across presses, retries and instances:
+// for effects that must happen once, such as opening one discussion thread
+// under a card however often its button is pressed.
+class ClaimStore {
+ public:
+  virtual ~ClaimStore() = default;
+  // True for the first claim of `key`, false when it was claimed already.
+  virtual bool claim(const std::string& key, TimePoint at) = 0;
+  // Gives a claim back when what it guarded did not happen after all.
+  virtual void release(const std::string& key) = 0;
+  virtual std::int64_t forget_claims_before(TimePoint before) = 0;
 };
 
 // ---- figures ------------------------------------------------------------------
@@ -425,6 +446,7 @@ class SqlStore final : public InboxStore,
                        public InitiativeStore,
                        public FeedbackStore,
                        public DecisionStore,
+                       public ClaimStore,
                        public NudgeScheduleStore,
                        public DialogStore,
                        public FiguresStore,
@@ -490,6 +512,10 @@ class SqlStore final : public InboxStore,
 
   std::int64_t record_decision(const SixMonthDecision& decision) override;
   std::vector<SixMonthDecision> decisions_of(const std::string& user_id) override;
+
+  bool claim(const std::string& key, TimePoint at) override;
+  void release(const std::string& key) override;
+  std::int64_t forget_claims_before(TimePoint before) override;
 
   void put_schedule(const NudgeSchedule& schedule) override;
   std::optional<NudgeSchedule> schedule(const std::string& subject_kind,

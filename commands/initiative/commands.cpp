@@ -10,6 +10,7 @@
 #include "commands/initiative/parts.hpp"
 #include "commands/nit.hpp"
 #include "commands/people.hpp"
+#include "commands/wording.hpp"
 
 namespace ff::commands::initiative {
 namespace {
@@ -43,17 +44,12 @@ Reply leads(const InitiativeServices& services, const SlashCommand& command,
                                               : people_list(services.roles.admins)) +
                ".");
   }
-  std::vector<std::string> people;
-  std::string rest = trimmed(text);
   // All named first, checked after: a list too long is refused before it
   // costs a Slack call per person.
-  while (const auto mention = leading_mention(rest)) {
-    if (people.size() == kMentionLimit) {
-      return say("A channel can have at most " + std::to_string(kMentionLimit) +
-                 " leads. Name the few who should hear about every initiative here.");
-    }
-    people.push_back(mention->user_id);
-    rest = mention->rest;
+  auto [people, rest, too_many] = leading_mentions(text, kMentionLimit);
+  if (too_many) {
+    return say("A channel can have at most " + std::to_string(kMentionLimit) +
+               " leads. Name the few who should hear about every initiative here.");
   }
   if (rest == "none")
     people.clear();
@@ -224,16 +220,6 @@ std::string duration_text(std::chrono::system_clock::duration d) {
   return std::to_string(minutes / (24 * 60)) + " days";
 }
 
-// "1 initiative", "3 initiatives".
-std::string counted_noun(std::size_t n, const std::string& noun) {
-  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
-
-// The share to the nearest whole percent: 2 of 3 is 67%.
-std::string rounded_percent(std::size_t part, std::size_t whole) {
-  return std::to_string((part * 200 + whole) / (2 * whole)) + "%";
-}
-
 std::chrono::system_clock::duration median(std::vector<std::chrono::system_clock::duration> v) {
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -247,7 +233,7 @@ Reply stats(const InitiativeServices& services, const std::string& channel,
   if (timings.empty()) return say("No initiatives in this channel yet, so no figures.");
   std::vector<std::chrono::system_clock::duration> to_first;
   std::map<std::string, std::vector<std::chrono::system_clock::duration>> by_person;
-  std::size_t within_a_day = 0, counted = 0, too_new = 0;
+  std::int64_t within_a_day = 0, old_enough = 0, too_new = 0;
   std::string lines;
   for (const auto& t : timings) {
     const auto day_later = after_working_time(
@@ -260,7 +246,7 @@ Reply stats(const InitiativeServices& services, const std::string& channel,
       ++too_new;
       continue;
     }
-    ++counted;
+    ++old_enough;
     std::string line = "\n• #" + std::to_string(t.initiative_id) + ": ";
     if (t.first_endorsed_at) {
       const auto took = *t.first_endorsed_at - t.created_at;
@@ -273,18 +259,18 @@ Reply stats(const InitiativeServices& services, const std::string& channel,
     for (const auto& [person, endorsed] : t.nudged) {
       if (endorsed) by_person[person].push_back(*endorsed - t.created_at);
     }
-    if (counted <= 20) lines += line;
+    if (old_enough <= 20) lines += line;
   }
   const std::string newer = too_new == 0 ? std::string()
-                                         : "\n_" + counted_noun(too_new, "initiative") +
+                                         : "\n_" + counted(too_new, "initiative") +
                                                " younger than a working day " +
                                                (too_new == 1 ? "is" : "are") + " not counted yet._";
-  if (counted == 0) {
+  if (old_enough == 0) {
     return say("No initiative here is a working day old yet, so no figures." + newer);
   }
   std::string text = "*How quickly initiatives here found support*";
-  text += "\n• Initiatives: " + std::to_string(counted) +
-          ", endorsed within a working day: " + rounded_percent(within_a_day, counted);
+  text += "\n• Initiatives: " + std::to_string(old_enough) +
+          ", endorsed within a working day: " + percent(within_a_day, old_enough);
   if (!to_first.empty()) {
     text += "\n• Median time to the first endorsement: " + duration_text(median(to_first));
   }
@@ -298,7 +284,7 @@ Reply stats(const InitiativeServices& services, const std::string& channel,
     }
     text += "\n• " + (person == asker ? std::string("You") : mrkdwn::mention(person)) +
             " endorsed after a median of " + duration_text(median(times)) + " (" +
-            counted_noun(times.size(), "initiative") + ")";
+            counted(static_cast<std::int64_t>(times.size()), "initiative") + ")";
   }
   if (others_left_out) text += "\n_How quickly each person endorsed is shown to admins._";
   return say(text + lines + newer);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "integration/support.hpp"
 
@@ -18,6 +19,22 @@ TEST_CASE("binary: console mode answers /coach from piped input and exits at end
   CHECK(bot.out().find(":thought_balloon:") != std::string::npos);
   CHECK(bot.out().find("[1] Another question") != std::string::npos);
   CHECK(bot.out().find("(direct message)") != std::string::npos);
+}
+
+TEST_CASE("binary: SIGTERM and SIGINT end the console cleanly, with exit 0") {
+  for (const int signal_number : {SIGTERM, SIGINT}) {
+    // Input stays open: the console waits for a line, as at a terminal.
+    ChildProcess bot({"--db", ":memory:"}, {}, "/coach\n", FF_BINARY, Stdin::kStaysOpen);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (bot.out().find(":thought_balloon:") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+    }
+    REQUIRE(bot.out().find(":thought_balloon:") != std::string::npos);
+    bot.signal(signal_number);
+    CHECK(bot.wait(5s) == 0);
+    CHECK(bot.out().find("Bye.") != std::string::npos);
+  }
 }
 
 TEST_CASE("binary: connects, answers, and exits 0 within 5 s of SIGTERM") {
@@ -83,4 +100,15 @@ TEST_CASE("binary: --check-config validates and a broken prompt file names file 
   CHECK(bad.wait(5s) == 2);
   CHECK(bad.out().find(folder + "/bad.toml:4: missing 'practice'") != std::string::npos);
   std::system(("rm -rf " + folder).c_str());
+}
+
+TEST_CASE("binary: a misspelled FIRSTFOLLOWER_ variable stops it, naming the setting meant") {
+  ChildProcess typo({"--check-config"}, {{"FIRSTFOLLOWER_BOT_ADMIN", "U0ALEX"}});
+  CHECK(typo.wait(5s) == 2);
+  CHECK(typo.err().find("FIRSTFOLLOWER_BOT_ADMIN is not a setting (did you mean "
+                        "FIRSTFOLLOWER_BOT_ADMINS?)") != std::string::npos);
+  ChildProcess listed({"--check-config"}, {{"FIRSTFOLLOWER_BOT_ADMINS", "U0ALEX,U0SAM"}});
+  CHECK(listed.wait(5s) == 0);
+  CHECK(listed.out().find("bot.admins: U0ALEX, U0SAM\n") != std::string::npos);
+  CHECK(listed.out().find("initiatives.working_hours: 09:00-17:00") != std::string::npos);
 }

@@ -112,6 +112,55 @@ TEST_CASE_METHOD(Workspace, "Discuss in a thread opens a thread under the questi
   CHECK(contains(opener, "<@U0ALICE> opened the discussion"));
   slack.send_block_action(c, "coach_discuss", "no-such-prompt");
   CHECK(response(1).find("looks altered") != std::string::npos);
+  // Pressed again, by anyone: still one thread, and they are told where it is.
+  slack.send_block_action(c, "coach_discuss", prompt_id, "U0BOB");
+  CHECK(response(2).find("open already") != std::string::npos);
+  CHECK(posts_to("C0GENERAL").size() == 1);
+}
+
+TEST_CASE_METHOD(Workspace, "/coach @a @b sends each of them a question, and says who got one") {
+  const auto reply =
+      command("/coach", "<@U0BOB|bob> <@U0CAROL|carol> <@U0GONE|gone> how do we ship?");
+  CHECK(contains(reply, "Sent <@U0BOB> a question"));
+  CHECK(contains(reply, "Sent <@U0CAROL> a question"));
+  CHECK(contains(reply, "Not sent to <@U0GONE>: That account is deactivated."));
+  const auto to_bob = wait_for_post_to("U0BOB");
+  const auto to_carol = wait_for_post_to("U0CAROL");
+  CHECK(contains(to_bob, "how do we ship?"));
+  CHECK(contains(to_carol, "how do we ship?"));
+  CHECK(posts_to("U0GONE").empty());
+  // The context after the names is not mistaken for another person.
+  CHECK_FALSE(contains(to_bob, "carol"));
+  CHECK(contains(command("/coach", "<@U0BOB> <@U0BOB> again"), "Sent <@U0BOB>"));
+  CHECK(posts_to("U0BOB").size() == 2);  // named twice, sent once
+  std::string crowd;
+  for (int i = 0; i < 11; ++i) crowd += "<@U0P" + std::to_string(i) + "> ";
+  CHECK(contains(command("/coach", crowd + "hi"), "more than 10 people"));
+}
+
+TEST_CASE_METHOD(Workspace, "/nit @a @b gives each the same feedback, their own to answer") {
+  const auto reply = command("/nit", "<@U0BOB|bob> <@U0CAROL|carol> the summary could lead");
+  CHECK(contains(reply, "Sent to <@U0BOB> as non-blocking feedback"));
+  CHECK(contains(reply, "Sent to <@U0CAROL> as non-blocking feedback"));
+  const auto to_bob = wait_for_post_to("U0BOB");
+  const auto to_carol = wait_for_post_to("U0CAROL");
+  CHECK(contains(to_bob, "the summary could lead"));
+  CHECK(button_value(to_bob, "nit_ack") != button_value(to_carol, "nit_ack"));
+  CHECK(contains(command("/nit", "<@U0BOB|bob> <@U0ALICE|alice> again"),
+                 "Not sent to <@U0ALICE>: That's you."));
+}
+
+TEST_CASE_METHOD(Workspace, "mentions, links and ampersands in what people write read right") {
+  // Slack sends & < > escaped, mentions and links in <…>.
+  const auto question =
+      command("/sixmonths", "Q&amp;A with <@U0BOB|bob>, see <https://x.example/adr|the ADR>");
+  const std::string shown = question.dump();
+  CHECK(contains(question, "Q&amp;A with <@U0BOB>, see the ADR (<https://x.example/adr>)"));
+  CHECK(shown.find("&amp;amp;") == std::string::npos);
+  command("/nit", "<@U0BOB|bob> pair with <@U0CAROL|carol> on R&amp;D");
+  const auto dm = wait_for_post_to("U0BOB");
+  CHECK(contains(dm, "pair with <@U0CAROL> on R&amp;D"));
+  CHECK_FALSE(contains(dm, "U0CAROL|carol"));
 }
 
 TEST_CASE_METHOD(Workspace, "a channel sees most of a category before a question comes back") {
@@ -247,7 +296,7 @@ TEST_CASE_METHOD(Workspace,
 
 TEST_CASE_METHOD(Workspace,
                  "/sixmonths asks privately, suggests leading or following, and "
-                 "records each answer") {
+                 "records one decision per asking") {
   const auto question = command("/sixmonths", "which CI provider we move to");
   CHECK(question["response_type"] == "ephemeral");
   const std::string value = button_value(question, "sixmonths_no");
@@ -267,11 +316,20 @@ TEST_CASE_METHOD(Workspace,
   slack.send_block_action(c, "sixmonths_yes", R"({"u":"<!channel>","d":"x"})");
   CHECK(response(6).find("looks altered") != std::string::npos);
 
-  const auto decisions = bot.store->decisions_of("U0ALICE");
-  REQUIRE(decisions.size() == 3);
-  CHECK(decisions[0].answer == "no");
-  CHECK(decisions[1].answer == "unsure");
-  CHECK(decisions[2].answer == "yes");
+  // One asking is one decision however often it was answered: the last
+  // answer stands. A new asking of the same words is a decision of its own.
+  auto decisions = bot.store->decisions_of("U0ALICE");
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0].answer == "yes");
+  const auto again = command("/sixmonths", "which CI provider we move to");
+  slack.send_block_action(c, "sixmonths_no", button_value(again, "sixmonths_no"));
+  response(7);
+  decisions = bot.store->decisions_of("U0ALICE");
+  REQUIRE(decisions.size() == 2);
+  CHECK(decisions[1].answer == "no");
+  CHECK(bot.store->figures("U0ALICE").sixmonth_led == 1);
+  CHECK(bot.store->figures("U0ALICE").sixmonth_followed == 1);
+  CHECK(bot.store->figures("U0ALICE").sixmonth_unsure == 0);
   CHECK(contains(command("/sixmonths", ""), "will matter to you in six months"));  // help
   CHECK(contains(command("/sixmonths", std::string(600, 'z')), "in a sentence"));
 }
@@ -295,7 +353,7 @@ TEST_CASE_METHOD(Workspace, "/coach stats shows people their own figures and adm
   const auto admin = command("/coach", "stats", "U0CAROL");
   CHECK(contains(admin, "The whole team"));
   CHECK(contains(admin, "Questions drawn: 2"));
-  CHECK(contains(admin, "<@U0ALICE>: 1 questions"));
+  CHECK(contains(admin, "<@U0ALICE>: 1 question,"));
 }
 
 TEST_CASE_METHOD(Workspace, "help for each command, and the overview") {

@@ -21,7 +21,7 @@ std::string text_of(const nlohmann::json& ack) {
 
 void fill_for(store::SqlStore& state, const std::string& user) {
   state.record_decision(
-      {0, user, "C1", "move the stand-up <!channel>", "no", SystemClock::instance().now()});
+      {0, user, "C1", "move the stand-up <!channel>", "no", SystemClock::instance().now(), {}});
   state.put_profile({user, "Europe/Paris", 3600, "Alice", SystemClock::instance().now()});
 }
 

@@ -128,10 +128,13 @@ TEST_CASE("README: the console walkthrough is what the console prints for its in
   }
   starts.push_back(printed.size());
 
+  std::size_t matching = 0;
   for (std::size_t k = 0; k < blocks.size(); ++k) {
     const std::string expected =
         without_trailing_newlines(printed.substr(starts[k], starts[k + 1] - starts[k]));
-    if (blocks[k] != expected) {
+    if (blocks[k] == expected) {
+      ++matching;
+    } else {
       // Catch wraps its messages, so the block to paste goes out as it is.
       std::cerr << "\nREADME.md, console walkthrough, block " << k + 1
                 << ": if the console is right, this is the block:\n```\n"
@@ -141,4 +144,5 @@ TEST_CASE("README: the console walkthrough is what the console prints for its in
                  << first_difference(blocks[k], expected) << "); the block is printed above");
     }
   }
+  CHECK(matching == blocks.size());
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,9 +116,22 @@ std::map<std::string, std::string> slack_environment(const FakeSlack& slack) {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env,
-                           const std::string& stdin_text, const std::string& program)
+                           const std::string& stdin_text, const std::string& program, Stdin input)
     : folder_(make_temp_folder()) {
-  std::ofstream(folder_ + "/stdin") << stdin_text;
+  if (input == Stdin::kStaysOpen) {
+    // A FIFO held open for writing here: the child's reads wait, as on a
+    // terminal, instead of seeing the end of input.
+    const std::string fifo = folder_ + "/stdin";
+    if (mkfifo(fifo.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+    stdin_writer_ = open(fifo.c_str(), O_RDWR);
+    if (stdin_writer_ < 0) throw std::runtime_error("cannot open the stdin FIFO");
+    if (!stdin_text.empty() && write(stdin_writer_, stdin_text.data(), stdin_text.size()) !=
+                                   static_cast<ssize_t>(stdin_text.size())) {
+      throw std::runtime_error("cannot write the child's input");
+    }
+  } else {
+    std::ofstream(folder_ + "/stdin") << stdin_text;
+  }
   // Only PATH and HOME are inherited, so tokens from the test's own
   // environment cannot leak in.
   std::vector<std::string> environment;
@@ -148,6 +162,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args,
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     const int in = open(in_path.c_str(), O_RDONLY);
+    if (stdin_writer_ >= 0) close(stdin_writer_);
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(in, 0);
@@ -166,6 +181,7 @@ ChildProcess::~ChildProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status_, 0);
   }
+  if (stdin_writer_ >= 0) close(stdin_writer_);
   std::system(("rm -rf " + folder_).c_str());
 }
 

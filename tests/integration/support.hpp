@@ -53,12 +53,17 @@ std::string propose_and_post(FakeSlack& slack, int connection, const std::string
 std::optional<std::string> button_value(const nlohmann::json& message,
                                         const std::string& action_id);
 
+// Whether the child's input ends after the text given (a file), or stays
+// open like a terminal nobody types in (a pipe this process holds).
+enum class Stdin { kEndsAfterText, kStaysOpen };
+
 // A child process of the real binary (or of `program`), its output captured
 // to files, run in a folder of its own.
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-               const std::string& stdin_text = {}, const std::string& program = FF_BINARY);
+               const std::string& stdin_text = {}, const std::string& program = FF_BINARY,
+               Stdin input = Stdin::kEndsAfterText);
   ~ChildProcess();
   // Waits up to `timeout`; returns the exit code, or -1 when it did not exit.
   int wait(std::chrono::milliseconds timeout);
@@ -72,6 +77,7 @@ class ChildProcess {
   int pid_ = -1;
   int status_ = -1;
   bool exited_ = false;
+  int stdin_writer_ = -1;  // with Stdin::kStaysOpen
   std::string folder_;
 };
 

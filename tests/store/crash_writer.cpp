@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     const std::string key = "W" + std::to_string(i);
     if (!ff::testing::handled_once(*store, key)) return 1;
     store->record_decision(
-        {0, "U" + std::to_string(i % 97), "C1", key, "no", ff::SystemClock::instance().now()});
+        {0, "U" + std::to_string(i % 97), "C1", key, "no", ff::SystemClock::instance().now(), {}});
     std::printf("%d\n", i);
     std::fflush(stdout);
   }

@@ -402,7 +402,7 @@ TEST_CASE(
   JobScheduler scheduler(store->jobs(), clock, options("a"));
   std::ostringstream console_output;
   ConsoleWorkspace slack(console_output);  // a stand-in Slack; nothing is posted here
-  register_platform_jobs(scheduler, slack, store->jobs(), *store, *store, clock, policy);
+  register_platform_jobs(scheduler, slack, store->jobs(), *store, *store, *store, clock, policy);
   CHECK(scheduler.run_due() == 1);
   CHECK(handled_once(*store, "E-old", clock.now()));        // expired, so new again
   CHECK_FALSE(handled_once(*store, "E-new", clock.now()));  // kept

@@ -131,7 +131,7 @@ TEST_CASE("a damaged database's leftover write-ahead log is not copied into it w
     try {
       ManualClock clock;
       auto store = SqlStore::open(backend.url, {}, clock);
-      store->record_decision({0, "U0ALICE", "C1", "move the stand-up", "no", clock.now()});
+      store->record_decision({0, "U0ALICE", "C1", "move the stand-up", "no", clock.now(), {}});
       std::_Exit(0);  // with the store still open
     } catch (...) {
       std::_Exit(1);

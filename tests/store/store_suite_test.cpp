@@ -628,9 +628,33 @@ TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles r
   CHECK(feedback->status == "discuss");
   CHECK(feedback->responded_at == at_minute(1));
 
-  store->record_decision({0, "U1", "C1", "pick a queue", "no", at_minute(0)});
+  store->record_decision({0, "U1", "C1", "pick a queue", "no", at_minute(0), {}});
   REQUIRE(store->decisions_of("U1").size() == 1);
   CHECK(store->decisions_of("U1")[0].answer == "no");
+
+  // One asking answered twice is one decision, with the last answer; the
+  // same key of another person is theirs.
+  const auto asked =
+      store->record_decision({0, "U1", "C1", "rewrite?", "unsure", at_minute(1), "k1"});
+  CHECK(store->record_decision({0, "U1", "C1", "rewrite?", "yes", at_minute(2), "k1"}) == asked);
+  store->record_decision({0, "U2", "C1", "rewrite?", "no", at_minute(2), "k1"});
+  const auto decided = store->decisions_of("U1");
+  REQUIRE(decided.size() == 2);
+  CHECK(decided[1].answer == "yes");
+  CHECK(decided[1].asked_key == "k1");
+  CHECK(store->figures("U1").sixmonth_led == 1);
+  CHECK(store->figures("U1").sixmonth_unsure == 0);
+  CHECK(store->decisions_of("U2").size() == 1);
+
+  // A claim is taken once until given back or forgotten.
+  CHECK(store->claim("discuss:C1:1.2", at_minute(0)));
+  CHECK_FALSE(store->claim("discuss:C1:1.2", at_minute(1)));
+  CHECK(store->claim("discuss:C1:1.3", at_minute(5)));
+  store->release("discuss:C1:1.2");
+  CHECK(store->claim("discuss:C1:1.2", at_minute(6)));
+  CHECK(store->forget_claims_before(at_minute(6)) == 1);  // 1.3, taken at minute 5
+  CHECK(store->claim("discuss:C1:1.3", at_minute(7)));
+  CHECK_FALSE(store->claim("discuss:C1:1.2", at_minute(7)));
 
   NudgeSchedule nudge{"user", "U1", "U1", 9 * 60 + 30, 0b11111, "Europe/Paris", {}, at_minute(0)};
   store->put_schedule(nudge);
@@ -686,7 +710,7 @@ TEMPLATE_TEST_CASE("export shows everything about a person and forget deletes it
         {0, "T1", "C1", user, "idea of " + user, "", "open", "", at_minute(0), {}});
     store->endorse({id, other, "endorse", "", at_minute(1)});
     store->record_feedback({0, user, other, "C1", "nit", true, "sent", at_minute(0), {}});
-    store->record_decision({0, user, "C1", "d", "yes", at_minute(0)});
+    store->record_decision({0, user, "C1", "d", "yes", at_minute(0), {}});
     store->put_schedule({"user", user, user, 540, 31, "UTC", {}, at_minute(0)});
     store->save_dialog(
         {user, "weigh-options", 1, nlohmann::json::object(), at_minute(0), at_minute(0)});
@@ -770,7 +794,9 @@ TEST_CASE("every column that can hold a person is covered by export and forget",
       "feedback.channel_id", "feedback.text", "feedback.non_blocking", "feedback.status",
       "feedback.created_at", "feedback.responded_at", "sixmonth_decisions.id",
       "sixmonth_decisions.channel_id", "sixmonth_decisions.decision", "sixmonth_decisions.answer",
-      "sixmonth_decisions.created_at", "nudge_schedules.subject_kind",
+      "sixmonth_decisions.created_at", "sixmonth_decisions.asked_key",
+      // A claim's key names a channel and a message, never a person.
+      "claims.claim_key", "claims.claimed_at", "nudge_schedules.subject_kind",
       "nudge_schedules.local_minutes", "nudge_schedules.weekdays", "nudge_schedules.time_zone",
       "nudge_schedules.paused_until", "nudge_schedules.updated_at", "dialog_sessions.script",
       "dialog_sessions.step", "dialog_sessions.answers", "dialog_sessions.started_at",

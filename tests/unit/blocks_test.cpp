@@ -11,13 +11,36 @@ TEST_CASE("escape neutralises mentions, broadcasts and disguised links") {
   CHECK(mrkdwn::escape("plain *bold* text") == "plain *bold* text");
 }
 
+TEST_CASE("text Slack escaped already is not escaped twice") {
+  // Slack sends "Q&A <draft>" in a command as "Q&amp;A &lt;draft&gt;".
+  CHECK(mrkdwn::escape("Q&amp;A &lt;draft&gt;") == "Q&amp;A &lt;draft&gt;");
+  CHECK(mrkdwn::escape_keeping_mentions("Q&amp;A with <@U0SAM|sam>") == "Q&amp;A with <@U0SAM>");
+  // A bare & or a look-alike is still escaped.
+  CHECK(mrkdwn::escape("R&D &amp &ampx; &lt") == "R&amp;D &amp;amp &amp;ampx; &amp;lt");
+}
+
+TEST_CASE("a link Slack made keeps its address in sight") {
+  CHECK(mrkdwn::escape_keeping_mentions("see <https://x.example/doc|the doc>") ==
+        "see the doc (<https://x.example/doc>)");
+  CHECK(mrkdwn::escape_keeping_mentions("<https://x.example>") == "<https://x.example>");
+  CHECK(mrkdwn::escape_keeping_mentions("<https://x.example|https://x.example>") ==
+        "<https://x.example>");
+  // The label is text, never markup; other schemes are escaped whole.
+  CHECK(mrkdwn::escape_keeping_mentions("<https://x.example|&amp; <!here>") ==
+        "&amp; &lt;!here (<https://x.example>)");
+  CHECK(mrkdwn::escape_keeping_mentions("<https://a<b>") == "&lt;https://a&lt;b&gt;");
+  CHECK(mrkdwn::escape_keeping_mentions("<javascript:alert(1)|click>") ==
+        "&lt;javascript:alert(1)|click&gt;");
+}
+
 TEST_CASE("escape_keeping_mentions keeps the mentions Slack made and nothing else") {
   CHECK(mrkdwn::escape_keeping_mentions("Pair with <@U0SAM|sam> in <#C0GEN|general>") ==
         "Pair with <@U0SAM> in <#C0GEN>");
   CHECK(mrkdwn::escape_keeping_mentions("<@U0SAM>") == "<@U0SAM>");
-  // Broadcasts, links, forged ids and unclosed markup are escaped.
+  // Broadcasts, forged ids and unclosed markup are escaped; a link shows
+  // where it leads, so its label cannot disguise it.
   CHECK(mrkdwn::escape_keeping_mentions("<!channel> <https://evil|innocent>") ==
-        "&lt;!channel&gt; &lt;https://evil|innocent&gt;");
+        "&lt;!channel&gt; innocent (<https://evil>)");
   CHECK(mrkdwn::escape_keeping_mentions("<@u0sam> <@U0SAM><!here> <@U1 & <@U2") ==
         "&lt;@u0sam&gt; <@U0SAM>&lt;!here&gt; &lt;@U1 &amp; &lt;@U2");
   CHECK(mrkdwn::escape_keeping_mentions("<@U0SAM|<!channel>>") == "<@U0SAM>&gt;");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "bot/app/config.hpp"
 #include "bot/store/database.hpp"
@@ -15,12 +16,19 @@ using ff::store::redact_url;
 namespace {
 struct FakeEnvironment {
   std::map<std::string, std::string> values;
-  EnvironmentLookup lookup() const {
-    return [this](const std::string& name) -> std::optional<std::string> {
+  Environment lookup() const {
+    Environment env;
+    env.value = [this](const std::string& name) -> std::optional<std::string> {
       const auto it = values.find(name);
       if (it == values.end()) return std::nullopt;
       return it->second;
     };
+    env.names = [this] {
+      std::vector<std::string> names;
+      for (const auto& [name, value] : values) names.push_back(name);
+      return names;
+    };
+    return env;
   }
 };
 const std::string kDefault = std::string(FF_SOURCE_DIR) + "/config/firstfollower.toml";
@@ -106,7 +114,8 @@ TEST_CASE("bad configuration files and values are named precisely") {
   CommandLineOverrides flags;
   const std::string typo = temp_file("[slack]\nconections = 2\n");
   flags.config_path = typo;
-  CHECK(error_of(flags, env) == typo + ":2: slack.conections is not a setting");
+  CHECK(error_of(flags, env) ==
+        typo + ":2: slack.conections is not a setting (did you mean slack.connections?)");
   const std::string range = temp_file("[slack]\nconnections = 11\n");
   flags.config_path = range;
   CHECK(error_of(flags, env).find(":2: slack.connections: 11 is outside 1..10") !=
@@ -122,6 +131,80 @@ TEST_CASE("bad configuration files and values are named precisely") {
   std::remove(typo.c_str());
   std::remove(range.c_str());
   std::remove(broken.c_str());
+}
+
+TEST_CASE("a misspelled FIRSTFOLLOWER_ variable is refused like a typo in the file") {
+  FakeEnvironment env;
+  env.values = {{"FIRSTFOLLOWER_BOT_ADMIN", "U0ALEX"}};
+  CHECK(error_of({}, env) ==
+        "environment: FIRSTFOLLOWER_BOT_ADMIN is not a setting (did you mean "
+        "FIRSTFOLLOWER_BOT_ADMINS?)");
+  env.values = {{"FIRSTFOLLOWER_SOMETHING_ELSE", "1"}};
+  CHECK(error_of({}, env) == "environment: FIRSTFOLLOWER_SOMETHING_ELSE is not a setting");
+  // The known ones, the test suite's own and other programs' variables pass.
+  env.values = {{"FIRSTFOLLOWER_DB", ":memory:"},
+                {"FIRSTFOLLOWER_CONFIG", kDefault},
+                {"FIRSTFOLLOWER_STORE_POSTGRES_POOL_SIZE", "2"},
+                {"FIRSTFOLLOWER_TEST_POSTGRES", "postgresql://x"},
+                {"FIRSTFOLLOWERS", "x"},
+                {"HOME", "/root"}};
+  CHECK(error_of({}, env).empty());
+}
+
+TEST_CASE("list settings in the environment take U1,U2 as well as TOML") {
+  FakeEnvironment env;
+  env.values = {{"FIRSTFOLLOWER_BOT_ADMINS", "U0ALEX, U0SAM"},
+                {"FIRSTFOLLOWER_INITIATIVES_WORKING_DAYS", "1,2,3,4"},
+                {"FIRSTFOLLOWER_INITIATIVES_REMINDERS_AFTER_WORKING_MINUTES", "60"}};
+  Config c = load_config({}, env.lookup(), kDefault);
+  CHECK(c.admins == std::vector<std::string>{"U0ALEX", "U0SAM"});
+  CHECK(c.initiatives.working_hours.days == std::set<int>{1, 2, 3, 4});
+  CHECK(c.initiatives.reminders_after ==
+        std::vector<std::chrono::minutes>{std::chrono::minutes{60}});
+  env.values = {{"FIRSTFOLLOWER_BOT_ADMINS", "[\"U0ALEX\"]"}};
+  CHECK(load_config({}, env.lookup(), kDefault).admins == std::vector<std::string>{"U0ALEX"});
+  env.values = {{"FIRSTFOLLOWER_BOT_ADMINS", "U0ALEX"}};
+  CHECK(load_config({}, env.lookup(), kDefault).admins == std::vector<std::string>{"U0ALEX"});
+  // A bad item is named, as in the file.
+  env.values = {{"FIRSTFOLLOWER_BOT_ADMINS", "U0ALEX,alex"}};
+  CHECK(error_of({}, env) ==
+        "FIRSTFOLLOWER_BOT_ADMINS: 'alex' is not a Slack user id (like U0123ABCD)");
+  env.values = {{"FIRSTFOLLOWER_INITIATIVES_WORKING_DAYS", "1,9"}};
+  CHECK(error_of({}, env).find("9 is outside 1..7") != std::string::npos);
+}
+
+TEST_CASE("a configuration file without prompt_files uses the bundled questions") {
+  FakeEnvironment env;
+  CommandLineOverrides flags;
+  const std::string own = temp_file("[bot]\nadmins = [\"U0ALEX\"]\n");
+  flags.config_path = own;
+  const Config c = load_config(flags, env.lookup(), kDefault);
+  REQUIRE(c.prompt_files.size() == 1);
+  CHECK(c.prompt_files[0] == std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml");
+  // Naming none on purpose is still an error.
+  const std::string none = temp_file("[bot]\nprompt_files = []\n");
+  flags.config_path = none;
+  CHECK(error_of(flags, env) == "bot.prompt_files names no prompt file");
+  std::remove(own.c_str());
+  std::remove(none.c_str());
+}
+
+TEST_CASE("the description of a configuration shows who is who and the working hours") {
+  FakeEnvironment env;
+  CommandLineOverrides flags;
+  const std::string file = temp_file(
+      "[bot]\nadmins = [\"U0ADMIN\"]\n[initiatives]\nmanagers = { U0ALEX = [\"U0SAM\", "
+      "\"U0KIM\"] }\nleads = { C0GENERAL = [\"U0LEAD\"] }\nworking_days = [1, 2, 3]\n"
+      "working_hours = \"08:30-16:00\"\n");
+  flags.config_path = file;
+  const std::string described = load_config(flags, env.lookup(), kDefault).describe();
+  CHECK(described.find("bot.admins: U0ADMIN\n") != std::string::npos);
+  CHECK(described.find("initiatives.managers: U0ALEX is backed by U0SAM, U0KIM\n") !=
+        std::string::npos);
+  CHECK(described.find("initiatives.leads: C0GENERAL: U0LEAD\n") != std::string::npos);
+  CHECK(described.find("initiatives.working_days: Mon Tue Wed\n") != std::string::npos);
+  CHECK(described.find("initiatives.working_hours: 08:30-16:00") != std::string::npos);
+  std::remove(file.c_str());
 }
 
 TEST_CASE("the database comes from the file, then FIRSTFOLLOWER_DB, then --db") {

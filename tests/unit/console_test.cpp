@@ -150,6 +150,24 @@ TEST_CASE("console: /sixmonths, then feedback through the form, answered on the 
   CHECK(out.find("followed 1, led 0") != std::string::npos);
 }
 
+TEST_CASE("console: a form alex opens is alex's, and what only alex sees is labelled so") {
+  ConsoleSession s;
+  const std::string out = s.run(
+      "as alex: /sixmonths which CI provider we move to\nas alex: 2\nas alex: 4\n"
+      "@sam this line is mine, not an answer to alex's form\n"
+      "as alex: @sam the plan needs an owner\n");
+  CHECK(out.find("(#general, only visible to @alex)") != std::string::npos);
+  CHECK(out.find("Non-blocking feedback (a form for @alex)") != std::string::npos);
+  CHECK(out.find("as alex: <answer>") != std::string::npos);
+  // My line went to the bot as a message of mine; alex's form stayed open
+  // and alex's answer sent alex's feedback.
+  CHECK(out.find("Non-blocking feedback from @alex") != std::string::npos);
+  CHECK(out.find("(direct message to @sam)") != std::string::npos);
+  CHECK(out.find("(direct message to @alex)") != std::string::npos);  // alex's "Sent to @sam"
+  CHECK(s.store->decisions_of("U0ALEX").size() == 1);
+  CHECK(s.store->decisions_of(ConsoleWorkspace::kUser).empty());
+}
+
 TEST_CASE("console: an initiative, a lead's nudge, the first follower and closing it") {
   ConsoleSession s;
   const std::string out = s.run(

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "commands/people.hpp"
+#include "commands/wording.hpp"
 
 using namespace ff;
 using ff::commands::why_slack_failed;
@@ -29,4 +30,18 @@ TEST_CASE("a failed Slack call is explained by what actually went wrong") {
   CHECK(has(why_slack_failed(ApiResult::refused("invalid_blocks")), "Slack refused it"));
   // Slack's error code is shown escaped: it never becomes markup.
   CHECK(has(why_slack_failed(ApiResult::refused("<!channel>")), "&lt;!channel&gt;"));
+}
+
+TEST_CASE("counts and shares read the same everywhere") {
+  using ff::commands::counted;
+  using ff::commands::percent;
+  CHECK(counted(1, "initiative") == "1 initiative");
+  CHECK(counted(0, "initiative") == "0 initiatives");
+  CHECK(counted(3, "record") == "3 records");
+  CHECK(counted(2, "person", "people") == "2 people");
+  CHECK(percent(2, 3) == "67%");
+  CHECK(percent(1, 3) == "33%");
+  CHECK(percent(1, 8) == "13%");  // 12.5 rounds up
+  CHECK(percent(3, 3) == "100%");
+  CHECK(percent(0, 0) == "0%");
 }

@@ -6,6 +6,7 @@
 
 #include "bot/clock.hpp"
 #include "bot/initiative_settings.hpp"
+#include "bot/nudge_settings.hpp"
 #include "bot/prompts.hpp"
 #include "bot/slack/slack_api.hpp"
 
@@ -31,6 +32,7 @@ struct Services {
   const Clock& clock;
   const Roles& roles;
   InitiativeSettings initiative_settings;
+  NudgeSettings nudge_settings;
 
   bool is_admin(const std::string& user_id) const {
     return std::find(roles.admins.begin(), roles.admins.end(), user_id) != roles.admins.end();

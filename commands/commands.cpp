@@ -5,6 +5,7 @@
 #include "commands/initiative/initiative.hpp"
 #include "commands/my_data.hpp"
 #include "commands/nit.hpp"
+#include "commands/nudges/nudges.hpp"
 #include "commands/sixmonths.hpp"
 
 namespace ff::commands {
@@ -13,6 +14,11 @@ namespace {
 
 InitiativeServices initiative_services(const Services& services, const FeatureStores& stores) {
   return {services, stores.initiatives, stores.jobs, stores.profiles, stores.feedback};
+}
+
+NudgeServices nudge_services(const Services& services, const FeatureStores& stores) {
+  return {services,    stores.nudge_schedules, stores.nudge_log, stores.jobs, stores.profiles,
+          stores.initiatives};
 }
 
 }  // namespace
@@ -25,10 +31,12 @@ void register_all(EnvelopeRouter& router, const Services& services, const Featur
   register_nit(router.feature("nit"), {services, stores.feedback});
   register_sixmonths(router.feature("sixmonths"), {services, stores.decisions});
   register_initiative(router.feature("initiative"), initiative_services(services, stores));
+  register_nudges(router.feature("nudges"), nudge_services(services, stores));
 }
 
 void register_jobs(JobScheduler& scheduler, const Services& services, const FeatureStores& stores) {
   register_initiative_jobs(scheduler, initiative_services(services, stores));
+  register_nudge_jobs(scheduler, nudge_services(services, stores));
 }
 
 }  // namespace ff::commands

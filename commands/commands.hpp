@@ -15,13 +15,15 @@ struct FeatureStores {
   store::FeedbackStore& feedback;
   store::DecisionStore& decisions;
   store::ClaimStore& claims;
+  store::NudgeScheduleStore& nudge_schedules;
+  store::NudgeLogStore& nudge_log;
   store::InitiativeStore& initiatives;
   store::JobStore& jobs;
   store::ProfileStore& profiles;
 
   // All of them served by one database.
   static FeatureStores over(store::SqlStore& store) {
-    return {store, store, store, store, store, store, store.jobs(), store};
+    return {store, store, store, store, store, store, store, store, store.jobs(), store};
   }
 };
 

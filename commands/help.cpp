@@ -42,6 +42,8 @@ Message overview_help() {
       "*`/sixmonths <decision>`* will it matter to you in six months? (`/sixmonths help`)\n"
       "*`/initiative <title> | <description>`* propose an improvement you will lead; "
       "*`/endorse <number>`* back one (`/initiative help`)\n"
+      "*`/nudges weekdays 17:00`* a reflection question by DM at a time that suits you "
+      "(`/nudges help`)\n"
       "*`/coach stats`* your figures; *`/coach my-data`* what I store about you"));
   m.add(blocks::context({"Write `help` to me in a direct message at any time."}));
   return m;
@@ -82,6 +84,23 @@ Message sixmonths_help() {
       "in six months. *Yes*: lead it, and I give you the questions to lead with. *No*: follow "
       "whoever leads it, and back them early. *Not sure*: a question that helps you decide.\n"
       "For example: `/sixmonths which CI provider we move to`");
+}
+
+Message nudges_help() {
+  return help_card(
+      "How to use /nudges",
+      "*`/nudges`* shows your nudges and the buttons to change them\n"
+      "*`/nudges weekdays 17:00`* a reflection question by DM, in your own time zone. Also "
+      "`daily 9:30`, `weekly fri 16:00`, `mon,wed 8:45`, `every 2 weeks thu 15:00`\n"
+      "*`/nudges topics gap follow feedback`* questions from those categories only "
+      "(`/nudges topics all` for every one)\n"
+      "*`/nudges pause 2w`*, *`/nudges pause until 2027-01-04`*, *`/nudges resume`*, "
+      "*`/nudges skip`* (the next one), *`/nudges now`* (one at once), *`/nudges off`*\n"
+      "*`/nudges stats`* what became of your nudges\n"
+      "*`/nudges channel weekly thu 10:00`* a question for this channel to discuss (admins and "
+      "the channel's leads); *`/nudges channel off`*",
+      "Never in quiet hours or on a holiday, never twice. A reply in a nudge's thread, or "
+      "*Reflect now*, keeps your reflection: only you can see it.");
 }
 
 void register_help(EnvelopeRouter::Routes routes, const Services& services) {

@@ -12,5 +12,6 @@ Message overview_help();
 Message coach_help();
 Message nit_help();
 Message sixmonths_help();
+Message nudges_help();
 
 }  // namespace ff::commands

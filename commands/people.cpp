@@ -28,6 +28,31 @@ std::string why_slack_failed(const ApiResult& result) {
   return "Slack refused it " + code + ".";
 }
 
+PersonZone time_zone_of(const Services& services, store::ProfileStore& profiles,
+                        const std::string& user, const std::string& fallback) {
+  constexpr auto kFreshFor = std::chrono::hours{24 * 7};
+  std::optional<store::UserProfile> cached;
+  try {
+    cached = profiles.profile(user);
+  } catch (const store::StoreError&) {
+    // Without the cache, Slack is asked.
+  }
+  if (cached && services.clock.now() - cached->fetched_at < kFreshFor && !cached->time_zone.empty())
+    return {cached->time_zone, true};
+  const UserLookup who = services.slack.look_up_user(user);
+  if (!who.user || who.user->time_zone.empty()) {
+    if (cached && !cached->time_zone.empty()) return {cached->time_zone, true};
+    return {fallback, false};
+  }
+  const SlackUser& person = *who.user;
+  try {
+    profiles.put_profile({user, person.time_zone, person.tz_offset, person.name, services.clock.now()});
+  } catch (const store::StoreError&) {
+    // The zone is used now all the same; the cache is filled next time.
+  }
+  return {person.time_zone, true};
+}
+
 std::string trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bot/services.hpp"
+#include "bot/store/stores.hpp"
 
 namespace ff::commands {
 
@@ -44,6 +45,16 @@ std::optional<std::string> why_not_reachable(const Services& services, const std
 // to do: not in the channel, rate limited, Slack unreachable, or (when
 // Slack may have acted) a hint to look before trying again.
 std::string why_slack_failed(const ApiResult& result);
+
+// A person's time zone: from the profile cache while it is fresh (a week),
+// else from Slack's users.info (and cached), else `fallback`, which
+// `from_slack` says.
+struct PersonZone {
+  std::string zone;
+  bool from_slack = true;
+};
+PersonZone time_zone_of(const Services& services, store::ProfileStore& profiles,
+                        const std::string& user, const std::string& fallback = "UTC");
 
 // Text with surrounding blanks removed.
 std::string trimmed(std::string_view text);

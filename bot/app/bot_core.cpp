@@ -44,7 +44,7 @@ struct BotCore::Parts {
         store(store),
         instance(made_up_instance_name()),
         picker(library, seed_of(config), store, clock),
-        services{slack, library, picker, clock, roles, config.initiatives},
+        services{slack, library, picker, clock, roles, config.initiatives, config.nudges},
         memory_inbox(clock, std::chrono::minutes{15}, 100'000),
         inbox(store, memory_inbox, clock,
               inbox_options(config, instance, store.database().dialect())),

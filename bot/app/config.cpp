@@ -13,6 +13,8 @@
 #include <spdlog/fmt/fmt.h>
 #include <toml++/toml.h>
 
+#include "bot/schedule/recurrence.hpp"
+#include "bot/schedule/working_time.hpp"
 #include "bot/slack/mrkdwn.hpp"
 #include "bot/store/database.hpp"
 
@@ -179,6 +181,42 @@ const std::vector<Setting>& settings() {
          }
          c.initiatives.working_hours.start = std::chrono::minutes{h1 * 60 + m1};
          c.initiatives.working_hours.end = std::chrono::minutes{h2 * 60 + m2};
+       }},
+      {"nudges", "quiet_hours",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         const std::string text = text_of(n, where);
+         const auto dash = text.find('-');
+         const auto from = parse_time_of_day(text.substr(0, dash));
+         const auto until =
+             dash == std::string::npos ? std::nullopt : parse_time_of_day(text.substr(dash + 1));
+         if (!from || !until || text.find(':') == std::string::npos) {
+           throw ConfigError(where + ": expected a range like \"20:00-08:00\" (\"00:00-00:00\" for none)");
+         }
+         c.nudges.calendar.quiet_from = *from;
+         c.nudges.calendar.quiet_until = *until;
+       }},
+      {"nudges", "holidays",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.nudges.calendar.holidays.clear();
+         for (const auto* item : items_of(n)) {
+           const std::string day = text_of(*item, where);
+           if (!start_of_date(day, "UTC")) {
+             throw ConfigError(where + ": '" + day + "' is not a date like \"2026-12-25\"");
+           }
+           c.nudges.calendar.holidays.insert(day);
+         }
+       }},
+      {"nudges", "grace_minutes",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.nudges.grace = std::chrono::minutes{integer_in(n, where, 1, 24 * 60)};
+       }},
+      {"nudges", "default_time_zone",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.nudges.default_time_zone = text_of(n, where);
+         if (!is_known_time_zone(c.nudges.default_time_zone)) {
+           throw ConfigError(where + ": '" + c.nudges.default_time_zone +
+                             "' is not a time zone like \"Europe/Paris\"");
+         }
        }},
       {"store", "database",
        [](Config& c, const toml::node& n, const std::string& where) {
@@ -528,6 +566,13 @@ std::string Config::describe() const {
   }
   out << "initiatives.reminders_after_working_minutes: "
       << (reminders.empty() ? std::string("(none)") : reminders) << "\n";
+  std::string holidays;
+  for (const auto& day : nudges.calendar.holidays) holidays += (holidays.empty() ? "" : ", ") + day;
+  out << "nudges.quiet_hours: " << clock_text(nudges.calendar.quiet_from) << "-"
+      << clock_text(nudges.calendar.quiet_until) << "\n"
+      << "nudges.holidays: " << (holidays.empty() ? std::string("(none)") : holidays) << "\n"
+      << "nudges.grace_minutes: " << nudges.grace.count() << "\n"
+      << "nudges.default_time_zone: " << nudges.default_time_zone << "\n";
   return out.str();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bot/initiative_settings.hpp"
+#include "bot/nudge_settings.hpp"
 #include "bot/slack/socket_mode_client.hpp"
 
 namespace ff {
@@ -36,6 +37,7 @@ struct Config {
   std::uint64_t random_seed = 0;    // 0: seeded from the system
   std::vector<std::string> admins;  // user ids who see everyone's figures
   InitiativeSettings initiatives;
+  NudgeSettings nudges;
 
   // Where state lives: a SQLite file path, or postgresql://… shared by
   // several instances. A relative path is taken from the working directory.

@@ -123,10 +123,12 @@ std::string ConsoleWorkspace::next_ts() {
   return "1700000000." + std::to_string(100000 + next_ts_++);
 }
 
-ApiResult ConsoleWorkspace::update_message(std::string_view channel, std::string_view,
+ApiResult ConsoleWorkspace::update_message(std::string_view channel, std::string_view ts,
                                            const Message& message) {
   std::lock_guard lock(mutex_);
-  render(channel_label(channel) + ", updating the card", std::string(channel), message);
+  const bool direct = channel.front() == 'D' || channel.front() == 'U';
+  render(channel_label(channel) + (direct ? ", updating the message" : ", updating the card"),
+         std::string(channel), message, std::string(ts));
   return ApiResult::success();
 }
 
@@ -237,7 +239,7 @@ ApiResult ConsoleWorkspace::post_message(std::string_view channel, const Message
   // As in Slack, a post to a person lands in the DM with them, and its
   // buttons carry that DM's channel id, not the person's.
   const std::string posted_in = direct_message_with(channel);
-  render(where, posted_in, message);
+  render(where, posted_in, message, ts);
   return ApiResult::success({{"ok", true}, {"channel", posted_in}, {"ts", ts}});
 }
 
@@ -265,10 +267,10 @@ ApiResult ConsoleWorkspace::respond(std::string_view response_url, const Message
 }
 
 void ConsoleWorkspace::render(const std::string& where, const std::string& channel,
-                              const Message& message) {
+                              const Message& message, const std::string& ts) {
   std::lock_guard lock(mutex_);
   out_ << "\n┌ firstfollower (" << where << ")\n";
-  const std::string message_ts = next_ts();
+  const std::string message_ts = ts.empty() ? next_ts() : ts;
   if (message.blocks.empty()) out_ << indent(for_terminal(message.text), "│ ") << "\n";
   for (const auto& block : message.blocks) {
     const std::string type = block.value("type", "");

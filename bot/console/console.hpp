@@ -54,8 +54,10 @@ class ConsoleWorkspace final : public SlackApi {
   ApiResult user_info(std::string_view user_id) override;
   ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) override;
 
-  // Prints a message as it would appear in `where`, numbering its buttons.
-  void render(const std::string& where, const std::string& channel, const Message& message);
+  // Prints a message as it would appear in `where`, numbering its buttons;
+  // `ts` is the message's own (a new one when empty), which its buttons carry.
+  void render(const std::string& where, const std::string& channel, const Message& message,
+              const std::string& ts = {});
 
   struct Button {
     std::string action_id;

@@ -130,6 +130,11 @@ void JobScheduler::handle(const std::string& kind, JobHandler handler) {
   handlers_[kind] = std::move(handler);
 }
 
+void JobScheduler::on_missed(const std::string& kind,
+                             std::function<void(const store::Job&)> handler) {
+  missed_handlers_[kind] = std::move(handler);
+}
+
 int JobScheduler::run_due() {
   int ran = 0;
   try {
@@ -155,6 +160,9 @@ int JobScheduler::run_due() {
             "job {} ({}) was due at {} ms, while the bot was not running; past its grace "
             "window, so skipped",
             job.id, job.kind, store::to_millis(job.due));
+        if (const auto it = missed_handlers_.find(job.kind); it != missed_handlers_.end()) {
+          it->second(job);
+        }
       }
       const auto found = claimed.due.size() + claimed.missed.size();
       run_batch(std::move(claimed.due), claimed_at, ran);

@@ -93,6 +93,10 @@ class JobScheduler {
   ~JobScheduler();
 
   void handle(const std::string& kind, JobHandler handler);
+  // Told of each job of `kind` found past its grace window and skipped (once,
+  // by the instance that found it): where a recurring job schedules its
+  // next occurrence, so a missed one never ends the series.
+  void on_missed(const std::string& kind, std::function<void(const store::Job&)> handler);
 
   // One pass: recover jobs of vanished instances, then claim and run due
   // jobs in batches until none is due. Returns, once they have finished, how
@@ -120,6 +124,7 @@ class JobScheduler {
   const Clock& clock_;
   SchedulerOptions options_;
   std::map<std::string, JobHandler> handlers_;
+  std::map<std::string, std::function<void(const store::Job&)>> missed_handlers_;
   SchedulerCounters counters_;
 
   std::mutex mutex_;

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include <date/tz.h>
+#include "bot/schedule/local_time.hpp"
 
 namespace ff {
 namespace {
@@ -11,11 +11,7 @@ using std::chrono::minutes;
 using std::chrono::system_clock;
 
 const date::time_zone* zone_of(const std::string& time_zone) {
-  try {
-    return date::locate_zone(time_zone);
-  } catch (const std::exception&) {
-    return date::locate_zone("UTC");
-  }
+  return local_time::zone_or_utc(time_zone);
 }
 
 // One working period of one local day, as UTC instants.
@@ -24,27 +20,18 @@ struct Period {
   system_clock::time_point end;
 };
 
-// The working period of the local day `day`, if it is a working day. A
-// local time skipped by a daylight-saving jump is moved forward, one that
-// happens twice is taken the first time.
+// The working period of the local day `day`, if it is a working day
+// (local_time::moment says where daylight-saving days put its ends).
 std::optional<Period> period_of(const date::time_zone* zone, date::local_days day,
                                 const WorkingHours& hours) {
   const unsigned weekday = date::weekday{day}.iso_encoding();
   if (hours.days.count(static_cast<int>(weekday)) == 0) return std::nullopt;
-  auto to_utc = [&](minutes offset) {
-    const auto local = day + offset;
-    const auto info = zone->get_info(local);
-    if (info.result == date::local_info::nonexistent) {
-      return zone->to_sys(local + (info.second.offset - info.first.offset), date::choose::earliest);
-    }
-    return zone->to_sys(local, date::choose::earliest);
-  };
-  return Period{std::chrono::time_point_cast<system_clock::duration>(to_utc(hours.start)),
-                std::chrono::time_point_cast<system_clock::duration>(to_utc(hours.end))};
+  return Period{local_time::moment(zone, day, hours.start),
+                local_time::moment(zone, day, hours.end)};
 }
 
 date::local_days local_day_of(const date::time_zone* zone, system_clock::time_point at) {
-  return date::floor<date::days>(zone->to_local(at));
+  return local_time::day_of(zone, at);
 }
 
 // Days looked at before giving up; working hours are checked to have at

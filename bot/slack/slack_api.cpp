@@ -16,7 +16,7 @@ std::optional<SlackUser> SlackUser::from_json(const nlohmann::json& user) {
   person.id = text("id", "");
   if (person.id.empty()) return std::nullopt;
   person.name = text("name", "");
-  person.time_zone = text("tz", "UTC");
+  person.time_zone = text("tz", "");  // empty: Slack knows no zone for them
   if (const auto offset = user.find("tz_offset");
       offset != user.end() && offset->is_number_integer()) {
     // Real offsets lie within a day; anything else is not an offset.

@@ -40,7 +40,7 @@ struct ApiResult {
 struct SlackUser {
   std::string id;
   std::string name;
-  std::string time_zone = "UTC";  // tz, an IANA name
+  std::string time_zone;  // tz, an IANA name; empty when Slack gives none
   int tz_offset = 0;              // seconds east of UTC, now
   bool deleted = false;
   bool is_bot = false;

@@ -243,6 +243,32 @@ CREATE TABLE claims (
 CREATE INDEX claims_age ON claims (claimed_at);
 )sql";
 
+const char* const kReflectionNudgeSchema = R"sql(
+-- How often a schedule repeats (every N weeks, counted from the week of
+-- anchor_monday, in local days since 1970-01-01) and the question categories
+-- it draws from ('' for all).
+ALTER TABLE nudge_schedules ADD COLUMN every_weeks INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE nudge_schedules ADD COLUMN anchor_monday BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE nudge_schedules ADD COLUMN topics TEXT NOT NULL DEFAULT '';
+
+-- Each reflection nudge sent, what became of it, and the reflection written
+-- in answer (private to its person: shown to nobody else, admins included).
+CREATE TABLE nudges_sent (
+  id {{id}},
+  subject_kind TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  message_ts TEXT NOT NULL DEFAULT '',
+  prompt_id TEXT NOT NULL,
+  sent_at BIGINT NOT NULL,
+  outcome TEXT NOT NULL DEFAULT 'sent',
+  reflection TEXT NOT NULL DEFAULT '',
+  outcome_at BIGINT
+);
+CREATE INDEX nudges_sent_subject ON nudges_sent (subject_kind, subject_id, sent_at);
+CREATE INDEX nudges_sent_message ON nudges_sent (channel_id, message_ts);
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -276,6 +302,7 @@ const std::vector<Migration>& migrations() {
       {7, "the inbox: envelopes written before their ack, in place of processed ids", kInboxSchema},
       {8, "where each nudge to back an initiative was sent, to keep it true", kNudgeMessageSchema},
       {9, "six-month answers once per asking, and claims for effects done once", kOnceSchema},
+      {10, "reflection nudges: repeats, topics, and each nudge sent", kReflectionNudgeSchema},
   };
   return all;
 }

@@ -80,6 +80,11 @@ const std::vector<PersonalRecords>& personal_records() {
        "OR (subject_kind = 'user' AND subject_id = $1) ORDER BY subject_kind, subject_id",
        "DELETE FROM nudge_schedules WHERE created_by = $1 "
        "OR (subject_kind = 'user' AND subject_id = $1)"},
+      {"nudges_received",
+       "nudges_sent",
+       {"subject_id"},
+       "SELECT * FROM nudges_sent WHERE subject_kind = 'user' AND subject_id = $1 ORDER BY id",
+       "DELETE FROM nudges_sent WHERE subject_kind = 'user' AND subject_id = $1"},
       {"dialog_sessions",
        "dialog_sessions",
        {"user_id"},

@@ -383,7 +383,56 @@ struct NudgeSchedule {
   int weekdays = 0b0011111;    // bit 0 is Monday
   std::string time_zone;
   std::optional<TimePoint> paused_until;
-  TimePoint updated_at;
+  TimePoint updated_at;  // also the schedule's version: a job made for an older one is stale
+  int every_weeks = 1;
+  std::int64_t anchor_monday = 0;  // local days since 1970-01-01, for every_weeks > 1
+  std::string topics;              // question categories, space-separated; empty for all
+};
+
+// A reflection nudge that went out, and what became of it.
+struct SentNudge {
+  std::int64_t id = 0;
+  std::string subject_kind;  // user, channel
+  std::string subject_id;
+  std::string channel_id;  // where it was posted
+  std::string message_ts;
+  std::string prompt_id;
+  TimePoint sent_at;
+  std::string outcome = "sent";  // sent, answered, snoozed, skipped, paused
+  std::string reflection;        // what its person wrote; private to them
+  std::optional<TimePoint> outcome_at;
+};
+
+// Counts of one person's nudges (or everyone's), since a moment.
+struct NudgeFigures {
+  std::int64_t sent = 0;
+  std::int64_t answered = 0;
+  std::int64_t snoozed = 0;
+  std::int64_t skipped = 0;
+  std::int64_t paused = 0;
+};
+
+class NudgeLogStore {
+ public:
+  virtual ~NudgeLogStore() = default;
+  virtual std::int64_t record_sent_nudge(const SentNudge& nudge) = 0;
+  virtual void set_nudge_message(std::int64_t id, const std::string& channel_id,
+                                 const std::string& message_ts) = 0;
+  virtual std::optional<SentNudge> sent_nudge(std::int64_t id) = 0;
+  // The nudge posted as this message, if any (a reply in its thread).
+  virtual std::optional<SentNudge> sent_nudge_at(const std::string& channel_id,
+                                                 const std::string& message_ts) = 0;
+  // A nudge's outcome; "answered" stays once reached. False when the nudge
+  // does not exist or was answered already.
+  virtual bool set_nudge_outcome(std::int64_t id, const std::string& outcome, TimePoint at) = 0;
+  // Stores the reflection and marks the nudge answered (a later one replaces it).
+  virtual bool record_reflection(std::int64_t id, const std::string& text, TimePoint at) = 0;
+  // The prompts of a subject's latest nudges, newest first.
+  virtual std::vector<std::string> recent_nudge_prompts(const std::string& subject_kind,
+                                                        const std::string& subject_id,
+                                                        int limit) = 0;
+  // Personal nudges since `since`: one person's, or everyone's for an empty id.
+  virtual NudgeFigures nudge_figures(const std::string& user_id, TimePoint since) = 0;
 };
 
 class NudgeScheduleStore {
@@ -448,6 +497,7 @@ class SqlStore final : public InboxStore,
                        public DecisionStore,
                        public ClaimStore,
                        public NudgeScheduleStore,
+                       public NudgeLogStore,
                        public DialogStore,
                        public FiguresStore,
                        public PersonalDataStore {
@@ -520,6 +570,18 @@ class SqlStore final : public InboxStore,
   void put_schedule(const NudgeSchedule& schedule) override;
   std::optional<NudgeSchedule> schedule(const std::string& subject_kind,
                                         const std::string& subject_id) override;
+  std::int64_t record_sent_nudge(const SentNudge& nudge) override;
+  void set_nudge_message(std::int64_t id, const std::string& channel_id,
+                         const std::string& message_ts) override;
+  std::optional<SentNudge> sent_nudge(std::int64_t id) override;
+  std::optional<SentNudge> sent_nudge_at(const std::string& channel_id,
+                                         const std::string& message_ts) override;
+  bool set_nudge_outcome(std::int64_t id, const std::string& outcome, TimePoint at) override;
+  bool record_reflection(std::int64_t id, const std::string& text, TimePoint at) override;
+  std::vector<std::string> recent_nudge_prompts(const std::string& subject_kind,
+                                                const std::string& subject_id,
+                                                int limit) override;
+  NudgeFigures nudge_figures(const std::string& user_id, TimePoint since) override;
   bool remove_schedule(const std::string& subject_kind, const std::string& subject_id) override;
 
   bool save_dialog(const DialogSession& session) override;

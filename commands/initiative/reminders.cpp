@@ -1,6 +1,7 @@
 // Reminders to back an initiative, in each person's own working time, as durable jobs.
 #include "bot/schedule/working_time.hpp"
 #include "commands/initiative/parts.hpp"
+#include "commands/people.hpp"
 
 namespace ff::commands::initiative {
 
@@ -9,24 +10,7 @@ std::string reminder_prefix(std::int64_t id) {
 }
 
 std::string time_zone_of(const InitiativeServices& services, const std::string& user) {
-  constexpr auto kFreshFor = std::chrono::hours{24 * 7};
-  std::optional<store::UserProfile> cached;
-  try {
-    cached = services.profiles.profile(user);
-  } catch (const store::StoreError&) {
-    // Without the cache, Slack is asked.
-  }
-  if (cached && services.clock.now() - cached->fetched_at < kFreshFor) return cached->time_zone;
-  const UserLookup who = services.slack.look_up_user(user);
-  if (!who.user) return cached ? cached->time_zone : "UTC";
-  const SlackUser& person = *who.user;
-  try {
-    services.profiles.put_profile(
-        {user, person.time_zone, person.tz_offset, person.name, services.clock.now()});
-  } catch (const store::StoreError&) {
-    // The zone is used now all the same; the cache is filled next time.
-  }
-  return person.time_zone;
+  return commands::time_zone_of(services, services.profiles, user).zone;
 }
 
 void schedule_reminders(const InitiativeServices& services, const store::Initiative& i,

@@ -612,9 +612,12 @@ class FakeSlack::Impl {
       const std::string ts = "1700000000." + std::to_string(100000 + ++ts_serial_);
       if (call.method == "chat.postEphemeral")
         return {200, 0, json{{"ok", true}, {"message_ts", ts}}};
+      // As Slack does, a post to a person lands in the DM with them, and the
+      // answer names that conversation (U0ALICE: D0ALICE).
+      const bool to_person = channel.front() == 'U' || channel.front() == 'W';
       return {200, 0,
               json{{"ok", true},
-                   {"channel", channel},
+                   {"channel", to_person ? "D" + channel.substr(1) : channel},
                    {"ts", ts},
                    {"message",
                     {{"type", "message"}, {"text", call.json.value("text", "")}, {"ts", ts}}}}};
@@ -765,7 +768,8 @@ std::vector<std::string> FakeSlack::send_slash_commands(int connection, std::siz
 
 std::string FakeSlack::send_block_action(int connection, const std::string& action_id,
                                          const std::string& value, const std::string& user,
-                                         const std::string& channel) {
+                                         const std::string& channel,
+                                         const std::string& message_ts) {
   const std::string envelope_id = impl_->next_envelope_id();
   const nlohmann::json frame = {
       {"envelope_id", envelope_id},
@@ -778,7 +782,7 @@ std::string FakeSlack::send_block_action(int connection, const std::string& acti
         {"token", "deprecated-verification-token"},
         {"container",
          {{"type", "message"},
-          {"message_ts", "1700000000.000100"},
+          {"message_ts", message_ts},
           {"channel_id", channel},
           {"is_ephemeral", false}}},
         {"trigger_id", trigger_id_of(envelope_id)},
@@ -855,7 +859,8 @@ std::string FakeSlack::send_view_submission(int connection, const std::string& c
 }
 
 std::string FakeSlack::send_direct_message(int connection, const std::string& text,
-                                           const std::string& event_id, int retry_attempt) {
+                                           const std::string& event_id, int retry_attempt,
+                                           const std::string& user, const std::string& thread_ts) {
   const std::string envelope_id = impl_->next_envelope_id();
   nlohmann::json frame = {{"envelope_id", envelope_id},
                           {"type", "events_api"},
@@ -868,15 +873,16 @@ std::string FakeSlack::send_direct_message(int connection, const std::string& te
                             {"api_app_id", "A0FAKE"},
                             {"event",
                              {{"type", "message"},
-                              {"user", "U0ALICE"},
+                              {"user", user},
                               {"text", text},
                               {"ts", "1700000002.000300"},
-                              {"channel", "D0ALICE"},
+                              {"channel", "D" + user.substr(1)},
                               {"event_ts", "1700000002.000300"},
                               {"channel_type", "im"}}},
                             {"type", "event_callback"},
                             {"event_id", event_id},
                             {"event_time", 1700000002}}}};
+  if (!thread_ts.empty()) frame["payload"]["event"]["thread_ts"] = thread_ts;
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }

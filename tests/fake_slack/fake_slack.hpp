@@ -74,7 +74,8 @@ class FakeSlack {
   std::vector<std::string> send_slash_commands(int connection, std::size_t count);
   std::string send_block_action(int connection, const std::string& action_id,
                                 const std::string& value, const std::string& user = "U0ALICE",
-                                const std::string& channel = "C0GENERAL");
+                                const std::string& channel = "C0GENERAL",
+                                const std::string& message_ts = "1700000000.000100");
   // A message shortcut ("message_action") on a message `author` wrote.
   std::string send_message_shortcut(int connection, const std::string& callback_id,
                                     const std::string& message_text, const std::string& author,
@@ -84,8 +85,12 @@ class FakeSlack {
                                    const std::string& private_metadata,
                                    const nlohmann::json& values,
                                    const std::string& user = "U0ALICE");
+  // A message `user` writes in their DM with the bot (D…), in the thread
+  // of `thread_ts` when given.
   std::string send_direct_message(int connection, const std::string& text,
-                                  const std::string& event_id, int retry_attempt = 0);
+                                  const std::string& event_id, int retry_attempt = 0,
+                                  const std::string& user = "U0ALICE",
+                                  const std::string& thread_ts = {});
   void send_raw(int connection, const std::string& frame);
   void send_disconnect(int connection, const std::string& reason);
   // Drops the TCP connection without a close frame.

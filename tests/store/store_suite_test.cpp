@@ -656,7 +656,8 @@ TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles r
   CHECK(store->claim("discuss:C1:1.3", at_minute(7)));
   CHECK_FALSE(store->claim("discuss:C1:1.2", at_minute(7)));
 
-  NudgeSchedule nudge{"user", "U1", "U1", 9 * 60 + 30, 0b11111, "Europe/Paris", {}, at_minute(0)};
+  NudgeSchedule nudge{"user",       "U1",          "U1", 9 * 60 + 30, 0b11111, "Europe/Paris",
+                      {},           at_minute(0), 2,    20425,       "gap follow"};
   store->put_schedule(nudge);
   nudge.paused_until = at_minute(60);
   store->put_schedule(nudge);
@@ -664,8 +665,34 @@ TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles r
   REQUIRE(schedule);
   CHECK(schedule->local_minutes == 570);
   CHECK(schedule->paused_until == at_minute(60));
+  CHECK(schedule->every_weeks == 2);
+  CHECK(schedule->anchor_monday == 20425);
+  CHECK(schedule->topics == "gap follow");
   CHECK(store->remove_schedule("user", "U1"));
   CHECK_FALSE(store->schedule("user", "U1"));
+
+  // Nudges sent: where they went, what became of them, the figures.
+  const auto sent = store->record_sent_nudge(
+      {0, "user", "U1", "U1", "", "gap-1", at_minute(0), "sent", "", std::nullopt});
+  store->set_nudge_message(sent, "D1", "1.5");
+  CHECK(store->sent_nudge_at("D1", "1.5")->id == sent);
+  CHECK_FALSE(store->sent_nudge_at("D1", ""));
+  CHECK(store->set_nudge_outcome(sent, "snoozed", at_minute(1)));
+  CHECK(store->record_reflection(sent, "the gap is the release notes", at_minute(2)));
+  CHECK_FALSE(store->set_nudge_outcome(sent, "skipped", at_minute(3)));  // answered stays
+  CHECK(store->sent_nudge(sent)->reflection == "the gap is the release notes");
+  const auto later = store->record_sent_nudge(
+      {0, "user", "U1", "D1", "1.6", "follow-2", at_minute(10), "sent", "", std::nullopt});
+  CHECK(store->set_nudge_outcome(later, "skipped", at_minute(11)));
+  store->record_sent_nudge(
+      {0, "channel", "C1", "C1", "1.7", "gap-3", at_minute(10), "sent", "", std::nullopt});
+  CHECK(store->recent_nudge_prompts("user", "U1", 5) ==
+        std::vector<std::string>{"follow-2", "gap-1"});
+  const auto figures = store->nudge_figures("U1", at_minute(0));
+  CHECK(figures.sent == 2);
+  CHECK(figures.answered == 1);
+  CHECK(figures.skipped == 1);
+  CHECK(store->nudge_figures("", at_minute(5)).sent == 1);  // channels are not people
 
   CHECK(store->save_dialog(
       {"U1", "close-a-gap", 2, {{"gap", "release notes"}}, at_minute(0), at_minute(1)}));
@@ -711,7 +738,7 @@ TEMPLATE_TEST_CASE("export shows everything about a person and forget deletes it
     store->endorse({id, other, "endorse", "", at_minute(1)});
     store->record_feedback({0, user, other, "C1", "nit", true, "sent", at_minute(0), {}});
     store->record_decision({0, user, "C1", "d", "yes", at_minute(0), {}});
-    store->put_schedule({"user", user, user, 540, 31, "UTC", {}, at_minute(0)});
+    store->put_schedule({"user", user, user, 540, 31, "UTC", {}, at_minute(0), 1, 0, ""});
     store->save_dialog(
         {user, "weigh-options", 1, nlohmann::json::object(), at_minute(0), at_minute(0)});
     store->put_profile({user, "UTC", 0, user, at_minute(0)});
@@ -797,6 +824,11 @@ TEST_CASE("every column that can hold a person is covered by export and forget",
       "sixmonth_decisions.created_at", "sixmonth_decisions.asked_key",
       // A claim's key names a channel and a message, never a person.
       "claims.claim_key", "claims.claimed_at", "nudge_schedules.subject_kind",
+      "nudge_schedules.every_weeks", "nudge_schedules.anchor_monday", "nudge_schedules.topics",
+      // A nudge names its person in subject_id; the rest is what became of it.
+      "nudges_sent.id", "nudges_sent.subject_kind", "nudges_sent.channel_id",
+      "nudges_sent.message_ts", "nudges_sent.prompt_id", "nudges_sent.sent_at",
+      "nudges_sent.outcome", "nudges_sent.reflection", "nudges_sent.outcome_at",
       "nudge_schedules.local_minutes", "nudge_schedules.weekdays", "nudge_schedules.time_zone",
       "nudge_schedules.paused_until", "nudge_schedules.updated_at", "dialog_sessions.script",
       "dialog_sessions.step", "dialog_sessions.answers", "dialog_sessions.started_at",

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "bot/schedule/scheduler.hpp"
+#include "bot/services.hpp"
+#include "bot/slack/router.hpp"
+#include "bot/store/stores.hpp"
+
+namespace ff::commands {
+
+// What reflection nudges keep: each person's (or channel's) schedule, each
+// nudge sent and what became of it, the durable jobs that send them, the
+// time-zone cache, and a channel's leads (who may set its nudges).
+struct NudgeServices : Services {
+  store::NudgeScheduleStore& schedules;
+  store::NudgeLogStore& log;
+  store::JobStore& jobs;
+  store::ProfileStore& profiles;
+  store::InitiativeStore& initiatives;
+};
+
+// /nudges: a reflection question by DM at the time a person chose, in their
+// own time zone; set in plain words, paused, skipped, snoozed; a channel's
+// recurring question; and the figures. The nudge's buttons and the
+// reflection written in answer (a form, or a reply in its thread).
+void register_nudges(EnvelopeRouter::Routes routes, const NudgeServices& services);
+
+// The durable jobs that send them: one live job per schedule, which
+// schedules the next as it sends, so the jobs table grows with people, not
+// with time.
+void register_nudge_jobs(JobScheduler& scheduler, const NudgeServices& services);
+
+inline constexpr const char* kNudgeJob = "nudge.send";
+inline constexpr const char* kSnoozedNudgeJob = "nudge.snoozed";
+
+}  // namespace ff::commands

@@ -5,6 +5,7 @@
 #include "bot/slack/mrkdwn.hpp"
 #include "commands/help.hpp"
 #include "commands/my_data.hpp"
+#include "commands/nudges/nudges.hpp"
 #include "commands/people.hpp"
 #include "commands/wording.hpp"
 
@@ -133,7 +134,10 @@ std::string figures_text(const store::CoachingFigures& f) {
 Reply show_figures(const CoachServices& services, const std::string& user_id) {
   Message m;
   m.text = "Your coaching figures";
-  m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id))));
+  m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id)) +
+                        "\n• Reflection nudges, last 30 days: " +
+                        nudge_figures_in_words(services.nudges.nudge_figures(
+                            user_id, services.clock.now() - std::chrono::hours{24 * 30}))));
   if (services.is_admin(user_id)) {
     m.add(blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
     std::string people;

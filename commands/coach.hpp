@@ -11,7 +11,8 @@ namespace ff::commands {
 struct CoachServices : Services {
   store::FiguresStore& figures;
   store::PersonalDataStore& personal_data;
-  store::ClaimStore& claims;  // one discussion thread per card
+  store::ClaimStore& claims;     // one discussion thread per card
+  store::NudgeLogStore& nudges;  // the caller's own nudge figures
 };
 
 // /coach [category | me | @someone [context] | categories | stats | my-data |

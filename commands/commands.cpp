@@ -17,15 +17,15 @@ InitiativeServices initiative_services(const Services& services, const FeatureSt
 }
 
 NudgeServices nudge_services(const Services& services, const FeatureStores& stores) {
-  return {services,    stores.nudge_schedules, stores.nudge_log, stores.jobs, stores.profiles,
-          stores.initiatives};
+  return {services,    stores.nudge_schedules, stores.nudge_log,
+          stores.jobs, stores.profiles,        stores.initiatives};
 }
 
 }  // namespace
 
 void register_all(EnvelopeRouter& router, const Services& services, const FeatureStores& stores) {
   register_coach(router.feature("coach"),
-                 {services, stores.figures, stores.personal_data, stores.claims});
+                 {services, stores.figures, stores.personal_data, stores.claims, stores.nudge_log});
   register_help(router.feature("help"), services);
   register_my_data(router.feature("my_data"), stores.personal_data);
   register_nit(router.feature("nit"), {services, stores.feedback});

@@ -46,7 +46,8 @@ PersonZone time_zone_of(const Services& services, store::ProfileStore& profiles,
   }
   const SlackUser& person = *who.user;
   try {
-    profiles.put_profile({user, person.time_zone, person.tz_offset, person.name, services.clock.now()});
+    profiles.put_profile(
+        {user, person.time_zone, person.tz_offset, person.name, services.clock.now()});
   } catch (const store::StoreError&) {
     // The zone is used now all the same; the cache is filled next time.
   }

@@ -190,7 +190,8 @@ const std::vector<Setting>& settings() {
          const auto until =
              dash == std::string::npos ? std::nullopt : parse_time_of_day(text.substr(dash + 1));
          if (!from || !until || text.find(':') == std::string::npos) {
-           throw ConfigError(where + ": expected a range like \"20:00-08:00\" (\"00:00-00:00\" for none)");
+           throw ConfigError(where +
+                             ": expected a range like \"20:00-08:00\" (\"00:00-00:00\" for none)");
          }
          c.nudges.calendar.quiet_from = *from;
          c.nudges.calendar.quiet_until = *until;

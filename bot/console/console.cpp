@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/schedule/recurrence.hpp"
 #include "bot/slack/dispatcher.hpp"
 #include "bot/slack/envelope.hpp"
 
@@ -317,7 +318,9 @@ constexpr const char* kBanner =
     "a button's number to press it (7, or [7] as it is shown), or any other text\n"
     "to write to the bot in a direct message (try: help). Your colleagues @alex\n"
     "and @sam are here too: \"as alex: <line>\" does something as alex, such as\n"
-    "\"as alex: [7]\". quit, Ctrl-D or Ctrl-C ends the session.\n"
+    "\"as alex: [7]\". \"time fri 16:00\" or \"wait 2h\" moves the console's clock,\n"
+    "so what is due then (a nudge, a reminder) comes now. quit, Ctrl-D or\n"
+    "Ctrl-C ends the session.\n"
     "To connect to Slack instead, set SLACK_APP_TOKEN and SLACK_BOT_TOKEN.\n";
 
 // Hands one request to the dispatcher as Slack would hand it over Socket
@@ -482,13 +485,32 @@ std::optional<int> button_number(std::string_view text) {
   return std::stoi(std::string(text));
 }
 
-std::string local_time_text(std::chrono::system_clock::time_point at) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(at);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char text[64];
-  std::strftime(text, sizeof text, "%a %e %b %H:%M", &tm);
-  return text;
+// The console's time as the person at the terminal lives it: in their own
+// time zone, the one their nudges and reminders are counted in.
+std::string your_time(std::chrono::system_clock::time_point at) {
+  const auto* you = ConsoleWorkspace::person(ConsoleWorkspace::kUser);
+  return moment_in_words(at, you->time_zone) + " your time (" + you->time_zone + ")";
+}
+
+// "time +3d" moves the clock by 3 days (as "wait 3d"); "time fri 16:00" and
+// "time 9:00" to the next such moment, your time. How far, or nullopt.
+std::optional<std::chrono::system_clock::duration> time_move(
+    std::string_view text, std::chrono::system_clock::time_point now) {
+  if (!text.empty() && text.front() == '+') {
+    const auto by = parse_wait(text.substr(1));
+    if (!by) return std::nullopt;
+    return *by;
+  }
+  const bool time_only = text.find(' ') == std::string_view::npos;
+  const auto rule =
+      parse_recurrence(time_only ? "daily " + std::string(text) : "weekly " + std::string(text));
+  if (!std::holds_alternative<Recurrence>(rule)) return std::nullopt;
+  NudgeCalendar any_time;
+  any_time.quiet_from = any_time.quiet_until;
+  const auto* you = ConsoleWorkspace::person(ConsoleWorkspace::kUser);
+  const auto next = next_occurrence(std::get<Recurrence>(rule), now, you->time_zone, any_time);
+  if (!next) return std::nullopt;
+  return *next - now;
 }
 
 }  // namespace
@@ -529,7 +551,20 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
         continue;
       }
       options.movable_clock->advance(*by);
-      out << "It is now " << local_time_text(clock.now()) << ".\n";
+      out << "It is now " << your_time(clock.now()) << ".\n";
+      continue;
+    }
+    if (line == "time" || line.rfind("time ", 0) == 0) {
+      const auto by =
+          time_move(line.size() > 5 ? std::string_view(line).substr(5) : "", clock.now());
+      if (!by || options.movable_clock == nullptr) {
+        out << "It is " << your_time(clock.now())
+            << ". time moves the console's clock, so what is due later happens now: time +3d, "
+               "time +2h, time fri 16:00, time 9:00.\n";
+        continue;
+      }
+      options.movable_clock->advance(std::chrono::duration_cast<std::chrono::nanoseconds>(*by));
+      out << "It is now " << your_time(clock.now()) << ".\n";
       continue;
     }
 

@@ -28,8 +28,8 @@ std::optional<int> day_number(const std::string& word) {
   static const char* const shorts[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   for (int d = 0; d < 7; ++d) {
     const std::string full = lower(kDayNames[d]);
-    if (word == shorts[d] || word == full || word == full + "s" ||
-        (d == 1 && word == "tues") || (d == 3 && (word == "thur" || word == "thurs"))) {
+    if (word == shorts[d] || word == full || word == full + "s" || (d == 1 && word == "tues") ||
+        (d == 3 && (word == "thur" || word == "thurs"))) {
       return d;
     }
   }
@@ -132,8 +132,8 @@ std::variant<Recurrence, std::string> parse_recurrence(std::string_view text, in
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     std::string problem;
-    if (w == "daily" || w == "everyday" || (w == "every" && i + 1 < words.size() &&
-                                            words[i + 1] == "day")) {
+    if (w == "daily" || w == "everyday" ||
+        (w == "every" && i + 1 < words.size() && words[i + 1] == "day")) {
       days |= kEveryDay;
       if (w == "every") ++i;
     } else if (w == "weekdays" || w == "workdays" || w == "weekday") {
@@ -255,7 +255,8 @@ std::optional<system_clock::time_point> next_occurrence(
     }
     // A time the quiet hours came to cover after it was set waits for them
     // to end.
-    const auto at = next_allowed_moment(local_time::moment(zone, day, rule.at), time_zone, calendar);
+    const auto at =
+        next_allowed_moment(local_time::moment(zone, day, rule.at), time_zone, calendar);
     if (at <= after || (not_before && at < *not_before)) continue;
     return at;
   }
@@ -288,9 +289,8 @@ std::string moment_in_words(system_clock::time_point at, const std::string& time
   const auto day = local_time::day_of(zone, at);
   const date::year_month_day ymd{day};
   const int weekday = static_cast<int>(date::weekday{day}.iso_encoding()) - 1;
-  return std::string(kDayNames[weekday]) + " " +
-         std::to_string(static_cast<unsigned>(ymd.day())) + " " +
-         months[static_cast<unsigned>(ymd.month()) - 1] + ", " +
+  return std::string(kDayNames[weekday]) + " " + std::to_string(static_cast<unsigned>(ymd.day())) +
+         " " + months[static_cast<unsigned>(ymd.month()) - 1] + ", " +
          clock_text(local_time::time_of_day(zone, at));
 }
 
@@ -313,8 +313,7 @@ std::optional<system_clock::time_point> start_of_date(std::string_view text,
   }
   const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
   if (!ymd.ok()) return std::nullopt;
-  return local_time::moment(local_time::zone_or_utc(time_zone), date::local_days{ymd},
-                            minutes{0});
+  return local_time::moment(local_time::zone_or_utc(time_zone), date::local_days{ymd}, minutes{0});
 }
 
 }  // namespace ff

@@ -16,9 +16,9 @@
 namespace ff {
 
 struct Recurrence {
-  int weekdays = 0b0011111;          // bit 0 is Monday, bit 6 Sunday
-  std::chrono::minutes at{9 * 60};   // local time of day
-  int every_weeks = 1;               // 2: every other week
+  int weekdays = 0b0011111;         // bit 0 is Monday, bit 6 Sunday
+  std::chrono::minutes at{9 * 60};  // local time of day
+  int every_weeks = 1;              // 2: every other week
   // With every_weeks > 1: the Monday (local days since 1970-01-01) of a week
   // the schedule runs in; the weeks in between are left out.
   std::int64_t anchor_monday = 0;
@@ -76,8 +76,7 @@ std::chrono::system_clock::time_point next_allowed_moment(std::chrono::system_cl
                                                           const NudgeCalendar& calendar);
 
 // "Friday 4 Dec, 16:00", in `time_zone`.
-std::string moment_in_words(std::chrono::system_clock::time_point at,
-                            const std::string& time_zone);
+std::string moment_in_words(std::chrono::system_clock::time_point at, const std::string& time_zone);
 
 // The local Monday (days since 1970-01-01) of the week `at` falls in.
 std::int64_t monday_of_week(std::chrono::system_clock::time_point at, const std::string& time_zone);

@@ -156,13 +156,14 @@ int JobScheduler::run_due() {
           jobs_.claim_due(clock_.now(), options_.batch_size, options_.lease, options_.owner);
       for (const auto& job : claimed.missed) {
         ++counters_.missed;
-        spdlog::warn(
-            "job {} ({}) was due at {} ms, while the bot was not running; past its grace "
-            "window, so skipped",
-            job.id, job.kind, store::to_millis(job.due));
-        if (const auto it = missed_handlers_.find(job.kind); it != missed_handlers_.end()) {
-          it->second(job);
-        }
+        const auto it = missed_handlers_.find(job.kind);
+        // A recurring job goes on with its next occurrence: worth knowing,
+        // not a warning.
+        spdlog::log(it == missed_handlers_.end() ? spdlog::level::warn : spdlog::level::info,
+                    "job {} ({}) was due at {} ms, while the bot was not running; past its grace "
+                    "window, so skipped",
+                    job.id, job.kind, store::to_millis(job.due));
+        if (it != missed_handlers_.end()) it->second(job);
       }
       const auto found = claimed.due.size() + claimed.missed.size();
       run_batch(std::move(claimed.due), claimed_at, ran);

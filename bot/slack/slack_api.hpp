@@ -41,7 +41,7 @@ struct SlackUser {
   std::string id;
   std::string name;
   std::string time_zone;  // tz, an IANA name; empty when Slack gives none
-  int tz_offset = 0;              // seconds east of UTC, now
+  int tz_offset = 0;      // seconds east of UTC, now
   bool deleted = false;
   bool is_bot = false;
 

@@ -66,9 +66,15 @@ constexpr const char* kSentNudgeColumns =
     "reflection, outcome_at";
 
 SentNudge sent_nudge_of(const SqlRow& row) {
-  return {row.integer(0), row.text(1), row.text(2),
-          row.text(3),    row.text(4), row.text(5),
-          from_millis(row.integer(6)), row.text(7), row.text(8),
+  return {row.integer(0),
+          row.text(1),
+          row.text(2),
+          row.text(3),
+          row.text(4),
+          row.text(5),
+          from_millis(row.integer(6)),
+          row.text(7),
+          row.text(8),
           optional_time(row, 9)};
 }
 
@@ -99,8 +105,8 @@ void SqlStore::set_nudge_message(std::int64_t id, const std::string& channel_id,
 
 std::optional<SentNudge> SqlStore::sent_nudge(std::int64_t id) {
   return database_->read([&](SqlSession& s) -> std::optional<SentNudge> {
-    const SqlResult r = s.run(
-        std::string("SELECT ") + kSentNudgeColumns + " FROM nudges_sent WHERE id = $1", {id});
+    const SqlResult r =
+        s.run(std::string("SELECT ") + kSentNudgeColumns + " FROM nudges_sent WHERE id = $1", {id});
     if (r.rows.empty()) return std::nullopt;
     return sent_nudge_of(r.rows.front());
   });
@@ -139,8 +145,7 @@ bool SqlStore::record_reflection(std::int64_t id, const std::string& text, TimeP
 }
 
 std::vector<std::string> SqlStore::recent_nudge_prompts(const std::string& subject_kind,
-                                                        const std::string& subject_id,
-                                                        int limit) {
+                                                        const std::string& subject_id, int limit) {
   return database_->read([&](SqlSession& s) {
     std::vector<std::string> prompts;
     for (const auto& row :

@@ -579,8 +579,7 @@ class SqlStore final : public InboxStore,
   bool set_nudge_outcome(std::int64_t id, const std::string& outcome, TimePoint at) override;
   bool record_reflection(std::int64_t id, const std::string& text, TimePoint at) override;
   std::vector<std::string> recent_nudge_prompts(const std::string& subject_kind,
-                                                const std::string& subject_id,
-                                                int limit) override;
+                                                const std::string& subject_id, int limit) override;
   NudgeFigures nudge_figures(const std::string& user_id, TimePoint since) override;
   bool remove_schedule(const std::string& subject_kind, const std::string& subject_id) override;
 

@@ -37,9 +37,8 @@ const Prompt* choose_prompt(const NudgeServices& services, const store::NudgeSch
     for (const auto& prompt : services.prompts.all()) candidates.push_back(&prompt);
   }
   if (candidates.empty()) return nullptr;
-  const auto recent =
-      services.log.recent_nudge_prompts(schedule.subject_kind, schedule.subject_id,
-                                        kRecentNotRepeated);
+  const auto recent = services.log.recent_nudge_prompts(schedule.subject_kind, schedule.subject_id,
+                                                        kRecentNotRepeated);
   std::vector<const Prompt*> fresh;
   for (const auto* p : candidates) {
     if (std::find(recent.begin(), recent.end(), p->id) == recent.end()) fresh.push_back(p);
@@ -67,12 +66,12 @@ Message personal_nudge(const Prompt& prompt, const PromptLibrary& library,
       {"_" + mrkdwn::escape(prompt.category) + "_" +
            (category ? " · " + mrkdwn::escape(category->description) : std::string()),
        "Reply in this thread or press *Reflect now*: only you see what you write."}));
-  m.add(blocks::actions("nudge_actions",
-                        {blocks::button("Reflect now", kReflectAction, prompt.id,
-                                        blocks::ButtonStyle::kPrimary),
-                         blocks::button("Snooze 1 h", kSnoozeAction, prompt.id),
-                         blocks::button("Skip this one", kSkipAction, prompt.id),
-                         blocks::button("Pause for a week", kPauseAction, prompt.id)}));
+  m.add(blocks::actions(
+      "nudge_actions",
+      {blocks::button("Reflect now", kReflectAction, prompt.id, blocks::ButtonStyle::kPrimary),
+       blocks::button("Snooze 1 h", kSnoozeAction, prompt.id),
+       blocks::button("Skip this one", kSkipAction, prompt.id),
+       blocks::button("Pause for a week", kPauseAction, prompt.id)}));
   m.add(blocks::context({"Your nudges: " + rule_words + ". `/nudges` changes them."}));
   return m;
 }
@@ -89,8 +88,7 @@ void stop_schedule(const NudgeServices& services, const store::NudgeSchedule& sc
                    const std::string& why) {
   spdlog::info("nudges for {} {} stopped: Slack says {}", schedule.subject_kind,
                schedule.subject_id, why);
-  services.jobs.cancel_keys_starting("nudge:" + schedule.subject_kind + ":" +
-                                     schedule.subject_id + ":");
+  services.jobs.cancel_keys_starting(key_prefix(schedule));
   services.schedules.remove_schedule(schedule.subject_kind, schedule.subject_id);
 }
 
@@ -100,8 +98,7 @@ JobOutcome post_nudge(const NudgeServices& services, const store::NudgeSchedule&
   const bool person = schedule.subject_kind == kPerson;
   Message message;
   if (person) {
-    message = personal_nudge(prompt, services.prompts,
-                             describe(rule_of(schedule)));
+    message = personal_nudge(prompt, services.prompts, describe(rule_of(schedule)));
   } else {
     message = question_card(prompt, services.prompts, CardKind::kChannel);
     message.blocks.insert(message.blocks.begin(),
@@ -140,7 +137,8 @@ JobOutcome send_scheduled(const NudgeServices& services, const store::Job& job,
   auto schedule = services.schedules.schedule(kind, subject);
   // A schedule changed or turned off since this job was made: its job is
   // stale, and the one made with the change (if any) stands instead.
-  if (!schedule || store::to_millis(schedule->updated_at) != job.payload.value("v", std::int64_t{0})) {
+  if (!schedule ||
+      store::to_millis(schedule->updated_at) != job.payload.value("v", std::int64_t{0})) {
     return JobOutcome::done();
   }
   if (kind == kPerson && !once) {
@@ -148,7 +146,8 @@ JobOutcome send_scheduled(const NudgeServices& services, const store::Job& job,
     const auto zone = time_zone_of(services, services.profiles, subject,
                                    services.nudge_settings.default_time_zone);
     if (zone.from_slack && zone.zone != schedule->time_zone) {
-      spdlog::info("nudges for {}: time zone {} is now {}", subject, schedule->time_zone, zone.zone);
+      spdlog::info("nudges for {}: time zone {} is now {}", subject, schedule->time_zone,
+                   zone.zone);
       schedule->time_zone = zone.zone;
       schedule->updated_at = services.clock.now();
       services.schedules.put_schedule(*schedule);
@@ -166,24 +165,15 @@ JobOutcome send_scheduled(const NudgeServices& services, const store::Job& job,
   // The next slot is scheduled in the same transaction that marks this one
   // as sending: a crash after it never sends this one twice, and never ends
   // the series.
-  store::NewJob successor;
-  if (next) {
-    successor.kind = kNudgeJob;
-    successor.due = *next;
-    successor.grace = services.nudge_settings.grace;
-    successor.payload = {{"k", kind}, {"s", subject}, {"v", job.payload["v"]}, {"once", false}};
-    successor.unique_key =
-        "nudge:" + kind + ":" + subject + ":" + std::to_string(store::to_millis(*next));
-    successor.subject_user = job.subject_user;
-  }
-  const bool began = next ? control.begin_effect_and_schedule(successor) : control.begin_effect();
+  const bool began =
+      next ? control.begin_effect_and_schedule(nudge_job(services, *schedule, *next, false))
+           : control.begin_effect();
   if (!began) return JobOutcome::done();
   return post_nudge(services, *schedule, *prompt, job);
 }
 
 // A snoozed nudge, asked again.
-JobOutcome send_snoozed(const NudgeServices& services, const store::Job& job,
-                        JobControl& control) {
+JobOutcome send_snoozed(const NudgeServices& services, const store::Job& job, JobControl& control) {
   const auto sent = services.log.sent_nudge(job.payload.value("n", std::int64_t{0}));
   if (!sent) return JobOutcome::done();
   const auto schedule = services.schedules.schedule(sent->subject_kind, sent->subject_id);
@@ -244,10 +234,10 @@ Reply skip(const NudgeServices& services, const BlockAction& action) {
   const auto schedule = services.schedules.schedule(kPerson, action.user_id);
   std::string text = ":fast_forward: Skipped.";
   if (schedule) {
-    text += " " + next_in_words(*schedule, next_occurrence(rule_of(*schedule), services.clock.now(),
-                                                           schedule->time_zone,
-                                                           services.nudge_settings.calendar,
-                                                           schedule->paused_until));
+    text += " " + next_in_words(
+                      *schedule,
+                      next_occurrence(rule_of(*schedule), services.clock.now(), schedule->time_zone,
+                                      services.nudge_settings.calendar, schedule->paused_until));
   }
   return replace_with(text);
 }
@@ -304,8 +294,8 @@ Reply submit_reflection(const NudgeServices& services, const ViewSubmission& vie
   const auto metadata = nlohmann::json::parse(view.private_metadata, nullptr, false);
   const auto field_error = [](const std::string& message) {
     Reply reply;
-    reply.view_response = nlohmann::json{{"response_action", "errors"},
-                                         {"errors", {{"reflection", message}}}};
+    reply.view_response =
+        nlohmann::json{{"response_action", "errors"}, {"errors", {{"reflection", message}}}};
     return reply;
   };
   if (!metadata.is_object() || !metadata["c"].is_string() || !metadata["t"].is_string()) {
@@ -337,7 +327,8 @@ namespace ff::commands {
 void register_nudges(EnvelopeRouter::Routes routes, const NudgeServices& services) {
   using namespace nudges;
   register_schedule_routes(routes, services);
-  routes.action(kReflectAction, [services](const BlockAction& a) { return open_reflection(services, a); });
+  routes.action(kReflectAction,
+                [services](const BlockAction& a) { return open_reflection(services, a); });
   routes.action(kSnoozeAction, [services](const BlockAction& a) { return snooze(services, a); });
   routes.action(kSkipAction, [services](const BlockAction& a) { return skip(services, a); });
   routes.action(kPauseAction, [services](const BlockAction& a) { return pause_week(services, a); });

@@ -29,6 +29,9 @@ void register_nudges(EnvelopeRouter::Routes routes, const NudgeServices& service
 // with time.
 void register_nudge_jobs(JobScheduler& scheduler, const NudgeServices& services);
 
+// "8 nudges sent, 5 answered (63%), 1 snoozed, 1 skipped, 1 paused".
+std::string nudge_figures_in_words(const store::NudgeFigures& figures);
+
 inline constexpr const char* kNudgeJob = "nudge.send";
 inline constexpr const char* kSnoozedNudgeJob = "nudge.snoozed";
 

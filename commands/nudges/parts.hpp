@@ -30,6 +30,15 @@ inline constexpr int kRecentNotRepeated = 8;
 
 Recurrence rule_of(const store::NudgeSchedule& schedule);
 
+// What the jobs of a subject's nudges are keyed under: cancelling them all.
+std::string key_prefix(const store::NudgeSchedule& schedule);
+
+// The job that sends the subject's nudge at `due` (`once`: `/nudges now`,
+// besides the series), made for the schedule as it is now: a later change
+// makes it stale.
+store::NewJob nudge_job(const NudgeServices& services, const store::NudgeSchedule& schedule,
+                        TimePoint due, bool once);
+
 // Cancels what is scheduled for the subject and schedules its next nudge
 // after `after`; returns when that is, or nullopt when the rule has none.
 std::optional<TimePoint> schedule_next(const NudgeServices& services,

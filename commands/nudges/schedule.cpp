@@ -27,8 +27,6 @@ Recurrence rule_of(const store::NudgeSchedule& schedule) {
   return rule;
 }
 
-namespace {
-
 std::string key_prefix(const store::NudgeSchedule& schedule) {
   return "nudge:" + schedule.subject_kind + ":" + schedule.subject_id + ":";
 }
@@ -46,12 +44,11 @@ store::NewJob nudge_job(const NudgeServices& services, const store::NudgeSchedul
                  {"once", once}};
   // One key per subject and slot: two instances scheduling the same next
   // nudge schedule it once.
-  job.unique_key = key_prefix(schedule) + (once ? "now:" : "") + std::to_string(store::to_millis(due));
+  job.unique_key =
+      key_prefix(schedule) + (once ? "now:" : "") + std::to_string(store::to_millis(due));
   if (schedule.subject_kind == kPerson) job.subject_user = schedule.subject_id;
   return job;
 }
-
-}  // namespace
 
 std::optional<TimePoint> schedule_next(const NudgeServices& services,
                                        const store::NudgeSchedule& schedule, TimePoint after) {
@@ -177,10 +174,11 @@ std::string topics(const NudgeServices& services, store::NudgeSchedule schedule,
       if (services.prompts.category(words[i]) == nullptr) {
         std::string known;
         for (const auto& c : services.prompts.categories()) known += " `" + c.name + "`";
-        return "I have no questions about `" + mrkdwn::escape(words[i]) + "`. The categories:" +
-               known + ", or `all`.";
+        return "I have no questions about `" + mrkdwn::escape(words[i]) +
+               "`. The categories:" + known + ", or `all`.";
       }
-      if (chosen.find(words[i]) == std::string::npos) chosen += (chosen.empty() ? "" : " ") + words[i];
+      if (chosen.find(words[i]) == std::string::npos)
+        chosen += (chosen.empty() ? "" : " ") + words[i];
     }
     if (chosen.empty()) return "Name the categories: `/nudges topics gap follow feedback`.";
   }
@@ -224,8 +222,10 @@ std::string status(const NudgeServices& services, const store::NudgeSchedule& sc
   const auto now = services.clock.now();
   const auto next = next_occurrence(rule_of(schedule), now, schedule.time_zone,
                                     services.nudge_settings.calendar, schedule.paused_until);
-  std::string text = "*" + std::string(schedule.subject_kind == kPerson ? "Your nudges" : "This channel's nudges") +
-                     "*: " + rule_in_words(services, schedule) + ", " + topics_in_words(schedule.topics) + ".";
+  std::string text =
+      "*" +
+      std::string(schedule.subject_kind == kPerson ? "Your nudges" : "This channel's nudges") +
+      "*: " + rule_in_words(services, schedule) + ", " + topics_in_words(schedule.topics) + ".";
   if (schedule.paused_until && *schedule.paused_until > now) {
     text += "\nPaused until " + moment_in_words(*schedule.paused_until, schedule.time_zone) + ".";
   }
@@ -234,19 +234,13 @@ std::string status(const NudgeServices& services, const store::NudgeSchedule& sc
          clock_text(services.nudge_settings.calendar.quiet_until) + ") or on a holiday.";
 }
 
-std::string figures_line(const store::NudgeFigures& f) {
-  if (f.sent == 0) return "none sent";
-  return counted(f.sent, "nudge") + " sent, " + std::to_string(f.answered) + " answered (" +
-         percent(f.answered, f.sent) + "), " + std::to_string(f.snoozed) + " snoozed, " +
-         std::to_string(f.skipped) + " skipped, " + std::to_string(f.paused) + " paused";
-}
-
 Reply stats(const NudgeServices& services, const std::string& user) {
   const auto now = services.clock.now();
   const auto month = now - std::chrono::hours{24 * 30};
-  std::string text = "*Your nudges*\n• Last 30 days: " +
-                     figures_line(services.log.nudge_figures(user, month)) +
-                     "\n• Since you started: " + figures_line(services.log.nudge_figures(user, {}));
+  std::string text =
+      "*Your nudges*\n• Last 30 days: " +
+      nudge_figures_in_words(services.log.nudge_figures(user, month)) +
+      "\n• Since you started: " + nudge_figures_in_words(services.log.nudge_figures(user, {}));
   if (services.is_admin(user)) {
     text += "\n*The team's response rate, by week*";
     store::NudgeFigures later{};
@@ -254,16 +248,18 @@ Reply stats(const NudgeServices& services, const std::string& user) {
       const auto since = services.log.nudge_figures({}, now - std::chrono::hours{24 * 7 * week});
       const std::int64_t sent = since.sent - later.sent;
       const std::int64_t answered = since.answered - later.answered;
-      text += "\n• " + std::string(week == 1 ? "This week" : std::to_string(week - 1) + " weeks before") +
-              ": " + (sent == 0 ? std::string("none sent")
-                                : counted(sent, "nudge") + " sent, " + percent(answered, sent) +
-                                      " answered");
+      text +=
+          "\n• " + std::string(week == 1 ? "This week" : counted(week - 1, "week") + " before") +
+          ": " +
+          (sent == 0 ? std::string("none sent")
+                     : counted(sent, "nudge") + " sent, " + percent(answered, sent) + " answered");
       later = since;
     }
   }
   Message m = Message::plain(text);
-  m.add(blocks::context({"Only you see this. What you wrote in answer stays yours: nobody else "
-                         "sees it, admins included."}));
+  m.add(
+      blocks::context({"Only you see this. What you wrote in answer stays yours: nobody else "
+                       "sees it, admins included."}));
   return Reply::with(std::move(m));
 }
 
@@ -281,8 +277,8 @@ std::string set_schedule(const NudgeServices& services, const std::string& kind,
            clock_text(calendar.quiet_until) + " and " + clock_text(calendar.quiet_from) + ".";
   }
   const auto now = services.clock.now();
-  const auto zone = time_zone_of(services, services.profiles, set_by,
-                                 services.nudge_settings.default_time_zone);
+  const auto zone =
+      time_zone_of(services, services.profiles, set_by, services.nudge_settings.default_time_zone);
   store::NudgeSchedule schedule;
   if (const auto existing = services.schedules.schedule(kind, subject)) schedule = *existing;
   schedule.subject_kind = kind;
@@ -297,10 +293,10 @@ std::string set_schedule(const NudgeServices& services, const std::string& kind,
   schedule.updated_at = now;
   services.schedules.put_schedule(schedule);
   const auto next = schedule_next(services, schedule, now);
-  std::string text = ":alarm_clock: " +
-                     std::string(kind == kPerson ? "Your nudges" : "This channel's nudges") + ": " +
-                     rule_in_words(services, schedule) + ", " + topics_in_words(schedule.topics) +
-                     ". " + next_in_words(schedule, next);
+  std::string text =
+      ":alarm_clock: " + std::string(kind == kPerson ? "Your nudges" : "This channel's nudges") +
+      ": " + rule_in_words(services, schedule) + ", " + topics_in_words(schedule.topics) + ". " +
+      next_in_words(schedule, next);
   if (!zone.from_slack) {
     text += "\nSlack has no time zone for " +
             std::string(kind == kPerson ? "you" : "the person who set them") +
@@ -333,8 +329,8 @@ std::optional<std::string> control(const NudgeServices& services,
 }
 
 const std::set<std::string>& control_words() {
-  static const std::set<std::string> all = {"off", "stop", "pause", "resume", "skip",
-                                            "topics", "topic", "now"};
+  static const std::set<std::string> all = {"off",  "stop",   "pause", "resume",
+                                            "skip", "topics", "topic", "now"};
   return all;
 }
 
@@ -342,7 +338,8 @@ bool may_set_channel(const NudgeServices& services, const std::string& channel,
                      const std::string& user) {
   if (services.is_admin(user)) return true;
   const auto& configured = services.initiative_settings.channel_leads;
-  if (const auto it = configured.find(channel); it != configured.end() &&
+  if (const auto it = configured.find(channel);
+      it != configured.end() &&
       std::find(it->second.begin(), it->second.end(), user) != it->second.end()) {
     return true;
   }
@@ -357,8 +354,9 @@ Reply channel_command(const NudgeServices& services, const SlashCommand& command
   const auto existing = services.schedules.schedule(kChannel, command.channel_id);
   if (words.empty()) {
     if (!existing) {
-      return say("This channel has no nudges. Admins and the channel's leads can start them: "
-                 "`/nudges channel weekly thu 10:00`, with categories after it if you like.");
+      return say(
+          "This channel has no nudges. Admins and the channel's leads can start them: "
+          "`/nudges channel weekly thu 10:00`, with categories after it if you like.");
     }
     return say(status(services, *existing));
   }
@@ -374,14 +372,15 @@ Reply channel_command(const NudgeServices& services, const SlashCommand& command
     std::string& into = services.prompts.category(word) != nullptr ? topic_words : rule;
     into += (into.empty() ? "" : " ") + word;
   }
-  return say(set_schedule(services, kChannel, command.channel_id, command.user_id, rule,
-                          topic_words));
+  return say(
+      set_schedule(services, kChannel, command.channel_id, command.user_id, rule, topic_words));
 }
 
 Reply command(const NudgeServices& services, const SlashCommand& command) {
   const auto words = words_of(command.text);
   if (!words.empty() && words.front() == "help") return Reply::with(nudges_help());
-  if (!words.empty() && words.front() == "channel") return channel_command(services, command, words);
+  if (!words.empty() && words.front() == "channel")
+    return channel_command(services, command, words);
   if (!words.empty() && words.front() == "stats") return stats(services, command.user_id);
   const auto existing = services.schedules.schedule(kPerson, command.user_id);
   if (words.empty()) {
@@ -411,7 +410,8 @@ void register_schedule_routes(EnvelopeRouter::Routes& routes, const NudgeService
       return command(services, c);
     } catch (const store::StoreError& error) {
       spdlog::warn("/nudges: {}", error.what());
-      return say("I can't reach my database right now, so nothing changed. Please try again in a minute.");
+      return say(
+          "I can't reach my database right now, so nothing changed. Please try again in a minute.");
     }
   });
   routes.action(std::string(kControlAction) + "_*", [services](const BlockAction& action) {
@@ -426,3 +426,14 @@ void register_schedule_routes(EnvelopeRouter::Routes& routes, const NudgeService
 }
 
 }  // namespace ff::commands::nudges
+
+namespace ff::commands {
+
+std::string nudge_figures_in_words(const store::NudgeFigures& f) {
+  if (f.sent == 0) return "none sent";
+  return counted(f.sent, "nudge") + " sent, " + std::to_string(f.answered) + " answered (" +
+         percent(f.answered, f.sent) + "), " + std::to_string(f.snoozed) + " snoozed, " +
+         std::to_string(f.skipped) + " skipped, " + std::to_string(f.paused) + " paused";
+}
+
+}  // namespace ff::commands

@@ -46,6 +46,8 @@ const nlohmann::json& people() {
       {"U0CAROL", {{"name", "carol"}, {"tz", "Asia/Tokyo"}, {"tz_offset", 32400}}},
       {"U0BOT", {{"name", "firstfollower"}, {"tz", "UTC"}, {"tz_offset", 0}, {"is_bot", true}}},
       {"U0GONE", {{"name", "gone"}, {"tz", "UTC"}, {"tz_offset", 0}, {"deleted", true}}},
+      // Slack knows no time zone for her.
+      {"U0DANA", {{"name", "dana"}}},
   };
   return all;
 }
@@ -544,6 +546,7 @@ class FakeSlack::Impl {
       answer.status = 404;
       answer.body = {{"ok", false}, {"error", "unknown_method"}};
     }
+    call.answer = answer.body;
     {
       std::lock_guard lock(mutex_);
       calls_.push_back(call);
@@ -639,18 +642,18 @@ class FakeSlack::Impl {
       if (!people().contains(user))
         return {200, 0, json{{"ok", false}, {"error", "user_not_found"}}};
       const json& person = people()[user];
-      return {200, 0,
-              json{{"ok", true},
-                   {"user",
-                    {{"id", user},
+      json answer = {{"id", user},
                      {"team_id", "T0FAKE"},
                      {"name", person.value("name", "")},
                      {"real_name", person.value("name", "")},
                      {"deleted", person.value("deleted", false)},
-                     {"is_bot", person.value("is_bot", false)},
-                     {"tz", person.value("tz", "UTC")},
-                     {"tz_label", person.value("tz", "UTC")},
-                     {"tz_offset", person.value("tz_offset", 0)}}}}};
+                     {"is_bot", person.value("is_bot", false)}};
+      if (person.contains("tz")) {
+        answer["tz"] = person["tz"];
+        answer["tz_label"] = person["tz"];
+        answer["tz_offset"] = person.value("tz_offset", 0);
+      }
+      return {200, 0, json{{"ok", true}, {"user", answer}}};
     }
     if (call.method == "views.open") {
       // What Slack checks before it shows a modal.

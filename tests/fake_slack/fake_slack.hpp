@@ -30,7 +30,8 @@ struct ApiCall {
   std::string authorization;
   std::string content_type;
   std::string body;
-  nlohmann::json json;  // the parsed body, when it was JSON
+  nlohmann::json json;    // the parsed body, when it was JSON
+  nlohmann::json answer;  // what the fake answered (its ts, its channel)
 };
 
 struct Fault {

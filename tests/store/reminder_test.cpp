@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "integration/support.hpp"
+#include "store/clocked_office.hpp"
 #include "store/store_support.hpp"
 
 using namespace ff;
@@ -32,19 +33,7 @@ Config reminding(Config config, const std::string& database) {
   return config;
 }
 
-// The scheduler's thread makes one pass at start; the tests run the rest
-// themselves, so they wait for that one before scheduling anything.
-void wait_for_first_pass(RunningBot& bot) {
-  for (int i = 0; i < 250 && bot.bot->scheduler().counters().passes == 0; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
-  REQUIRE(bot.bot->scheduler().counters().passes > 0);
-}
-
-struct Office {
-  ManualClock clock;
-  FakeSlack slack;
-
+struct Office : ClockedOffice {
   Office() { clock.set_epoch(utc(20, 8h)); }
 
   // Reminders (not the first nudge) posted to a person so far.
@@ -71,23 +60,6 @@ struct Office {
     return n;
   }
 
-  // Everything posted to one person so far, as one text.
-  std::string posted_to(const std::string& user) const {
-    std::string text;
-    for (const auto& call : slack.calls("chat.postMessage")) {
-      if (call.json.value("channel", "") == user) text += call.body;
-    }
-    return text;
-  }
-
-  // Waits (bounded) until something posted to `user` contains `text`.
-  bool wait_for_post_to(const std::string& user, const std::string& text) const {
-    for (int i = 0; i < 750 && posted_to(user).find(text) == std::string::npos; ++i) {
-      std::this_thread::sleep_for(20ms);
-    }
-    return posted_to(user).find(text) != std::string::npos;
-  }
-
   // Sends Bob's "Endorse with a nit" form for initiative #1 with `nit`.
   std::optional<nlohmann::json> submit_nit(int connection, const std::string& nit) {
     return slack.wait_for_ack(
@@ -97,24 +69,9 @@ struct Office {
         5s);
   }
 
-  // Moves time and lets the scheduler(s) run what fell due.
-  void at(std::chrono::system_clock::time_point when, std::initializer_list<RunningBot*> bots) {
-    clock.set_epoch(when);
-    for (auto* bot : bots) bot->bot->scheduler().run_due();
-  }
-
   // /initiative from U0ALICE, and Post on its preview.
   std::string propose(int connection, const std::string& title) {
     return propose_and_post(slack, connection, title);
-  }
-
-  int connect(RunningBot& bot, std::size_t accepted) {
-    for (int i = 0; i < 100 && slack.connections_accepted() < accepted; ++i) {
-      std::this_thread::sleep_for(20ms);
-    }
-    REQUIRE(bot.bot->client().wait_until_live(1, 5s));
-    wait_for_first_pass(bot);
-    return slack.open_connections().back();
   }
 };
 

@@ -656,8 +656,8 @@ TEMPLATE_TEST_CASE("feedback, decisions, nudge schedules, dialogs and profiles r
   CHECK(store->claim("discuss:C1:1.3", at_minute(7)));
   CHECK_FALSE(store->claim("discuss:C1:1.2", at_minute(7)));
 
-  NudgeSchedule nudge{"user",       "U1",          "U1", 9 * 60 + 30, 0b11111, "Europe/Paris",
-                      {},           at_minute(0), 2,    20425,       "gap follow"};
+  NudgeSchedule nudge{"user", "U1",         "U1", 9 * 60 + 30, 0b11111,     "Europe/Paris",
+                      {},     at_minute(0), 2,    20425,       "gap follow"};
   store->put_schedule(nudge);
   nudge.paused_until = at_minute(60);
   store->put_schedule(nudge);

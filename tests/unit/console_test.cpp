@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <date/date.h>
+
 #include "bot/app/console_bot.hpp"
 #include "bot/console/console.hpp"
 #include "bot/slack/envelope.hpp"
@@ -166,6 +168,27 @@ TEST_CASE("console: a form alex opens is alex's, and what only alex sees is labe
   CHECK(out.find("(direct message to @alex)") != std::string::npos);  // alex's "Sent to @sam"
   CHECK(s.store->decisions_of("U0ALEX").size() == 1);
   CHECK(s.store->decisions_of(ConsoleWorkspace::kUser).empty());
+}
+
+TEST_CASE("console: a nudge arrives when the clock is moved, snoozes, and is answered in a form") {
+  ConsoleSession s;
+  // Friday 4 Dec 2026, 12:00 in London.
+  s.clock.advance(date::sys_days{date::year{2026} / 12 / 4} + std::chrono::hours{12} -
+                  std::chrono::system_clock::now());
+  const std::string out = s.run(
+      "/nudges weekdays 17:00\ntime 16:59\ntime 17:00\n"
+      "2\ntime +1h\n5\nThe gap is the release notes.\n/nudges stats\ntime soon\n");
+  CHECK(out.find("Next: Friday 4 Dec, 17:00 your time (Europe/London)") != std::string::npos);
+  CHECK(out.find("It is now Friday 4 Dec, 16:59 your time") != std::string::npos);
+  CHECK(out.find("[1] Reflect now [2] Snooze 1 h [3] Skip this one [4] Pause for a week") !=
+        std::string::npos);
+  CHECK(out.find("[5] Reflect now") != std::string::npos);  // asked again, an hour later
+  CHECK(out.find("Snoozed") != std::string::npos);
+  CHECK(out.find("I'll ask again on Friday 4 Dec, 18:00 your time") != std::string::npos);
+  CHECK(out.find("Reflect (a form)") != std::string::npos);
+  CHECK(out.find("You reflected on this one") != std::string::npos);
+  CHECK(out.find("2 nudges sent, 1 answered (50%), 1 snoozed") != std::string::npos);
+  CHECK(out.find("time +3d, time +2h, time fri 16:00") != std::string::npos);
 }
 
 TEST_CASE("console: an initiative, a lead's nudge, the first follower and closing it") {

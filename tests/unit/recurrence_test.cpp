@@ -87,12 +87,13 @@ TEST_CASE("16:00 stays 16:00 local across daylight-saving changes, north and sou
         utc(2027, 4, 3, 5, 0));
 }
 
-TEST_CASE("a time a daylight-saving jump skips goes at the first valid minute, one it repeats once") {
+TEST_CASE(
+    "a time a daylight-saving jump skips goes at the first valid minute, one it repeats once") {
   NudgeCalendar calendar;
   calendar.quiet_from = calendar.quiet_until;  // no quiet hours: night times are the point here
   // 02:30 does not exist in Paris on 28 March 2027 (02:00 → 03:00 local).
-  const auto spring = next_occurrence(parsed("daily 2:30"), utc(2027, 3, 27, 12, 0),
-                                      "Europe/Paris", calendar);
+  const auto spring =
+      next_occurrence(parsed("daily 2:30"), utc(2027, 3, 27, 12, 0), "Europe/Paris", calendar);
   CHECK(spring == utc(2027, 3, 28, 1, 0));  // 03:00 local, UTC+2
   // 02:30 happens twice in Paris on 31 October 2027: the first one, once.
   const auto rule = parsed("daily 2:30");
@@ -101,8 +102,8 @@ TEST_CASE("a time a daylight-saving jump skips goes at the first valid minute, o
   const auto after = next_occurrence(rule, *autumn, "Europe/Paris", calendar);
   CHECK(after == utc(2027, 11, 1, 1, 30));  // the next day, not the second 02:30
   // Santiago springs forward at 00:00 on 5 September 2027 (to 01:00).
-  const auto south = next_occurrence(parsed("daily 0:30"), utc(2027, 9, 4, 12, 0),
-                                     "America/Santiago", calendar);
+  const auto south =
+      next_occurrence(parsed("daily 0:30"), utc(2027, 9, 4, 12, 0), "America/Santiago", calendar);
   CHECK(south == utc(2027, 9, 5, 4, 0));  // 01:00 local, UTC-3
 }
 

@@ -16,6 +16,10 @@ struct NudgeSettings {
   std::chrono::minutes grace{120};
   // For people whose Slack profile has no time zone, and for channels.
   std::string default_time_zone = "UTC";
+  // Ask Slack (dnd.info, one call per nudge, 50 a minute) whether the person
+  // is in Do Not Disturb, and wait until it ends. Off for a workspace that
+  // sends thousands of nudges in one minute.
+  bool respect_do_not_disturb = true;
 };
 
 }  // namespace ff

@@ -219,6 +219,12 @@ const std::vector<Setting>& settings() {
                              "' is not a time zone like \"Europe/Paris\"");
          }
        }},
+      {"nudges", "respect_do_not_disturb",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         const auto* value = n.as_boolean();
+         if (value == nullptr) throw ConfigError(where + ": expected true or false");
+         c.nudges.respect_do_not_disturb = value->get();
+       }},
       {"store", "database",
        [](Config& c, const toml::node& n, const std::string& where) {
          c.database = text_of(n, where);
@@ -573,7 +579,9 @@ std::string Config::describe() const {
       << clock_text(nudges.calendar.quiet_until) << "\n"
       << "nudges.holidays: " << (holidays.empty() ? std::string("(none)") : holidays) << "\n"
       << "nudges.grace_minutes: " << nudges.grace.count() << "\n"
-      << "nudges.default_time_zone: " << nudges.default_time_zone << "\n";
+      << "nudges.default_time_zone: " << nudges.default_time_zone << "\n"
+      << "nudges.respect_do_not_disturb: " << (nudges.respect_do_not_disturb ? "true" : "false")
+      << "\n";
   return out.str();
 }
 

@@ -133,6 +133,10 @@ ApiResult ConsoleWorkspace::update_message(std::string_view channel, std::string
   return ApiResult::success();
 }
 
+ApiResult ConsoleWorkspace::do_not_disturb(std::string_view) {
+  return ApiResult::success({{"ok", true}, {"dnd_enabled", false}, {"snooze_enabled", false}});
+}
+
 ApiResult ConsoleWorkspace::user_info(std::string_view user_id) {
   const auto* p = person(user_id);
   if (p == nullptr) return ApiResult::failure("user_not_found");

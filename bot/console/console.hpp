@@ -53,6 +53,8 @@ class ConsoleWorkspace final : public SlackApi {
                            const Message& message) override;
   ApiResult user_info(std::string_view user_id) override;
   ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) override;
+  // Nobody in the console is ever in Do Not Disturb.
+  ApiResult do_not_disturb(std::string_view user_id) override;
 
   // Prints a message as it would appear in `where`, numbering its buttons;
   // `ts` is the message's own (a new one when empty), which its buttons carry.

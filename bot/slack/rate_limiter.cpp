@@ -19,6 +19,7 @@ MethodInfo method_info(std::string_view method) {
       {"conversations.open", {MethodTier::kTier3, true}},
       {"conversations.info", {MethodTier::kTier3, true}},
       {"users.info", {MethodTier::kTier4, true}},
+      {"dnd.info", {MethodTier::kTier3, true}},
       {"views.open", {MethodTier::kTier4, false}},
       {"views.push", {MethodTier::kTier4, false}},
       {"views.update", {MethodTier::kTier4, true}},

@@ -36,4 +36,33 @@ UserLookup SlackApi::look_up_user(std::string_view user_id) {
   return lookup;
 }
 
+std::optional<std::chrono::system_clock::time_point> SlackApi::do_not_disturb_until(
+    std::string_view user_id, std::chrono::system_clock::time_point now) {
+  if (do_not_disturb_unavailable_) return std::nullopt;
+  const ApiResult answer = do_not_disturb(user_id);
+  if (!answer.ok) {
+    if (answer.error == "missing_scope" || answer.error == "not_allowed_token_type") {
+      do_not_disturb_unavailable_ = true;
+    }
+    return std::nullopt;
+  }
+  const auto& body = answer.body;
+  const auto seconds =
+      [&body](const char* key) -> std::optional<std::chrono::system_clock::time_point> {
+    if (!body.contains(key) || !body[key].is_number()) return std::nullopt;
+    return std::chrono::system_clock::time_point{
+        std::chrono::seconds{body[key].get<std::int64_t>()}};
+  };
+  std::optional<std::chrono::system_clock::time_point> until;
+  if (body.value("snooze_enabled", false)) {
+    if (const auto end = seconds("snooze_endtime"); end && *end > now) until = end;
+  }
+  if (body.value("dnd_enabled", false)) {
+    const auto start = seconds("next_dnd_start_ts");
+    const auto end = seconds("next_dnd_end_ts");
+    if (start && end && *start <= now && now < *end && (!until || *end > *until)) until = end;
+  }
+  return until;
+}
+
 }  // namespace ff

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,9 +78,19 @@ class SlackApi {
   virtual ApiResult user_info(std::string_view user_id) = 0;
   // views.open with a trigger_id from a command, a button or a shortcut.
   virtual ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) = 0;
+  // dnd.info: a person's Do Not Disturb hours and snooze (needs dnd:read).
+  virtual ApiResult do_not_disturb(std::string_view user_id) = 0;
 
   // users.info, typed: what handlers use.
   UserLookup look_up_user(std::string_view user_id);
+  // When the person's Do Not Disturb (hours or snooze) that holds at `now`
+  // ends; nullopt when none holds, or Slack would not say (no dnd:read).
+  std::optional<std::chrono::system_clock::time_point> do_not_disturb_until(
+      std::string_view user_id, std::chrono::system_clock::time_point now);
+
+ private:
+  // Set once Slack says the app lacks dnd:read: not asked again.
+  std::atomic<bool> do_not_disturb_unavailable_{false};
 };
 
 }  // namespace ff

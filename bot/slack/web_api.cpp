@@ -303,6 +303,10 @@ ApiResult WebSlackApi::user_info(std::string_view user_id) {
   return client_.call_form("users.info", {{"user", std::string(user_id)}});
 }
 
+ApiResult WebSlackApi::do_not_disturb(std::string_view user_id) {
+  return client_.call_form("dnd.info", {{"user", std::string(user_id)}});
+}
+
 ApiResult WebSlackApi::open_view(std::string_view trigger_id, const nlohmann::json& view) {
   return client_.call("views.open", {{"trigger_id", std::string(trigger_id)}, {"view", view}});
 }

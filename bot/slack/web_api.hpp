@@ -71,6 +71,7 @@ class WebSlackApi final : public SlackApi {
   ApiResult update_message(std::string_view channel, std::string_view ts,
                            const Message& message) override;
   ApiResult user_info(std::string_view user_id) override;
+  ApiResult do_not_disturb(std::string_view user_id) override;
   ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) override;
 
  private:

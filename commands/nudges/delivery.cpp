@@ -155,6 +155,17 @@ JobOutcome send_scheduled(const NudgeServices& services, const store::Job& job,
       return JobOutcome::done();
     }
   }
+  if (kind == kPerson && !once && services.nudge_settings.respect_do_not_disturb) {
+    // Slack's Do Not Disturb: the nudge waits until it ends, within its
+    // grace window; later than that, the scheduler skips it and the next
+    // one is scheduled.
+    if (const auto until = services.slack.do_not_disturb_until(subject, services.clock.now())) {
+      return JobOutcome::retry(
+          "Do Not Disturb",
+          std::chrono::duration_cast<std::chrono::milliseconds>(*until - services.clock.now()) +
+              std::chrono::seconds{1});
+    }
+  }
   const Prompt* prompt = choose_prompt(services, *schedule, job.due);
   if (prompt == nullptr) return JobOutcome::failed("the prompt library is empty");
   std::optional<TimePoint> next;

@@ -243,6 +243,8 @@ class FakeSlack::Impl {
   std::vector<ApiCall> calls_;
   std::deque<Fault> open_faults_;
   std::map<std::string, std::deque<Fault>> method_faults_;
+  std::map<std::string, std::pair<std::string, int>> moved_people_;  // user: tz, tz_offset
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> do_not_disturb_;  // user: start, end
   std::map<std::string, bool> tickets_;
   bool redeliver_ = true;
   std::string socket_url_override_;
@@ -637,6 +639,22 @@ class FakeSlack::Impl {
                    {"text", call.json.value("text", "")},
                    {"message", {{"type", "message"}, {"text", call.json.value("text", "")}}}}};
     }
+    if (call.method == "dnd.info") {
+      const std::string user = form_field(call.body, "user");
+      if (!people().contains(user))
+        return {200, 0, json{{"ok", false}, {"error", "user_not_found"}}};
+      json answer = {{"ok", true},
+                     {"dnd_enabled", false},
+                     {"next_dnd_start_ts", 1},
+                     {"next_dnd_end_ts", 1},
+                     {"snooze_enabled", false}};
+      if (const auto hours = do_not_disturb_.find(user); hours != do_not_disturb_.end()) {
+        answer["dnd_enabled"] = true;
+        answer["next_dnd_start_ts"] = hours->second.first;
+        answer["next_dnd_end_ts"] = hours->second.second;
+      }
+      return {200, 0, answer};
+    }
     if (call.method == "users.info") {
       const std::string user = form_field(call.body, "user");
       if (!people().contains(user))
@@ -648,7 +666,11 @@ class FakeSlack::Impl {
                      {"real_name", person.value("name", "")},
                      {"deleted", person.value("deleted", false)},
                      {"is_bot", person.value("is_bot", false)}};
-      if (person.contains("tz")) {
+      if (const auto moved = moved_people_.find(user); moved != moved_people_.end()) {
+        answer["tz"] = moved->second.first;
+        answer["tz_label"] = moved->second.first;
+        answer["tz_offset"] = moved->second.second;
+      } else if (person.contains("tz")) {
         answer["tz"] = person["tz"];
         answer["tz_label"] = person["tz"];
         answer["tz_offset"] = person.value("tz_offset", 0);
@@ -981,6 +1003,15 @@ void FakeSlack::queue_connections_open_faults(std::vector<Fault> faults) {
 void FakeSlack::queue_method_faults(const std::string& method, std::vector<Fault> faults) {
   std::lock_guard lock(impl_->mutex_);
   for (auto& f : faults) impl_->method_faults_[method].push_back(f);
+}
+void FakeSlack::move_person(const std::string& user, const std::string& time_zone, int tz_offset) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->moved_people_[user] = {time_zone, tz_offset};
+}
+void FakeSlack::set_do_not_disturb(const std::string& user, std::int64_t start_ts,
+                                   std::int64_t end_ts) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->do_not_disturb_[user] = {start_ts, end_ts};
 }
 void FakeSlack::override_socket_url(std::string url) {
   std::lock_guard lock(impl_->mutex_);

@@ -122,6 +122,11 @@ class FakeSlack {
   // ("response_url" for posts to response URLs).
   void queue_connections_open_faults(std::vector<Fault> faults);
   void queue_method_faults(const std::string& method, std::vector<Fault> faults);
+  // A person who moved: users.info gives them this time zone from now on.
+  void move_person(const std::string& user, const std::string& time_zone, int tz_offset);
+  // dnd.info tells that the person's Do Not Disturb hours run from
+  // `start_ts` to `end_ts` (Unix seconds).
+  void set_do_not_disturb(const std::string& user, std::int64_t start_ts, std::int64_t end_ts);
   // Ticket URLs point at this host/port instead (e.g. a closed port).
   void override_socket_url(std::string url);
 

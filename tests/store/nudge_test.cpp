@@ -7,6 +7,8 @@
 
 #include <date/date.h>
 
+#include <algorithm>
+
 #include "bot/store/database.hpp"
 #include "integration/support.hpp"
 #include "store/clocked_office.hpp"
@@ -250,6 +252,70 @@ TEST_CASE_METHOD(Team,
   CHECK(nudges_to("U0ALICE").size() == 3);
   // No zone in Slack: the workspace's, and it says so.
   CHECK(has(command(c, "weekdays 10:00", "U0DANA"), "Slack has no time zone for you"));
+}
+
+TEST_CASE_METHOD(Team,
+                 "a person who moves gets their nudge at the same local time in the new zone") {
+  RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  command(c, "daily 9:00");
+  at(utc(5, 8h), {&bot});  // 09:00 in Paris
+  REQUIRE(nudges_to("U0ALICE").size() == 1);
+  // Alice moves to New York; Slack tells once her cached zone is a week old.
+  slack.move_person("U0ALICE", "America/New_York", -18000);
+  for (unsigned day = 6; day <= 12; ++day) at(utc(day, 8h), {&bot});
+  const std::size_t before = nudges_to("U0ALICE").size();
+  at(utc(13, 8h), {&bot});  // 03:00 in New York: not now
+  at(utc(13, 13h + 59min), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == before);
+  at(utc(13, 14h), {&bot});  // 09:00 in New York
+  CHECK(nudges_to("U0ALICE").size() == before + 1);
+  CHECK(has(command(c, ""), "(America/New_York)"));
+}
+
+TEST_CASE_METHOD(Team,
+                 "a nudge its instance claimed but never sent goes out once after the lease") {
+  RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  command(c, "daily 9:00");
+  // Another instance claims the 09:00 nudge and dies before sending it.
+  clock.set_epoch(utc(5, 8h));
+  const auto claimed = bot.store->jobs().claim_due(clock.now(), 10, 60s, "dead-instance");
+  REQUIRE(std::count_if(claimed.due.begin(), claimed.due.end(),
+                        [](const store::Job& job) { return job.kind == "nudge.send"; }) == 1);
+  at(utc(5, 8h) + 30s, {&bot});
+  CHECK(nudges_to("U0ALICE").empty());  // still its lease
+  at(utc(5, 8h + 2min), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 1);
+  at(utc(5, 8h + 10min), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 1);
+  at(utc(6, 8h), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 2);  // and the series goes on
+}
+
+TEST_CASE_METHOD(Team,
+                 "a nudge due in Do Not Disturb waits until it ends, within the grace window") {
+  RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  command(c, "daily 9:00");
+  const auto unix = [](std::chrono::system_clock::time_point at) {
+    return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+  };
+  // Saturday: Do Not Disturb until 09:45 in Paris; the 09:00 nudge waits.
+  slack.set_do_not_disturb("U0ALICE", unix(utc(5, 7h)), unix(utc(5, 8h + 45min)));
+  at(utc(5, 8h), {&bot});
+  CHECK(nudges_to("U0ALICE").empty());
+  at(utc(5, 8h + 44min), {&bot});
+  CHECK(nudges_to("U0ALICE").empty());
+  at(utc(5, 8h + 46min), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 1);
+  // Sunday: until 12:00, past the 2 h grace: skipped, Monday's comes.
+  slack.set_do_not_disturb("U0ALICE", unix(utc(6, 7h)), unix(utc(6, 11h)));
+  at(utc(6, 8h), {&bot});
+  at(utc(6, 11h + 1min), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 1);
+  at(utc(7, 8h), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 2);
 }
 
 TEST_CASE_METHOD(Team, "a person the bot can no longer reach is stopped, not retried") {

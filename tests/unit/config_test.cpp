@@ -230,3 +230,33 @@ TEST_CASE("passwords are cut out of database URLs, in the user part and in the q
   CHECK(redact_url("postgresql://ff@host/db") == "postgresql://ff@host/db");
   CHECK(redact_url("state.db") == "state.db");
 }
+
+TEST_CASE(
+    "the nudges settings are checked one by one: quiet hours and holidays and grace and zone") {
+  FakeEnvironment env;
+  CommandLineOverrides flags;
+  const std::string good = temp_file(
+      "[nudges]\nquiet_hours = \"21:00-07:30\"\nholidays = [\"2026-12-25\", \"2027-01-01\"]\n"
+      "grace_minutes = 30\ndefault_time_zone = \"Europe/Paris\"\n");
+  flags.config_path = good;
+  const Config c = load_config(flags, env.lookup(), kDefault);
+  CHECK(c.nudges.calendar.quiet_from == std::chrono::minutes{21 * 60});
+  CHECK(c.nudges.calendar.quiet_until == std::chrono::minutes{7 * 60 + 30});
+  CHECK(c.nudges.calendar.holidays == std::set<std::string>{"2026-12-25", "2027-01-01"});
+  CHECK(c.nudges.grace == std::chrono::minutes{30});
+  CHECK(c.nudges.default_time_zone == "Europe/Paris");
+  CHECK(c.describe().find("nudges.holidays: 2026-12-25, 2027-01-01") != std::string::npos);
+  const std::string bad_day = temp_file("[nudges]\nholidays = [\"2026-12-25\", \"2026-13-01\"]\n");
+  flags.config_path = bad_day;
+  CHECK(error_of(flags, env) == bad_day +
+                                    ":2: nudges.holidays: '2026-13-01' is not a date like "
+                                    "\"2026-12-25\"");
+  const std::string bad_hours = temp_file("[nudges]\nquiet_hours = \"late\"\n");
+  flags.config_path = bad_hours;
+  CHECK(error_of(flags, env).find("nudges.quiet_hours: expected a range like") !=
+        std::string::npos);
+  const std::string bad_zone = temp_file("[nudges]\ndefault_time_zone = \"Mars/Olympus\"\n");
+  flags.config_path = bad_zone;
+  CHECK(error_of(flags, env).find("'Mars/Olympus' is not a time zone") != std::string::npos);
+  for (const auto& file : {good, bad_day, bad_hours, bad_zone}) std::remove(file.c_str());
+}

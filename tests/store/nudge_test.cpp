@@ -105,7 +105,7 @@ TEST_CASE_METHOD(Team, "a nudge comes at the person's own time on the days asked
   CHECK(nudges_to("U0ALICE").empty());
   at(utc(4, 16h), {&bot});  // 17:00 in Paris
   REQUIRE(nudges_to("U0ALICE").size() == 1);
-  const auto& nudge = nudges_to("U0ALICE").front();
+  const ApiCall nudge = nudges_to("U0ALICE").front();
   for (const char* button : {"nudge_reflect", "nudge_snooze", "nudge_skip", "nudge_pause"}) {
     CHECK(has(nudge.body, button));
   }

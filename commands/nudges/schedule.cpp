@@ -268,7 +268,8 @@ std::string set_schedule(const NudgeServices& services, const std::string& kind,
                          const std::string& subject, const std::string& set_by,
                          const std::string& words, const std::string& topic_words) {
   const auto parsed = parse_recurrence(words, working_days_mask(services));
-  if (const auto* why = std::get_if<std::string>(&parsed)) return *why;
+  // The words it could not read are quoted back: escaped, as all user text.
+  if (const auto* why = std::get_if<std::string>(&parsed)) return mrkdwn::escape(*why);
   const auto& rule = std::get<Recurrence>(parsed);
   const auto& calendar = services.nudge_settings.calendar;
   if (calendar.is_quiet(rule.at)) {

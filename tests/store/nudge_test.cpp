@@ -238,6 +238,9 @@ TEST_CASE_METHOD(Team,
   CHECK(has(command(c, "weekdays 21:30"), "21:30 is in quiet hours (20:00–08:00)"));
   CHECK(has(command(c, "daily 25:00"), "is not a time of day"));
   CHECK(has(command(c, "fridays at teatime"), "I don't know `teatime`"));
+  const std::string hostile = command(c, "daily <!channel> 9:00");
+  CHECK(has(hostile, "&lt;!channel&gt;"));
+  CHECK_FALSE(has(hostile, "<!channel>"));
   CHECK(has(command(c, "pause 2w"), "You have no nudges yet"));
   command(c, "weekly fri 16:00");
   CHECK(has(command(c, "pause forever"), "I can't pause for `forever`"));

@@ -269,6 +269,12 @@ CREATE INDEX nudges_sent_subject ON nudges_sent (subject_kind, subject_id, sent_
 CREATE INDEX nudges_sent_message ON nudges_sent (channel_id, message_ts);
 )sql";
 
+const char* const kPendingKeySchema = R"sql(
+-- Pending jobs by key in byte order, so cancelling the jobs of one key
+-- prefix (a person's nudges, an initiative's reminders) reads only those.
+CREATE INDEX jobs_pending_keys ON jobs (unique_key {{bytes}}) WHERE state = 'pending';
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -303,6 +309,7 @@ const std::vector<Migration>& migrations() {
       {8, "where each nudge to back an initiative was sent, to keep it true", kNudgeMessageSchema},
       {9, "six-month answers once per asking, and claims for effects done once", kOnceSchema},
       {10, "reflection nudges: repeats, topics, and each nudge sent", kReflectionNudgeSchema},
+      {11, "pending jobs by key, for cancelling by prefix", kPendingKeySchema},
   };
   return all;
 }

@@ -369,6 +369,15 @@ TEMPLATE_TEST_CASE("jobs: cancelling by key prefix stops exactly the matching pe
   CHECK(jobs.cancel_keys_starting("initiative:1:remind:") == 0);
   const auto left = jobs.claim_due(at_minute(6), 10, 1min, "a").due;
   CHECK(left.size() == 2);  // initiative 12's, and the key that only looks alike
+  // Neighbours in byte order: U10 and U1; are not U1's, and "now" ones are.
+  for (const char* key : {"nudge:user:U1:7", "nudge:user:U1:now:7", "nudge:user:U10:7",
+                          "nudge:user:U1;7", "nudge:user:U0:7"}) {
+    NewJob job = job_due(at_minute(7));
+    job.unique_key = key;
+    REQUIRE(jobs.schedule(job));
+  }
+  CHECK(jobs.cancel_keys_starting("nudge:user:U1:") == 2);
+  CHECK(jobs.claim_due(at_minute(8), 10, 1min, "a").due.size() == 3);
 }
 
 TEMPLATE_TEST_CASE("jobs: one found past its grace window is skipped, not run late",

@@ -112,10 +112,25 @@ TEST_CASE_METHOD(Workspace, "Discuss in a thread opens a thread under the questi
   CHECK(contains(opener, "<@U0ALICE> opened the discussion"));
   slack.send_block_action(c, "coach_discuss", "no-such-prompt");
   CHECK(response(1).find("looks altered") != std::string::npos);
+  // A post Slack refused gives the claim back: pressing again opens it.
+  const auto second = command("/coach", "gap");
+  slack.queue_method_faults("chat.postMessage", {{200, "not_in_channel"}});
+  slack.send_block_action(c, "coach_discuss", button_value(second, "coach_discuss"), "U0ALICE",
+                          "C0GENERAL", "1700000000.000200");
+  REQUIRE(slack.wait_for_calls("response_url", 2, 5s));
+  CHECK(response(2).find("/invite @firstfollower") != std::string::npos);
+  slack.send_block_action(c, "coach_discuss", button_value(second, "coach_discuss"), "U0ALICE",
+                          "C0GENERAL", "1700000000.000200");
+  const auto reopened = wait_for_post_to("C0GENERAL", 2);
+  CHECK(reopened["thread_ts"] == "1700000000.000200");
   // Pressed again, by anyone: still one thread, and they are told where it is.
   slack.send_block_action(c, "coach_discuss", prompt_id, "U0BOB");
-  CHECK(response(2).find("open already") != std::string::npos);
-  CHECK(posts_to("C0GENERAL").size() == 1);
+  CHECK(response(3).find("open already") != std::string::npos);
+  std::size_t threads = 0;
+  for (const auto& call : slack.calls("chat.postMessage")) {
+    threads += call.answer.value("ok", false) && call.json.value("channel", "") == "C0GENERAL";
+  }
+  CHECK(threads == 2);  // one under each card
 }
 
 TEST_CASE_METHOD(Workspace, "/coach @a @b sends each of them a question, and says who got one") {

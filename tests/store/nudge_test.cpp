@@ -321,6 +321,54 @@ TEST_CASE_METHOD(Team,
   CHECK(nudges_to("U0ALICE").size() == 2);
 }
 
+TEST_CASE_METHOD(Team, "the controls under /nudges, /nudges now and topics do what they say") {
+  RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  command(c, "weekdays 17:00");
+  CHECK(has(command(c, "topics gap"), "questions about `gap`"));
+  const std::string shown = command(c, "");
+  for (const char* control : {"nudges_control_now", "nudges_control_skip", "nudges_control_pause",
+                              "nudges_control_off"}) {
+    CHECK(has(shown, control));
+  }
+  // Send one now: at once, from the topic, and the schedule stays.
+  slack.send_block_action(c, "nudges_control_now", "now");
+  REQUIRE(slack.wait_for_calls("response_url", 1, 5s));
+  CHECK(has(slack.calls("response_url")[0].body, "One is on its way"));
+  at(utc(4, 12h) + 1s, {&bot});
+  REQUIRE(nudges_to("U0ALICE").size() == 1);
+  CHECK(has(nudges_to("U0ALICE")[0].body, "_gap_"));
+  // Pause from the controls, then the button there turns to Resume.
+  slack.send_block_action(c, "nudges_control_pause", "pause");
+  REQUIRE(slack.wait_for_calls("response_url", 2, 5s));
+  CHECK(has(slack.calls("response_url")[1].body, "Paused until Friday 11 Dec"));
+  CHECK(has(command(c, ""), "nudges_control_resume"));
+  at(utc(7, 16h), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 1);
+  slack.send_block_action(c, "nudges_control_off", "off");
+  REQUIRE(slack.wait_for_calls("response_url", 3, 5s));
+  CHECK(has(slack.calls("response_url")[2].body, "Your nudges are off"));
+  CHECK(has(command(c, ""), "You have no nudges yet"));
+  CHECK(pending_nudge_jobs(bot) == 0);
+  // A forged control value does nothing.
+  command(c, "weekdays 17:00");
+  slack.send_block_action(c, "nudges_control_now", "<!channel>");
+  REQUIRE(slack.wait_for_calls("response_url", 4, 5s));
+  CHECK(has(slack.calls("response_url")[3].body, "looks altered"));
+}
+
+TEST_CASE_METHOD(Team, "without dnd:read the nudge goes out, and Slack is not asked again") {
+  RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
+  const int c = connect(bot, 1);
+  command(c, "daily 9:00");
+  slack.queue_method_faults("dnd.info", {{200, "missing_scope"}});
+  at(utc(5, 8h), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 1);
+  at(utc(6, 8h), {&bot});
+  CHECK(nudges_to("U0ALICE").size() == 2);
+  CHECK(slack.calls("dnd.info").size() == 1);
+}
+
 TEST_CASE_METHOD(Team, "a person the bot can no longer reach is stopped, not retried") {
   RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);

@@ -3,53 +3,23 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
-#include <toml++/toml.h>
+#include "bot/toml_checks.hpp"
 
 namespace ff {
-namespace {
 
-std::string at(const std::string& source, const toml::source_region& where) {
-  return source + ":" + std::to_string(where.begin.line);
-}
-
-[[noreturn]] void fail(const std::string& source, const toml::node& node, const std::string& what) {
-  throw PromptFileError(at(source, node.source()) + ": " + what);
-}
-
-std::string required_text(const std::string& source, const toml::table& table, const char* key) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) fail(source, table, std::string("missing '") + key + "'");
-  const auto* value = node->as_string();
-  if (value == nullptr) fail(source, *node, std::string("'") + key + "' must be a string");
-  std::string text = value->get();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    fail(source, *node, std::string("'") + key + "' is empty");
-  }
-  return text;
-}
-
-bool is_name(const std::string& s) {
-  return !s.empty() && s.size() <= 40 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
-
-}  // namespace
+using toml_checks::fail;
+using toml_checks::is_name;
+using toml_checks::required_text;
 
 PromptLibrary PromptLibrary::load(const std::vector<std::string>& paths) {
   PromptLibrary library;
   for (const auto& path : paths) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) throw PromptFileError(path + ": cannot be read");
-    std::ostringstream text;
-    text << file.rdbuf();
-    library.merge(text.str(), path);
+    library.merge(toml_checks::read_file(path), path);
   }
   library.validate(paths.empty() ? "prompt library" : paths.back());
+  library.flows_ = FlowLibrary::load(paths);
   return library;
 }
 
@@ -57,16 +27,12 @@ PromptLibrary PromptLibrary::parse(const std::string& toml_text, const std::stri
   PromptLibrary library;
   library.merge(toml_text, source_name);
   library.validate(source_name);
+  library.flows_ = FlowLibrary::parse(toml_text, source_name);
   return library;
 }
 
 void PromptLibrary::merge(const std::string& toml_text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source);
-  } catch (const toml::parse_error& error) {
-    throw PromptFileError(at(source, error.source()) + ": " + std::string(error.description()));
-  }
+  const toml::table root = toml_checks::parse(toml_text, source);
 
   if (const toml::node* node = root.get("categories")) {
     const auto* table = node->as_table();
@@ -120,12 +86,8 @@ void PromptLibrary::merge(const std::string& toml_text, const std::string& sourc
         p.follow_ups.push_back(text->get());
       }
     }
-    for (const auto& [key, value] : *table) {
-      static const std::set<std::string, std::less<>> known = {"id", "category", "practice", "text",
-                                                               "follow_ups"};
-      if (known.count(key.str()) == 0)
-        fail(source, value, "unknown key '" + std::string(key.str()) + "'");
-    }
+    toml_checks::refuse_unknown_keys(source, *table,
+                                     {"id", "category", "practice", "text", "follow_ups"});
     auto existing = std::find_if(prompts_.begin(), prompts_.end(),
                                  [&](const Prompt& q) { return q.id == p.id; });
     if (existing != prompts_.end()) {

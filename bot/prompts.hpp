@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bot/clock.hpp"
+#include "bot/flows.hpp"
 #include "bot/store/stores.hpp"
 
 namespace ff {
@@ -46,6 +47,8 @@ class PromptLibrary {
   std::vector<const Prompt*> in_category(const std::string& category) const;
   const std::vector<Prompt>& all() const { return prompts_; }
   const Prompt* by_id(const std::string& id) const;
+  // The coaching dialogs ([[flow]]), read from the same files.
+  const FlowLibrary& flows() const { return flows_; }
 
  private:
   void merge(const std::string& toml_text, const std::string& source_name);
@@ -53,6 +56,7 @@ class PromptLibrary {
 
   std::vector<PromptCategory> categories_;
   std::vector<Prompt> prompts_;
+  FlowLibrary flows_;
 };
 
 // Draws questions for a channel so that it sees most of a category before a

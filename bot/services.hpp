@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bot/clock.hpp"
+#include "bot/dialog_settings.hpp"
 #include "bot/initiative_settings.hpp"
 #include "bot/nudge_settings.hpp"
 #include "bot/prompts.hpp"
@@ -33,6 +34,7 @@ struct Services {
   const Roles& roles;
   InitiativeSettings initiative_settings;
   NudgeSettings nudge_settings;
+  DialogSettings dialog_settings;
 
   bool is_admin(const std::string& user_id) const {
     return std::find(roles.admins.begin(), roles.admins.end(), user_id) != roles.admins.end();

@@ -6,6 +6,7 @@
 #include "commands/my_data.hpp"
 #include "commands/nit.hpp"
 #include "commands/nudges/nudges.hpp"
+#include "commands/reflect/reflect.hpp"
 #include "commands/sixmonths.hpp"
 
 namespace ff::commands {
@@ -16,9 +17,19 @@ InitiativeServices initiative_services(const Services& services, const FeatureSt
   return {services, stores.initiatives, stores.jobs, stores.profiles, stores.feedback};
 }
 
+ReflectServices reflect_services(const Services& services, const FeatureStores& stores) {
+  return {services,        stores.dialogs,     stores.reflections, stores.jobs,
+          stores.profiles, stores.initiatives, stores.nudge_log};
+}
+
 NudgeServices nudge_services(const Services& services, const FeatureStores& stores) {
-  return {services,    stores.nudge_schedules, stores.nudge_log,
-          stores.jobs, stores.profiles,        stores.initiatives};
+  return {services,
+          stores.nudge_schedules,
+          stores.nudge_log,
+          stores.jobs,
+          stores.profiles,
+          stores.initiatives,
+          reflect_services(services, stores)};
 }
 
 }  // namespace
@@ -31,12 +42,15 @@ void register_all(EnvelopeRouter& router, const Services& services, const Featur
   register_nit(router.feature("nit"), {services, stores.feedback});
   register_sixmonths(router.feature("sixmonths"), {services, stores.decisions});
   register_initiative(router.feature("initiative"), initiative_services(services, stores));
+  // After nudges: a reply in a nudge's thread is the nudge's, not the dialog's.
   register_nudges(router.feature("nudges"), nudge_services(services, stores));
+  register_reflect(router.feature("reflect"), reflect_services(services, stores));
 }
 
 void register_jobs(JobScheduler& scheduler, const Services& services, const FeatureStores& stores) {
   register_initiative_jobs(scheduler, initiative_services(services, stores));
   register_nudge_jobs(scheduler, nudge_services(services, stores));
+  register_reflect_jobs(scheduler, reflect_services(services, stores));
 }
 
 }  // namespace ff::commands

@@ -20,10 +20,13 @@ struct FeatureStores {
   store::InitiativeStore& initiatives;
   store::JobStore& jobs;
   store::ProfileStore& profiles;
+  store::DialogStore& dialogs;
+  store::ReflectionStore& reflections;
 
   // All of them served by one database.
   static FeatureStores over(store::SqlStore& store) {
-    return {store, store, store, store, store, store, store, store, store.jobs(), store};
+    return {store, store, store,        store, store, store,
+            store, store, store.jobs(), store, store, store};
   }
 };
 

@@ -44,6 +44,8 @@ Message overview_help() {
       "*`/endorse <number>`* back one (`/initiative help`)\n"
       "*`/nudges weekdays 17:00`* a reflection question by DM at a time that suits you "
       "(`/nudges help`)\n"
+      "*`/reflect`* a private coaching conversation with me that ends in one concrete step "
+      "(`/reflect help`)\n"
       "*`/coach stats`* your figures; *`/coach my-data`* what I store about you"));
   m.add(blocks::context({"Write `help` to me in a direct message at any time."}));
   return m;
@@ -103,6 +105,25 @@ Message nudges_help() {
       "*Reflect now*, keeps your reflection: only you can see it.");
 }
 
+Message reflect_help(const FlowLibrary& flows) {
+  std::string list;
+  for (const Flow* flow : flows.listed()) {
+    list += "\n*`/reflect " + flow->id + "`* " + mrkdwn::escape(flow->title) + ": " +
+            mrkdwn::escape(flow->summary);
+  }
+  return help_card(
+      "How to use /reflect",
+      "*`/reflect`* a private conversation with me, one question at a time, in our direct "
+      "messages. It ends with a summary and the one step you chose; *Share to a channel* and "
+      "*Remind me in a week* are there if you want them." +
+          list +
+          "\n*`/reflect history`* your past reflections; *`/reflect stats`* your figures\n"
+          "At every question: `back`, `skip`, `cancel`, `where am I`, `help`; in a list, `done`. "
+          "Editing a message you sent doesn't change your answer: write `back` instead.",
+      "What you write stays yours: nobody else sees it, admins included. A dialog you leave "
+      "alone pauses after a day, and waits for you.");
+}
+
 void register_help(EnvelopeRouter::Routes routes, const Services& services) {
   // Direct messages no open conversation claims: help, or how to get it.
   routes.other_direct_messages([services](const Event& event) {
@@ -112,8 +133,9 @@ void register_help(EnvelopeRouter::Routes routes, const Services& services) {
     }
     services.slack.post_message(
         event.channel,
-        Message::plain("I can't hold a conversation yet. Write `help` to see what I can do, or "
-                       "type `/coach` in a channel for a coaching question."));
+        Message::plain("Write `/reflect` to start a private reflection with me, `help` to see "
+                       "what else I can do, or type `/coach` in a channel for a coaching "
+                       "question."));
   });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bot/flows.hpp"
 #include "bot/services.hpp"
 #include "bot/slack/router.hpp"
 
@@ -13,5 +14,7 @@ Message coach_help();
 Message nit_help();
 Message sixmonths_help();
 Message nudges_help();
+// /reflect help: the words that steer a dialog, and the flows installed.
+Message reflect_help(const FlowLibrary& flows);
 
 }  // namespace ff::commands

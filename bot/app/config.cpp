@@ -225,6 +225,10 @@ const std::vector<Setting>& settings() {
          if (value == nullptr) throw ConfigError(where + ": expected true or false");
          c.nudges.respect_do_not_disturb = value->get();
        }},
+      {"reflect", "expire_after_minutes",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.dialogs.expire_after = std::chrono::minutes{integer_in(n, where, 5, 30 * 24 * 60)};
+       }},
       {"store", "database",
        [](Config& c, const toml::node& n, const std::string& where) {
          c.database = text_of(n, where);
@@ -412,10 +416,11 @@ Config load_config(const CommandLineOverrides& flags, const Environment& env,
   Config config;
   // The bundled questions, until a file, the environment or a flag names others.
   if (!default_config_path.empty()) {
-    config.prompt_files = {fs::absolute(fs::path(default_config_path).parent_path() / ".." /
-                                        "prompts" / "coaching.toml")
-                               .lexically_normal()
-                               .string()};
+    const fs::path prompts = fs::path(default_config_path).parent_path() / ".." / "prompts";
+    config.prompt_files.clear();
+    for (const char* file : {"coaching.toml", "flows.toml"}) {
+      config.prompt_files.push_back(fs::absolute(prompts / file).lexically_normal().string());
+    }
   }
   std::string path = flags.config_path.value_or(env("FIRSTFOLLOWER_CONFIG").value_or(""));
   const bool explicit_path = !path.empty();
@@ -581,7 +586,8 @@ std::string Config::describe() const {
       << "nudges.grace_minutes: " << nudges.grace.count() << "\n"
       << "nudges.default_time_zone: " << nudges.default_time_zone << "\n"
       << "nudges.respect_do_not_disturb: " << (nudges.respect_do_not_disturb ? "true" : "false")
-      << "\n";
+      << "\n"
+      << "reflect.expire_after_minutes: " << dialogs.expire_after.count() << "\n";
   return out.str();
 }
 

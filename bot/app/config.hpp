@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/dialog_settings.hpp"
 #include "bot/initiative_settings.hpp"
 #include "bot/nudge_settings.hpp"
 #include "bot/slack/socket_mode_client.hpp"
@@ -38,6 +39,7 @@ struct Config {
   std::vector<std::string> admins;  // user ids who see everyone's figures
   InitiativeSettings initiatives;
   NudgeSettings nudges;
+  DialogSettings dialogs;
 
   // Where state lives: a SQLite file path, or postgresql://… shared by
   // several instances. A relative path is taken from the working directory.
@@ -79,8 +81,9 @@ Environment process_environment();
 
 // Defaults, then the configuration file, then FIRSTFOLLOWER_<SECTION>_<KEY>,
 // FIRSTFOLLOWER_DB and the Slack variables of the environment, then the
-// command line. Without bot.prompt_files the bundled questions are used:
-// prompts/coaching.toml beside the folder of the default configuration.
+// command line. Without bot.prompt_files the bundled questions and dialog
+// flows are used: prompts/coaching.toml and prompts/flows.toml beside the
+// folder of the default configuration.
 Config load_config(const CommandLineOverrides& flags, const Environment& environment,
                    const std::string& default_config_path);
 

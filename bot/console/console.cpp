@@ -183,6 +183,10 @@ ApiResult ConsoleWorkspace::open_view(std::string_view trigger_id, const nlohman
         open.user_block_id = block.value("block_id", "");
         open.user_action_id = element.value("action_id", "");
         out_ << "│   (start your answer with @name: @alex or @sam)\n";
+      } else if (element.value("type", "") == "conversations_select") {
+        open.channel_block_id = block.value("block_id", "");
+        open.channel_action_id = element.value("action_id", "");
+        out_ << "│   (start your answer with the channel: #" << kChannelName << ")\n";
       } else if (element.value("type", "") == "checkboxes") {
         const auto option = element.value("options", nlohmann::json::array()).at(0);
         open.checkbox_block_id = block.value("block_id", "");
@@ -433,6 +437,17 @@ void submit_view(ConsoleTransport& transport, ConsoleWorkspace& workspace,
     }
     values[view.user_block_id][view.user_action_id] = {{"type", "users_select"},
                                                        {"selected_user", selected}};
+  }
+  if (!view.channel_block_id.empty()) {
+    std::string selected;
+    const std::string general = std::string("#") + ConsoleWorkspace::kChannelName;
+    if (text.rfind(general, 0) == 0 &&
+        (text.size() == general.size() || text[general.size()] == ' ')) {
+      selected = ConsoleWorkspace::kChannel;
+      text = text.size() > general.size() ? text.substr(general.size() + 1) : std::string();
+    }
+    values[view.channel_block_id][view.channel_action_id] = {{"type", "conversations_select"},
+                                                             {"selected_conversation", selected}};
   }
   if (!view.block_id.empty()) {
     values[view.block_id][view.action_id] = {{"type", "plain_text_input"}, {"value", text}};

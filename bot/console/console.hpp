@@ -81,6 +81,8 @@ class ConsoleWorkspace final : public SlackApi {
     std::string action_id;      // of its text input
     std::string user_block_id;  // of its person picker
     std::string user_action_id;
+    std::string channel_block_id;  // of its channel picker
+    std::string channel_action_id;
     std::string checkbox_block_id;
     std::string checkbox_action_id;
     std::string checkbox_value;

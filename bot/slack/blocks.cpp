@@ -96,6 +96,18 @@ json user_select(std::string_view block_id, std::string_view action_id, std::str
           {"element", {{"type", "users_select"}, {"action_id", std::string(action_id)}}}};
 }
 
+json conversation_select(std::string_view block_id, std::string_view action_id,
+                         std::string_view label) {
+  return {{"type", "input"},
+          {"block_id", std::string(block_id)},
+          {"label", plain(label, Limits::kInputLabel)},
+          {"element",
+           {{"type", "conversations_select"},
+            {"action_id", std::string(action_id)},
+            {"default_to_current_conversation", true},
+            {"filter", {{"include", {"public", "private"}}, {"exclude_bot_users", true}}}}}};
+}
+
 json checkbox(std::string_view block_id, std::string_view action_id, std::string_view label,
               std::string_view option_text, std::string_view option_value) {
   return {

@@ -55,6 +55,10 @@ nlohmann::json text_input(std::string_view block_id, std::string_view action_id,
                           std::size_t max_length, const TextInputOptions& options = {});
 nlohmann::json user_select(std::string_view block_id, std::string_view action_id,
                            std::string_view label);
+// A channel picker (public and private channels the person is in), the
+// channel the person is in chosen at first where Slack knows it.
+nlohmann::json conversation_select(std::string_view block_id, std::string_view action_id,
+                                   std::string_view label);
 nlohmann::json checkbox(std::string_view block_id, std::string_view action_id,
                         std::string_view label, std::string_view option_text,
                         std::string_view option_value);

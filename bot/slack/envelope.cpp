@@ -399,6 +399,9 @@ FormValues FormValues::from_json(const nlohmann::json& values) {
       if (const auto u = input.find("selected_user"); u != input.end() && u->is_string()) {
         field.selected_user = u->get<std::string>();
       }
+      if (const auto c = input.find("selected_conversation"); c != input.end() && c->is_string()) {
+        field.selected_conversation = c->get<std::string>();
+      }
       if (const auto o = input.find("selected_options"); o != input.end() && o->is_array()) {
         for (const auto& option : *o) {
           if (option.is_object() && option.contains("value") && option["value"].is_string()) {
@@ -425,6 +428,12 @@ std::string FormValues::text(std::string_view block_id, std::string_view action_
 std::string FormValues::selected_user(std::string_view block_id, std::string_view action_id) const {
   const FormField* f = field(block_id, action_id);
   return f ? f->selected_user : std::string();
+}
+
+std::string FormValues::selected_conversation(std::string_view block_id,
+                                              std::string_view action_id) const {
+  const FormField* f = field(block_id, action_id);
+  return f ? f->selected_conversation : std::string();
 }
 
 bool FormValues::any_selected(std::string_view block_id, std::string_view action_id) const {

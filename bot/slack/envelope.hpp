@@ -47,6 +47,7 @@ struct FormField {
   std::string type;                           // plain_text_input, users_select, checkboxes…
   std::string text;                           // plain_text_input's value
   std::string selected_user;                  // users_select
+  std::string selected_conversation;          // conversations_select
   std::vector<std::string> selected_options;  // checkboxes: the chosen options' values
 };
 
@@ -59,6 +60,7 @@ class FormValues {
   const FormField* field(std::string_view block_id, std::string_view action_id) const;
   std::string text(std::string_view block_id, std::string_view action_id) const;
   std::string selected_user(std::string_view block_id, std::string_view action_id) const;
+  std::string selected_conversation(std::string_view block_id, std::string_view action_id) const;
   bool any_selected(std::string_view block_id, std::string_view action_id) const;
 
  private:

@@ -25,8 +25,10 @@ bool overlaps(std::string_view a, std::string_view b) {
 }  // namespace
 
 bool is_persons_direct_message(const Event& event) {
+  // A file shared with a line of text is a message too; an edit or a
+  // deletion (message_changed, message_deleted) is not a new one.
   return event.type == "message" && event.channel_type == "im" && event.bot_id.empty() &&
-         event.subtype.empty() && !event.channel.empty();
+         (event.subtype.empty() || event.subtype == "file_share") && !event.channel.empty();
 }
 
 template <typename Handler>

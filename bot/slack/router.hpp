@@ -119,7 +119,8 @@ class EnvelopeRouter {
 };
 
 // A message a person wrote to the bot in their direct message with it: not
-// a bot's (the bot's own included), not an edit, join or other subtype.
+// a bot's (the bot's own included), not an edit, join or other subtype
+// (a file share, which may carry text, is one).
 bool is_persons_direct_message(const Event& event);
 
 }  // namespace ff

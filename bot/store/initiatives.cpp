@@ -68,6 +68,23 @@ std::vector<Initiative> SqlStore::open_initiatives(const std::string& channel_id
   });
 }
 
+std::vector<Initiative> SqlStore::awaiting_endorsement(const std::string& user_id) {
+  return database_->read([&](SqlSession& s) {
+    std::vector<Initiative> found;
+    for (const auto& row :
+         s.run(std::string("SELECT ") + kInitiativeColumns +
+                   " FROM initiatives WHERE status = 'open' AND id IN ("
+                   "SELECT initiative_id FROM initiative_nudges WHERE user_id = $1 "
+                   "AND answer = '') AND id NOT IN (SELECT initiative_id FROM endorsements "
+                   "WHERE user_id = $1 AND kind = 'endorse') ORDER BY created_at, id",
+               {user_id})
+             .rows) {
+      found.push_back(initiative_from(row));
+    }
+    return found;
+  });
+}
+
 void SqlStore::set_message_ts(std::int64_t id, const std::string& ts) {
   database_->transact([&](SqlSession& s) {
     s.run("UPDATE initiatives SET message_ts = $2 WHERE id = $1", {id, ts});

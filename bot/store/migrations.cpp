@@ -275,6 +275,28 @@ const char* const kPendingKeySchema = R"sql(
 CREATE INDEX jobs_pending_keys ON jobs (unique_key {{bytes}}) WHERE state = 'pending';
 )sql";
 
+const char* const kReflectionSchema = R"sql(
+-- Each coaching dialog a person had, or has under way, with what they
+-- answered (theirs alone: shown to nobody else, admins included) and the
+-- follow-up they asked for on the action they chose.
+CREATE TABLE reflections (
+  id {{id}},
+  user_id TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open',
+  answers TEXT NOT NULL DEFAULT '{}',
+  action TEXT NOT NULL DEFAULT '',
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  follow_up_due_at BIGINT,
+  follow_up_status TEXT NOT NULL DEFAULT '',
+  follow_up_answer TEXT NOT NULL DEFAULT '',
+  follow_up_at BIGINT
+);
+CREATE INDEX reflections_user ON reflections (user_id, started_at);
+CREATE INDEX reflections_started ON reflections (started_at);
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -310,6 +332,7 @@ const std::vector<Migration>& migrations() {
       {9, "six-month answers once per asking, and claims for effects done once", kOnceSchema},
       {10, "reflection nudges: repeats, topics, and each nudge sent", kReflectionNudgeSchema},
       {11, "pending jobs by key, for cancelling by prefix", kPendingKeySchema},
+      {12, "coaching dialogs had, their answers and follow-ups", kReflectionSchema},
   };
   return all;
 }

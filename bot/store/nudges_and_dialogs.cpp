@@ -222,4 +222,99 @@ bool SqlStore::remove_dialog(const std::string& user_id) {
   });
 }
 
+// ---- reflections ----
+
+namespace {
+
+constexpr const char* kReflectionColumns =
+    "id, user_id, flow, state, answers, action, started_at, ended_at, follow_up_due_at, "
+    "follow_up_status, follow_up_answer, follow_up_at";
+
+Reflection reflection_of(const SqlRow& row) {
+  Reflection r;
+  r.id = row.integer(0);
+  r.user_id = row.text(1);
+  r.flow = row.text(2);
+  r.state = row.text(3);
+  r.answers = nlohmann::json::parse(row.text(4), nullptr, false);
+  if (!r.answers.is_object()) r.answers = nlohmann::json::object();
+  r.action = row.text(5);
+  r.started_at = from_millis(row.integer(6));
+  r.ended_at = optional_time(row, 7);
+  r.follow_up_due = optional_time(row, 8);
+  r.follow_up_status = row.text(9);
+  r.follow_up_answer = row.text(10);
+  r.follow_up_at = optional_time(row, 11);
+  return r;
+}
+
+}  // namespace
+
+std::int64_t SqlStore::start_reflection(const Reflection& r) {
+  return database_->read([&](SqlSession& s) {
+    return s
+        .run(
+            "INSERT INTO reflections (user_id, flow, state, answers, action, started_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            {r.user_id, r.flow, r.state, r.answers.dump(), r.action, to_millis(r.started_at)})
+        .rows.at(0)
+        .integer(0);
+  });
+}
+
+bool SqlStore::update_reflection(const Reflection& r) {
+  return database_->read([&](SqlSession& s) {
+    return s.run(
+                "UPDATE reflections SET flow = $2, state = $3, answers = $4, action = $5, "
+                "ended_at = $6, follow_up_due_at = $7, follow_up_status = $8, "
+                "follow_up_answer = $9, follow_up_at = $10 WHERE id = $1",
+                {r.id, r.flow, r.state, r.answers.dump(), r.action, optional_time(r.ended_at),
+                 optional_time(r.follow_up_due), r.follow_up_status, r.follow_up_answer,
+                 optional_time(r.follow_up_at)})
+               .affected == 1;
+  });
+}
+
+std::optional<Reflection> SqlStore::reflection(std::int64_t id) {
+  return database_->read([&](SqlSession& s) -> std::optional<Reflection> {
+    const SqlResult r = s.run(
+        std::string("SELECT ") + kReflectionColumns + " FROM reflections WHERE id = $1", {id});
+    if (r.rows.empty()) return std::nullopt;
+    return reflection_of(r.rows.front());
+  });
+}
+
+std::vector<Reflection> SqlStore::reflections_of(const std::string& user_id, int limit) {
+  return database_->read([&](SqlSession& s) {
+    std::vector<Reflection> found;
+    for (const auto& row :
+         s.run(std::string("SELECT ") + kReflectionColumns +
+                   " FROM reflections WHERE user_id = $1 ORDER BY started_at DESC, id DESC "
+                   "LIMIT $2",
+               {user_id, std::int64_t{limit}})
+             .rows) {
+      found.push_back(reflection_of(row));
+    }
+    return found;
+  });
+}
+
+ReflectionFigures SqlStore::reflection_figures(const std::string& user_id, TimePoint since) {
+  return database_->read([&](SqlSession& s) {
+    const SqlResult r = s.run(
+        "SELECT count(*), "
+        "coalesce(sum(CASE WHEN state = 'completed' THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN state IN ('cancelled', 'expired') THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN state = 'completed' AND action <> '' THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN follow_up_due_at IS NOT NULL THEN 1 ELSE 0 END), 0), "
+        "coalesce(sum(CASE WHEN follow_up_at IS NOT NULL THEN 1 ELSE 0 END), 0) "
+        "FROM reflections WHERE started_at >= $2 "
+        "AND (CAST($1 AS TEXT) = '' OR user_id = CAST($1 AS TEXT))",
+        {user_id, to_millis(since)});
+    const SqlRow& row = r.rows.at(0);
+    return ReflectionFigures{row.integer(0), row.integer(1), row.integer(2),
+                             row.integer(3), row.integer(4), row.integer(5)};
+  });
+}
+
 }  // namespace ff::store

@@ -248,6 +248,9 @@ class InitiativeStore {
   virtual std::int64_t create_initiative(const Initiative& initiative) = 0;
   virtual std::optional<Initiative> initiative(std::int64_t id) = 0;
   virtual std::vector<Initiative> open_initiatives(const std::string& channel_id) = 0;
+  // The open initiatives a person was asked to back and has neither endorsed
+  // nor said "not now" to, oldest first.
+  virtual std::vector<Initiative> awaiting_endorsement(const std::string& user_id) = 0;
   virtual void set_message_ts(std::int64_t id, const std::string& ts) = 0;
   // Moves an initiative from status `from` to `to`; false when it was not in
   // `from` (so of two presses racing, one wins). Becoming open sets
@@ -468,6 +471,48 @@ class DialogStore {
   virtual bool remove_dialog(const std::string& user_id) = 0;
 };
 
+// A coaching dialog a person had, or has under way. What they wrote is
+// theirs alone: shown to nobody else, admins included, and never logged.
+struct Reflection {
+  std::int64_t id = 0;
+  std::string user_id;
+  std::string flow;
+  std::string state = "open";  // open, completed, cancelled, expired
+  // The answers by step id, as the summary shows them; empty once cancelled.
+  nlohmann::json answers = nlohmann::json::object();
+  std::string action;  // the step the person chose to take, when the flow has one
+  TimePoint started_at;
+  std::optional<TimePoint> ended_at;
+  std::optional<TimePoint> follow_up_due;  // when they asked to be asked how it went
+  std::string follow_up_status;            // done, partly, not-yet
+  std::string follow_up_answer;
+  std::optional<TimePoint> follow_up_at;  // when they answered it
+};
+
+// Counts of one person's reflections (or everyone's), since a moment.
+struct ReflectionFigures {
+  std::int64_t started = 0;
+  std::int64_t completed = 0;
+  std::int64_t abandoned = 0;  // cancelled or left to expire
+  std::int64_t actions = 0;    // completed with an action chosen
+  std::int64_t follow_ups_asked = 0;
+  std::int64_t follow_ups_answered = 0;
+};
+
+class ReflectionStore {
+ public:
+  virtual ~ReflectionStore() = default;
+  // The new reflection's id.
+  virtual std::int64_t start_reflection(const Reflection& reflection) = 0;
+  // Writes every field but id, user and start; false when it does not exist.
+  virtual bool update_reflection(const Reflection& reflection) = 0;
+  virtual std::optional<Reflection> reflection(std::int64_t id) = 0;
+  // A person's reflections, newest first, at most `limit`.
+  virtual std::vector<Reflection> reflections_of(const std::string& user_id, int limit) = 0;
+  // One person's, or everyone's for an empty id.
+  virtual ReflectionFigures reflection_figures(const std::string& user_id, TimePoint since) = 0;
+};
+
 // ---- personal data ----------------------------------------------------------
 
 // A column that holds a person's id, covered by export and forget.
@@ -499,6 +544,7 @@ class SqlStore final : public InboxStore,
                        public NudgeScheduleStore,
                        public NudgeLogStore,
                        public DialogStore,
+                       public ReflectionStore,
                        public FiguresStore,
                        public PersonalDataStore {
  public:
@@ -534,6 +580,7 @@ class SqlStore final : public InboxStore,
   std::int64_t create_initiative(const Initiative& initiative) override;
   std::optional<Initiative> initiative(std::int64_t id) override;
   std::vector<Initiative> open_initiatives(const std::string& channel_id) override;
+  std::vector<Initiative> awaiting_endorsement(const std::string& user_id) override;
   void set_message_ts(std::int64_t id, const std::string& ts) override;
   bool move_initiative(std::int64_t id, const std::string& from, const std::string& to,
                        TimePoint at) override;
@@ -586,6 +633,12 @@ class SqlStore final : public InboxStore,
   bool save_dialog(const DialogSession& session) override;
   std::optional<DialogSession> dialog(const std::string& user_id) override;
   bool remove_dialog(const std::string& user_id) override;
+
+  std::int64_t start_reflection(const Reflection& reflection) override;
+  bool update_reflection(const Reflection& reflection) override;
+  std::optional<Reflection> reflection(std::int64_t id) override;
+  std::vector<Reflection> reflections_of(const std::string& user_id, int limit) override;
+  ReflectionFigures reflection_figures(const std::string& user_id, TimePoint since) override;
 
   CoachingFigures figures(const std::string& user_id) override;
   std::vector<std::pair<std::string, CoachingFigures>> figures_by_person(int limit) override;

@@ -25,6 +25,11 @@ struct InitiativeServices : Services {
 // place (chat.update) as people endorse and follow, and when it closes.
 void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices& services);
 
+// The DM that asks `to` to back an initiative, with Endorse, Endorse with
+// a nit and Not now: what a manager is nudged with, and what a coaching
+// dialog offers.
+Message endorsement_request(const store::Initiative& initiative, const std::string& to);
+
 // The durable job kind of a reminder to back an initiative.
 void register_initiative_jobs(JobScheduler& scheduler, const InitiativeServices& services);
 

@@ -290,3 +290,11 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServi
 }
 
 }  // namespace ff::commands::initiative
+
+namespace ff::commands {
+
+Message endorsement_request(const store::Initiative& initiative, const std::string& to) {
+  return initiative::nudge_message(initiative, to, 0, false);
+}
+
+}  // namespace ff::commands

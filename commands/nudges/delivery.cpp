@@ -269,6 +269,14 @@ Reply open_reflection(const NudgeServices& services, const BlockAction& action) 
   if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
   const auto& sent = std::get<store::SentNudge>(found);
   const Prompt* prompt = services.prompts.by_id(sent.prompt_id);
+  // The coaching dialog on this question, in the DM; a short form where no
+  // such dialog flow is installed.
+  if (prompt) {
+    if (auto started =
+            reflect_on_question(services.reflect, action.user_id, prompt->text, sent.id)) {
+      return std::move(*started);
+    }
+  }
   std::vector<nlohmann::json> parts;
   if (prompt) parts.push_back(blocks::section("*" + mrkdwn::escape(prompt->text) + "*"));
   parts.push_back(blocks::text_input("reflection", "text", "Your reflection",
@@ -324,6 +332,7 @@ Reply submit_reflection(const NudgeServices& services, const ViewSubmission& vie
 std::optional<store::SentNudge> nudge_replied_to(const NudgeServices& services,
                                                  const Event& event) {
   if (event.thread_ts.empty() || event.thread_ts == event.ts) return std::nullopt;
+  if (trimmed(event.text).empty()) return std::nullopt;  // a file alone holds no reflection
   const auto found = own_nudge(services, event.channel, event.thread_ts, event.user);
   if (const auto* sent = std::get_if<store::SentNudge>(&found)) return *sent;
   return std::nullopt;

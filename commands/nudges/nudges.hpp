@@ -4,6 +4,7 @@
 #include "bot/services.hpp"
 #include "bot/slack/router.hpp"
 #include "bot/store/stores.hpp"
+#include "commands/reflect/reflect.hpp"
 
 namespace ff::commands {
 
@@ -16,6 +17,8 @@ struct NudgeServices : Services {
   store::JobStore& jobs;
   store::ProfileStore& profiles;
   store::InitiativeStore& initiatives;
+  // Reflect now starts the coaching dialog on the nudge's question.
+  ReflectServices reflect;
 };
 
 // /nudges: a reflection question by DM at the time a person chose, in their

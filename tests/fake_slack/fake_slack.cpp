@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <future>
@@ -887,6 +888,10 @@ std::string FakeSlack::send_direct_message(int connection, const std::string& te
                                            const std::string& event_id, int retry_attempt,
                                            const std::string& user, const std::string& thread_ts) {
   const std::string envelope_id = impl_->next_envelope_id();
+  // Each message its own ts, as in Slack; a retry of the same event keeps it.
+  char micros[8];
+  std::snprintf(micros, sizeof micros, "%06zu", std::hash<std::string>{}(event_id) % 1000000);
+  const std::string ts = std::string("1700000002.") + micros;
   nlohmann::json frame = {{"envelope_id", envelope_id},
                           {"type", "events_api"},
                           {"accepts_response_payload", false},
@@ -900,9 +905,9 @@ std::string FakeSlack::send_direct_message(int connection, const std::string& te
                              {{"type", "message"},
                               {"user", user},
                               {"text", text},
-                              {"ts", "1700000002.000300"},
+                              {"ts", ts},
                               {"channel", "D" + user.substr(1)},
-                              {"event_ts", "1700000002.000300"},
+                              {"event_ts", ts},
                               {"channel_type", "im"}}},
                             {"type", "event_callback"},
                             {"event_id", event_id},

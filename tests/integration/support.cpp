@@ -31,21 +31,24 @@ Config test_config(const FakeSlack& slack, int connections) {
   c.api_timeout = 3000ms;
   c.workers = 2;
   c.random_seed = 1;
-  c.prompt_files = {std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"};
+  c.prompt_files = {std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml",
+                    std::string(FF_SOURCE_DIR) + "/prompts/flows.toml"};
   c.database = ":memory:";  // tests about durability name a file
   return c;
 }
 
 const PromptLibrary& shipped_prompts() {
   static const PromptLibrary library =
-      PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
+      PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml",
+                           std::string(FF_SOURCE_DIR) + "/prompts/flows.toml"});
   return library;
 }
 
 RunningBot::RunningBot(const FakeSlack&, Config c, const Clock& clock)
     : config(std::move(c)),
       store(store::SqlStore::open(config.database, {}, clock)),
-      bot(std::make_unique<SlackBot>(config, shipped_prompts(), *store, clock)) {
+      prompts(PromptLibrary::load(config.prompt_files)),
+      bot(std::make_unique<SlackBot>(config, prompts, *store, clock)) {
   bot->start();
 }
 

@@ -29,6 +29,7 @@ struct RunningBot {
   ~RunningBot() { bot->shutdown(1s); }
   Config config;
   std::unique_ptr<store::SqlStore> store;
+  PromptLibrary prompts;  // from config.prompt_files, the shipped ones by default
   std::unique_ptr<SlackBot> bot;
 };
 

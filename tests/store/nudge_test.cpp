@@ -138,7 +138,46 @@ TEST_CASE_METHOD(Team,
 
   // Someone else's press changes nothing.
   CHECK(has(press(c, nudge, "nudge_snooze", "U0BOB"), "someone else's"));
-  // Reflect now opens a form; its answer is kept, and the nudge says so.
+  // Reflect now starts the coaching dialog on the nudge's question, in the
+  // DM; its answers are kept, and the nudge counts as answered.
+  slack.send_block_action(c, "nudge_reflect", "", "U0ALICE", "D0ALICE",
+                          nudge.answer.value("ts", ""));
+  REQUIRE(wait_for_post_to("U0ALICE", "Reflect on a question"));
+  const std::string question =
+      nudge.json.value("text", "").substr(std::string("A question to reflect on: ").size());
+  CHECK(has(posted_to("U0ALICE"), question.substr(0, 20)));  // the nudge's own question
+  slack.send_direct_message(c, "The gap: releases wait on one reviewer.", "Ev-dialog-1", 0,
+                            "U0ALICE");
+  REQUIRE(wait_for_post_to("U0ALICE", "What is one small step"));
+  slack.send_direct_message(c, "Ask Sam to review too.", "Ev-dialog-2", 0, "U0ALICE");
+  REQUIRE(wait_for_post_to("U0ALICE", "Your next step"));
+  CHECK(has(bot.store->export_user("U0ALICE").dump(), "releases wait on one reviewer"));
+  CHECK_FALSE(has(bot.store->export_user("U0CAROL").dump(), "releases wait"));
+
+  // The next day's, answered in its thread.
+  at(utc(6, 8h), {&bot});
+  REQUIRE(nudges_to("U0ALICE").size() == 2);
+  const std::string ts = nudges_to("U0ALICE")[1].answer.value("ts", "");
+  slack.send_direct_message(c, "I followed Sam's lead on the release.", "Ev-thread-1", 0, "U0ALICE",
+                            ts);
+  REQUIRE(wait_for_post_to("D0ALICE", "Noted, privately"));
+  CHECK(has(bot.store->export_user("U0ALICE").dump(), "I followed Sam's lead"));
+  // Admins see the team's rate, not what anyone wrote.
+  const std::string team = command(c, "stats", "U0CAROL");
+  CHECK(has(team, "response rate"));
+  CHECK(has(team, "2 nudges sent, 100% answered"));
+  CHECK_FALSE(has(team, "Sam's lead"));
+}
+
+TEST_CASE_METHOD(Team, "without the dialog flows Reflect now opens a form, for its person only") {
+  Config config = nudging(test_config(slack), ":memory:");
+  config.prompt_files = {std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"};
+  RunningBot bot(slack, config, clock);
+  const int c = connect(bot, 1);
+  command(c, "daily 9:00");
+  at(utc(5, 8h), {&bot});
+  REQUIRE(nudges_to("U0ALICE").size() == 1);
+  const ApiCall nudge = nudges_to("U0ALICE").front();
   slack.send_block_action(c, "nudge_reflect", "", "U0ALICE", "D0ALICE",
                           nudge.answer.value("ts", ""));
   REQUIRE(slack.wait_for_calls("views.open", 1, 5s));
@@ -163,21 +202,6 @@ TEST_CASE_METHOD(Team,
   REQUIRE(slack.wait_for_calls("chat.update", 1, 5s));
   CHECK(has(slack.calls("chat.update").back().body, "You reflected on this one"));
   CHECK(has(bot.store->export_user("U0ALICE").dump(), "releases wait on one reviewer"));
-  CHECK_FALSE(has(bot.store->export_user("U0CAROL").dump(), "releases wait"));
-
-  // The next day's, answered in its thread.
-  at(utc(6, 8h), {&bot});
-  REQUIRE(nudges_to("U0ALICE").size() == 2);
-  const std::string ts = nudges_to("U0ALICE")[1].answer.value("ts", "");
-  slack.send_direct_message(c, "I followed Sam's lead on the release.", "Ev-thread-1", 0, "U0ALICE",
-                            ts);
-  REQUIRE(wait_for_post_to("D0ALICE", "Noted, privately"));
-  CHECK(has(bot.store->export_user("U0ALICE").dump(), "I followed Sam's lead"));
-  // Admins see the team's rate, not what anyone wrote.
-  const std::string team = command(c, "stats", "U0CAROL");
-  CHECK(has(team, "response rate"));
-  CHECK(has(team, "2 nudges sent, 100% answered"));
-  CHECK_FALSE(has(team, "Sam's lead"));
 }
 
 TEST_CASE_METHOD(Team,

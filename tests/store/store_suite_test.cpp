@@ -845,7 +845,12 @@ TEST_CASE("every column that can hold a person is covered by export and forget",
       "channel_leads.added_at", "initiative_nudges.initiative_id", "initiative_nudges.nudged_at",
       "initiative_nudges.answer", "initiative_nudges.answered_at",
       // Where the nudge's DM is: a DM channel and a message time.
-      "initiative_nudges.message_channel", "initiative_nudges.message_ts"};
+      "initiative_nudges.message_channel", "initiative_nudges.message_ts",
+      // A reflection names its person in user_id; the rest is what they wrote.
+      "reflections.id", "reflections.flow", "reflections.state", "reflections.answers",
+      "reflections.action", "reflections.started_at", "reflections.ended_at",
+      "reflections.follow_up_due_at", "reflections.follow_up_status",
+      "reflections.follow_up_answer", "reflections.follow_up_at"};
   // Text a person wrote lives in rows that a covered column ties to them.
   std::set<std::string> covered;
   for (const auto& c : person_columns()) covered.insert(c.table + "." + c.column);

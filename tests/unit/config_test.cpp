@@ -58,8 +58,9 @@ TEST_CASE("without tokens the bot runs in console mode with the documented defau
   CHECK(c.console);
   CHECK(c.api_url == "https://slack.com/api/");
   CHECK(c.socket_mode.connections == 1);
-  REQUIRE(c.prompt_files.size() == 1);
+  REQUIRE(c.prompt_files.size() == 2);
   CHECK(c.prompt_files[0].find("prompts/coaching.toml") != std::string::npos);
+  CHECK(c.prompt_files[1].find("prompts/flows.toml") != std::string::npos);
 }
 
 TEST_CASE("environment overrides the file, and flags override the environment") {
@@ -179,8 +180,9 @@ TEST_CASE("a configuration file without prompt_files uses the bundled questions"
   const std::string own = temp_file("[bot]\nadmins = [\"U0ALEX\"]\n");
   flags.config_path = own;
   const Config c = load_config(flags, env.lookup(), kDefault);
-  REQUIRE(c.prompt_files.size() == 1);
+  REQUIRE(c.prompt_files.size() == 2);
   CHECK(c.prompt_files[0] == std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml");
+  CHECK(c.prompt_files[1] == std::string(FF_SOURCE_DIR) + "/prompts/flows.toml");
   // Naming none on purpose is still an error.
   const std::string none = temp_file("[bot]\nprompt_files = []\n");
   flags.config_path = none;

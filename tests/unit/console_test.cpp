@@ -16,7 +16,8 @@ namespace {
 // output comes in one order), and the console's movable clock.
 struct ConsoleSession {
   PromptLibrary library =
-      PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml"});
+      PromptLibrary::load({std::string(FF_SOURCE_DIR) + "/prompts/coaching.toml",
+                           std::string(FF_SOURCE_DIR) + "/prompts/flows.toml"});
   std::ostringstream out;
   MovableClock clock;
   std::unique_ptr<store::SqlStore> store = store::SqlStore::open(":memory:", {}, clock);
@@ -170,14 +171,15 @@ TEST_CASE("console: a form alex opens is alex's, and what only alex sees is labe
   CHECK(s.store->decisions_of(ConsoleWorkspace::kUser).empty());
 }
 
-TEST_CASE("console: a nudge arrives when the clock is moved, snoozes, and is answered in a form") {
+TEST_CASE("console: a nudge arrives when the clock is moved, snoozes, and is reflected on") {
   ConsoleSession s;
   // Friday 4 Dec 2026, 12:00 in London.
   s.clock.advance(date::sys_days{date::year{2026} / 12 / 4} + std::chrono::hours{12} -
                   std::chrono::system_clock::now());
   const std::string out = s.run(
       "/nudges weekdays 17:00\ntime 16:59\ntime 17:00\n"
-      "2\ntime +1h\n5\nThe gap is the release notes.\n/nudges stats\ntime soon\n");
+      "2\ntime +1h\n5\nThe gap is the release notes.\nAsk Sam to review them.\n/nudges stats\n"
+      "time soon\n");
   CHECK(out.find("Next: Friday 4 Dec, 17:00 your time (Europe/London)") != std::string::npos);
   CHECK(out.find("It is now Friday 4 Dec, 16:59 your time") != std::string::npos);
   CHECK(out.find("[1] Reflect now [2] Snooze 1 h [3] Skip this one [4] Pause for a week") !=
@@ -185,8 +187,11 @@ TEST_CASE("console: a nudge arrives when the clock is moved, snoozes, and is ans
   CHECK(out.find("[5] Reflect now") != std::string::npos);  // asked again, an hour later
   CHECK(out.find("Snoozed") != std::string::npos);
   CHECK(out.find("I'll ask again on Friday 4 Dec, 18:00 your time") != std::string::npos);
-  CHECK(out.find("Reflect (a form)") != std::string::npos);
-  CHECK(out.find("You reflected on this one") != std::string::npos);
+  // Reflect now starts the dialog on the nudge's question, in the DM.
+  CHECK(out.find("*Reflect on a question*") != std::string::npos);
+  CHECK(out.find("What is one small step you will take because of it?") != std::string::npos);
+  CHECK(out.find(":dart: *Your next step*") != std::string::npos);
+  CHECK(out.find("*Ask Sam to review them.*") != std::string::npos);
   CHECK(out.find("2 nudges sent, 1 answered (50%), 1 snoozed") != std::string::npos);
   CHECK(out.find("time +3d, time +2h, time fri 16:00") != std::string::npos);
 }

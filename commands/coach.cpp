@@ -7,6 +7,7 @@
 #include "commands/my_data.hpp"
 #include "commands/nudges/nudges.hpp"
 #include "commands/people.hpp"
+#include "commands/reflect/reflect.hpp"
 #include "commands/wording.hpp"
 
 namespace ff::commands {
@@ -137,7 +138,10 @@ Reply show_figures(const CoachServices& services, const std::string& user_id) {
   m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id)) +
                         "\n• Reflection nudges, last 30 days: " +
                         nudge_figures_in_words(services.nudges.nudge_figures(
-                            user_id, services.clock.now() - std::chrono::hours{24 * 30}))));
+                            user_id, services.clock.now() - std::chrono::hours{24 * 30})) +
+                        "\n• Reflections, last 90 days: " +
+                        reflection_figures_in_words(services.reflections.reflection_figures(
+                            user_id, services.clock.now() - kReflectionFiguresSince))));
   if (services.is_admin(user_id)) {
     m.add(blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
     std::string people;

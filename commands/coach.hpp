@@ -11,8 +11,9 @@ namespace ff::commands {
 struct CoachServices : Services {
   store::FiguresStore& figures;
   store::PersonalDataStore& personal_data;
-  store::ClaimStore& claims;     // one discussion thread per card
-  store::NudgeLogStore& nudges;  // the caller's own nudge figures
+  store::ClaimStore& claims;            // one discussion thread per card
+  store::NudgeLogStore& nudges;         // the caller's own nudge figures
+  store::ReflectionStore& reflections;  // and reflection counts, never their text
 };
 
 // /coach [category | me | @someone [context] | categories | stats | my-data |

@@ -35,8 +35,8 @@ NudgeServices nudge_services(const Services& services, const FeatureStores& stor
 }  // namespace
 
 void register_all(EnvelopeRouter& router, const Services& services, const FeatureStores& stores) {
-  register_coach(router.feature("coach"),
-                 {services, stores.figures, stores.personal_data, stores.claims, stores.nudge_log});
+  register_coach(router.feature("coach"), {services, stores.figures, stores.personal_data,
+                                           stores.claims, stores.nudge_log, stores.reflections});
   register_help(router.feature("help"), services);
   register_my_data(router.feature("my_data"), stores.personal_data);
   register_nit(router.feature("nit"), {services, stores.feedback});

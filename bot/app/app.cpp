@@ -20,6 +20,13 @@
 namespace ff {
 namespace {
 
+// "gap, options, follow", the flows /reflect offers; "none" when there are none.
+std::string flow_ids(const FlowLibrary& flows) {
+  std::string ids;
+  for (const Flow* flow : flows.listed()) ids += (ids.empty() ? "" : ", ") + flow->id;
+  return ids.empty() ? "none" : ids;
+}
+
 store::DatabaseOptions database_options(const Config& config) {
   store::DatabaseOptions options;
   options.sqlite_synchronous = config.sqlite_synchronous;
@@ -130,8 +137,8 @@ int run_bot(const Config& config) {
     spdlog::critical("prompt library: {}", error.what());
     return kExitConfig;
   }
-  spdlog::info("{} coaching questions in {} categories", library.all().size(),
-               library.categories().size());
+  spdlog::info("{} coaching questions in {} categories; dialogs: {}", library.all().size(),
+               library.categories().size(), flow_ids(library.flows()));
 
   if (!config.console) {
     const auto store = open_store(config, SystemClock::instance());
@@ -182,7 +189,8 @@ int check_config(const Config& config, std::ostream& out) {
     return kExitConfig;
   }
   out << config.describe() << "prompts: " << library.all().size() << " questions in "
-      << library.categories().size() << " categories\n";
+      << library.categories().size() << " categories\n"
+      << "dialogs: " << flow_ids(library.flows()) << "\n";
   // Looks at the database without upgrading it, and without creating it.
   try {
     if (const auto file = store::sqlite_file_of(config.database);

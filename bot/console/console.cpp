@@ -1,8 +1,10 @@
 #include "bot/console/console.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <istream>
 #include <mutex>
@@ -121,7 +123,17 @@ std::string ConsoleWorkspace::direct_message_with(std::string_view channel) {
 }
 
 std::string ConsoleWorkspace::next_ts() {
-  return "1700000000." + std::to_string(100000 + next_ts_++);
+  // The real time, not the console's: a message ts must stay unique across
+  // sessions on one database, or a dialog would take a new session's answer
+  // for one it saw before.
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  last_ts_micros_ = std::max<long long>(now, last_ts_micros_ + 1);
+  char ts[32];
+  std::snprintf(ts, sizeof ts, "%lld.%06lld", last_ts_micros_ / 1000000, last_ts_micros_ % 1000000);
+  return ts;
 }
 
 ApiResult ConsoleWorkspace::update_message(std::string_view channel, std::string_view ts,
@@ -544,7 +556,6 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
   ConsoleTransport transport(dispatcher, clock);
   out << kBanner;
   std::string line;
-  int message_serial = 0;
   const auto stopping = [&options] {
     return options.stop_requested != nullptr && options.stop_requested->load();
   };
@@ -655,14 +666,13 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
     }
 
     Event event;
-    ++message_serial;
     event.team_id = ConsoleWorkspace::kTeam;
     event.type = "message";
     event.channel_type = "im";
     event.channel = ConsoleWorkspace::kDirectMessage;
     event.user = user;
     event.text = line;
-    event.ts = std::to_string(message_serial) + ".000000";
+    event.ts = workspace.next_ts();
     transport.deliver("events_api", std::move(event));
   }
   out << "\nBye.\n";

@@ -56,6 +56,10 @@ class ConsoleWorkspace final : public SlackApi {
   // Nobody in the console is ever in Do Not Disturb.
   ApiResult do_not_disturb(std::string_view user_id) override;
 
+  // A new message ts, as Slack's: the time in microseconds, later than any
+  // handed out before. Also what a line typed to the bot is stamped with.
+  std::string next_ts();
+
   // Prints a message as it would appear in `where`, numbering its buttons;
   // `ts` is the message's own (a new one when empty), which its buttons carry.
   void render(const std::string& where, const std::string& channel, const Message& message,
@@ -103,14 +107,13 @@ class ConsoleWorkspace final : public SlackApi {
  private:
   std::string channel_label(std::string_view channel) const;
   static std::string only_visible_to(std::string_view user_id);
-  std::string next_ts();
 
   // The job scheduler prints from its own thread (a scheduled message).
   mutable std::recursive_mutex mutex_;
   std::ostream& out_;
   int next_button_ = 1;
   int next_response_url_ = 1;
-  int next_ts_ = 1;
+  long long last_ts_micros_ = 0;                // of the latest message ts handed out
   std::map<std::string, OpenView> open_views_;  // by user id
   std::map<int, Button> buttons_;
   struct ResponseTarget {

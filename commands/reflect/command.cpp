@@ -13,7 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kHistoryShown = 10;
-constexpr auto kFiguresSince = std::chrono::hours{24 * 90};
 
 std::string first_word(const std::string& text, std::string* rest) {
   const std::string t(trimmed(text));
@@ -77,7 +76,7 @@ Reply history(const ReflectServices& services, const std::string& user) {
 }
 
 Reply stats(const ReflectServices& services, const std::string& user) {
-  const TimePoint since = services.clock.now() - kFiguresSince;
+  const TimePoint since = services.clock.now() - kReflectionFiguresSince;
   std::string text =
       "*Your reflections, last 90 days:* " +
       reflection_figures_in_words(services.reflections.reflection_figures(user, since));
@@ -125,11 +124,14 @@ Reply on_command(const ReflectServices& services, const SlashCommand& command) {
 namespace ff::commands {
 
 std::string reflection_figures_in_words(const store::ReflectionFigures& f) {
-  return counted(f.started, "started") + ", " + counted(f.completed, "completed") + ", " +
-         counted(f.abandoned, "left unfinished") + ", " +
-         counted(f.actions, "action chosen", "actions chosen") + ", " +
-         std::to_string(f.follow_ups_answered) + " of " + counted(f.follow_ups_asked, "follow-up") +
-         " answered";
+  if (f.started == 0 && f.follow_ups_asked == 0) return "none yet";
+  return counted(f.started, "started", "started") + ", " +
+         counted(f.completed, "completed", "completed") + ", " +
+         counted(f.abandoned, "left unfinished", "left unfinished") + ", " +
+         counted(f.actions, "action chosen", "actions chosen") +
+         (f.follow_ups_asked == 0 ? std::string()
+                                  : ", " + std::to_string(f.follow_ups_answered) + " of " +
+                                        counted(f.follow_ups_asked, "follow-up") + " answered");
 }
 
 std::optional<Reply> reflect_on_question(const ReflectServices& services,

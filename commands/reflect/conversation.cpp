@@ -38,10 +38,15 @@ std::string where_in_words(const DialogState& state) {
   return words;
 }
 
-// The buttons every question has, besides its own.
+// The buttons every question has, besides its own; Done first in a list
+// that has enough items.
 std::vector<json> steering_buttons(const DialogState& state) {
   const std::string value = position_value(state).dump();
   std::vector<json> buttons;
+  if (state.step().kind == StepKind::kList &&
+      static_cast<int>(state.items().size()) >= state.step().min_items) {
+    buttons.push_back(blocks::button("Done", kDoneAction, value, blocks::ButtonStyle::kPrimary));
+  }
   if (state.can_go_back() || !state.items().empty()) {
     buttons.push_back(blocks::button("Back", kBackAction, value));
   }
@@ -106,13 +111,7 @@ Message list_message(const DialogState& state, const std::string& note) {
   }
   m.text = text;
   m.add(blocks::section(text));
-  std::vector<json> buttons;
-  if (have >= needed) {
-    buttons.push_back(blocks::button("Done", kDoneAction, position_value(state).dump(),
-                                     blocks::ButtonStyle::kPrimary));
-  }
-  for (auto& button : steering_buttons(state)) buttons.push_back(std::move(button));
-  m.add(blocks::actions("reflect_steering", std::move(buttons)));
+  m.add(blocks::actions("reflect_steering", steering_buttons(state)));
   return m;
 }
 

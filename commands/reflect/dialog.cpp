@@ -280,10 +280,9 @@ Turn DialogState::write(const std::string& raw) {
     json& list = answer_slot();
     if (!list.is_array()) list = json::array();
     list.push_back(text);
-    if (static_cast<int>(list.size()) >= step().max_items) {
+    if (const int most = step().max_items; static_cast<int>(list.size()) >= most) {
       turn = advance({});
-      turn.note =
-          cut_note.empty() ? "That makes " + std::to_string(step().max_items) + "." : cut_note;
+      turn.note = cut_note.empty() ? "That makes " + std::to_string(most) + "." : cut_note;
       return turn;
     }
     turn.next = Turn::Next::kListMore;
@@ -404,13 +403,16 @@ json DialogState::answers() const {
 }
 
 std::string DialogState::action() const {
+  // The last one answered: a branch can end in an action of its own (the
+  // colleague to follow, in place of the step one would lead).
   const json all = answers();
+  std::string chosen;
   for (const auto& step : flow_->steps) {
     if (!step.action) continue;
     const auto found = all.find(step.id);
-    if (found != all.end() && found->is_string()) return found->get<std::string>();
+    if (found != all.end() && found->is_string()) chosen = found->get<std::string>();
   }
-  return {};
+  return chosen;
 }
 
 }  // namespace ff::commands::reflect

@@ -36,7 +36,11 @@ std::vector<json> answer_blocks(const ReflectServices& services, const store::Re
     parts.push_back(blocks::section(
         section_text(":thought_balloon: _" + mrkdwn::escape(q->get<std::string>()) + "_")));
   }
+  // The chosen action is the last action step answered; one answered before
+  // it (the step one would lead, when a branch names someone to follow) is
+  // shown as an answer like the others.
   std::string action;
+  std::string action_label;
   const auto show = [&](const FlowStep* step, const std::string& id, const json& answer) {
     const std::string label = step ? label_of(*step) : id;
     if (answer.is_string()) {
@@ -47,7 +51,12 @@ std::vector<json> answer_blocks(const ReflectServices& services, const store::Re
         }
       }
       if (step && step->action) {
+        if (!action.empty()) {
+          parts.push_back(
+              blocks::section(section_text("*" + action_label + "*\n" + mrkdwn::escape(action))));
+        }
         action = text;
+        action_label = label;
         return;
       }
       parts.push_back(blocks::section(section_text("*" + label + "*\n" + mrkdwn::escape(text))));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -41,8 +42,10 @@ std::optional<Reply> reflect_on_question(const ReflectServices& services,
                                          std::int64_t nudge_id);
 
 // "3 started, 2 completed, 1 left unfinished, 2 actions chosen, 1 of 2
-// follow-ups answered".
+// follow-ups answered", or "none yet".
 std::string reflection_figures_in_words(const store::ReflectionFigures& figures);
+// The span those figures cover, wherever they are shown: the last 90 days.
+inline constexpr auto kReflectionFiguresSince = std::chrono::hours{24 * 90};
 
 inline constexpr const char* kDialogExpiryJob = "reflect.expire";
 inline constexpr const char* kFollowUpJob = "reflect.follow_up";

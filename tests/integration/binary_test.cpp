@@ -89,6 +89,7 @@ TEST_CASE("binary: --check-config validates and a broken prompt file names file 
   ChildProcess ok({"--check-config"}, {});
   CHECK(ok.wait(5s) == 0);
   CHECK(ok.out().find("configuration OK") != std::string::npos);
+  CHECK(ok.out().find("dialogs: gap, options, follow, leaders\n") != std::string::npos);
   // Looking creates nothing: no database file, no journal beside it.
   CHECK(ok.out().find("does not exist yet") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(ok.folder() + "/firstfollower.db"));

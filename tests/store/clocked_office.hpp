@@ -8,11 +8,17 @@
 #include <string>
 #include <thread>
 
+#include <date/date.h>
 #include <catch2/catch.hpp>
 
 #include "integration/support.hpp"
 
 namespace ff::testing {
+
+// A moment of December 2026, in UTC: Friday the 4th, Monday the 7th.
+inline std::chrono::system_clock::time_point december(unsigned day, std::chrono::minutes time) {
+  return date::sys_days{date::year{2026} / date::December / day} + time;
+}
 
 inline void wait_for_first_pass(RunningBot& bot) {
   for (int i = 0; i < 250 && bot.bot->scheduler().counters().passes == 0; ++i) {

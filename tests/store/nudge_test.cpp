@@ -20,11 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// December 2026: Friday the 4th, Monday the 7th.
-std::chrono::system_clock::time_point utc(unsigned day, std::chrono::minutes time) {
-  return date::sys_days{date::year{2026} / date::December / day} + time;
-}
-
 Config nudging(Config config, const std::string& database) {
   config.database = database;
   config.admins = {"U0CAROL"};
@@ -34,7 +29,7 @@ Config nudging(Config config, const std::string& database) {
 }
 
 struct Team : ClockedOffice {
-  Team() { clock.set_epoch(utc(4, 12h)); }  // Friday 13:00 in Paris
+  Team() { clock.set_epoch(december(4, 12h)); }  // Friday 13:00 in Paris
 
   // What the bot said to a command: its ack, or its post to response_url.
   std::string command(int c, const std::string& text, const std::string& user = "U0ALICE") {
@@ -101,23 +96,23 @@ TEST_CASE_METHOD(Team, "a nudge comes at the person's own time on the days asked
   CHECK(has(command(c, "weekdays 17:00", "U0BOB"),
             "Friday 4 Dec, 17:00 your time (America/New_York)"));
 
-  at(utc(4, 15h + 59min), {&bot});
+  at(december(4, 15h + 59min), {&bot});
   CHECK(nudges_to("U0ALICE").empty());
-  at(utc(4, 16h), {&bot});  // 17:00 in Paris
+  at(december(4, 16h), {&bot});  // 17:00 in Paris
   REQUIRE(nudges_to("U0ALICE").size() == 1);
   const ApiCall nudge = nudges_to("U0ALICE").front();
   for (const char* button : {"nudge_reflect", "nudge_snooze", "nudge_skip", "nudge_pause"}) {
     CHECK(has(nudge.body, button));
   }
   CHECK(nudges_to("U0BOB").empty());  // 11:00 in New York
-  at(utc(4, 22h), {&bot});
+  at(december(4, 22h), {&bot});
   CHECK(nudges_to("U0BOB").size() == 1);
 
   // Nothing over the weekend; Monday again, once, and one job per person.
-  at(utc(6, 23h), {&bot});
+  at(december(6, 23h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
-  at(utc(7, 16h), {&bot});
-  at(utc(7, 16h + 30min), {&bot});
+  at(december(7, 16h), {&bot});
+  at(december(7, 16h + 30min), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 2);
   CHECK(pending_nudge_jobs(bot) == 2);
   // Never the same question twice in a row.
@@ -131,7 +126,7 @@ TEST_CASE_METHOD(Team,
   RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);
   command(c, "daily 9:00");
-  at(utc(5, 8h), {&bot});  // Saturday 09:00 in Paris: daily means every day
+  at(december(5, 8h), {&bot});  // Saturday 09:00 in Paris: daily means every day
   REQUIRE(nudges_to("U0ALICE").size() == 1);
   const ApiCall nudge = nudges_to("U0ALICE").front();
   CHECK(nudge.answer.value("channel", "") == "D0ALICE");
@@ -155,7 +150,7 @@ TEST_CASE_METHOD(Team,
   CHECK_FALSE(has(bot.store->export_user("U0CAROL").dump(), "releases wait"));
 
   // The next day's, answered in its thread.
-  at(utc(6, 8h), {&bot});
+  at(december(6, 8h), {&bot});
   REQUIRE(nudges_to("U0ALICE").size() == 2);
   const std::string ts = nudges_to("U0ALICE")[1].answer.value("ts", "");
   slack.send_direct_message(c, "I followed Sam's lead on the release.", "Ev-thread-1", 0, "U0ALICE",
@@ -175,7 +170,7 @@ TEST_CASE_METHOD(Team, "without the dialog flows Reflect now opens a form, for i
   RunningBot bot(slack, config, clock);
   const int c = connect(bot, 1);
   command(c, "daily 9:00");
-  at(utc(5, 8h), {&bot});
+  at(december(5, 8h), {&bot});
   REQUIRE(nudges_to("U0ALICE").size() == 1);
   const ApiCall nudge = nudges_to("U0ALICE").front();
   slack.send_block_action(c, "nudge_reflect", "", "U0ALICE", "D0ALICE",
@@ -209,30 +204,30 @@ TEST_CASE_METHOD(Team,
   RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);
   command(c, "weekdays 17:00");
-  at(utc(4, 16h), {&bot});
+  at(december(4, 16h), {&bot});
   REQUIRE(nudges_to("U0ALICE").size() == 1);
   const ApiCall first = nudges_to("U0ALICE").front();
   CHECK(has(press(c, first, "nudge_snooze"), "again on Friday 4 Dec, 18:00 your time"));
-  at(utc(4, 16h + 59min), {&bot});
+  at(december(4, 16h + 59min), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
-  at(utc(4, 17h), {&bot});
+  at(december(4, 17h), {&bot});
   REQUIRE(nudges_to("U0ALICE").size() == 2);
   CHECK(nudges_to("U0ALICE")[1].json.value("text", "") == first.json.value("text", ""));
 
   CHECK(has(press(c, nudges_to("U0ALICE")[1], "nudge_skip"), "Next: Monday 7 Dec, 17:00"));
   // Skip the next one from /nudges: Monday's is left out, Tuesday's comes.
   CHECK(has(command(c, "skip"), "Next: Tuesday 8 Dec, 17:00"));
-  at(utc(7, 16h), {&bot});
+  at(december(7, 16h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 2);
-  at(utc(8, 16h), {&bot});
+  at(december(8, 16h), {&bot});
   REQUIRE(nudges_to("U0ALICE").size() == 3);
   // Pause for a week from the nudge: nothing until Tuesday the 15th.
   CHECK(has(press(c, nudges_to("U0ALICE")[2], "nudge_pause"), "Paused until Tuesday 15 Dec"));
-  at(utc(14, 12h), {&bot});
+  at(december(14, 12h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 3);
   CHECK(has(command(c, ""), "Paused until Tuesday 15 Dec, 17:00"));
   CHECK(has(command(c, "resume"), "Next: Monday 14 Dec, 17:00"));
-  at(utc(14, 16h), {&bot});
+  at(december(14, 16h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 4);
   const std::string stats = command(c, "stats");
   CHECK(has(stats, "4 nudges sent"));
@@ -244,14 +239,14 @@ TEST_CASE_METHOD(
   RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);
   command(c, "daily 9:00");
-  at(utc(5, 9h + 30min), {&bot});  // 10:30 in Paris, 90 min late: within the 2 h
+  at(december(5, 9h + 30min), {&bot});  // 10:30 in Paris, 90 min late: within the 2 h
   CHECK(nudges_to("U0ALICE").size() == 1);
   // Down from Saturday until Monday noon: Sunday's and Monday's 09:00 are
   // past their grace windows; skipped, and Tuesday's is scheduled.
-  at(utc(7, 11h), {&bot});
+  at(december(7, 11h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
   CHECK(has(command(c, ""), "Next: Tuesday 8 Dec, 09:00"));
-  at(utc(8, 8h), {&bot});
+  at(december(8, 8h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 2);
 }
 
@@ -272,10 +267,10 @@ TEST_CASE_METHOD(Team,
   CHECK(has(command(c, "topics gap nonsense"), "I have no questions about `nonsense`"));
   CHECK(has(command(c, "topics gap"), "questions about `gap`"));
   // Fridays at 16:00 in Paris, but 25 Dec is a holiday: after the 18th, 1 Jan.
-  for (const unsigned day : {4u, 11u, 18u}) at(utc(day, 15h), {&bot});
+  for (const unsigned day : {4u, 11u, 18u}) at(december(day, 15h), {&bot});
   REQUIRE(nudges_to("U0ALICE").size() == 3);
   CHECK(has(command(c, ""), "Next: Friday 1 Jan, 16:00"));
-  at(utc(25, 15h), {&bot});
+  at(december(25, 15h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 3);
   // No zone in Slack: the workspace's, and it says so.
   CHECK(has(command(c, "weekdays 10:00", "U0DANA"), "Slack has no time zone for you"));
@@ -286,16 +281,16 @@ TEST_CASE_METHOD(Team,
   RunningBot bot(slack, nudging(test_config(slack), ":memory:"), clock);
   const int c = connect(bot, 1);
   command(c, "daily 9:00");
-  at(utc(5, 8h), {&bot});  // 09:00 in Paris
+  at(december(5, 8h), {&bot});  // 09:00 in Paris
   REQUIRE(nudges_to("U0ALICE").size() == 1);
   // Alice moves to New York; Slack tells once her cached zone is a week old.
   slack.move_person("U0ALICE", "America/New_York", -18000);
-  for (unsigned day = 6; day <= 12; ++day) at(utc(day, 8h), {&bot});
+  for (unsigned day = 6; day <= 12; ++day) at(december(day, 8h), {&bot});
   const std::size_t before = nudges_to("U0ALICE").size();
-  at(utc(13, 8h), {&bot});  // 03:00 in New York: not now
-  at(utc(13, 13h + 59min), {&bot});
+  at(december(13, 8h), {&bot});  // 03:00 in New York: not now
+  at(december(13, 13h + 59min), {&bot});
   CHECK(nudges_to("U0ALICE").size() == before);
-  at(utc(13, 14h), {&bot});  // 09:00 in New York
+  at(december(13, 14h), {&bot});  // 09:00 in New York
   CHECK(nudges_to("U0ALICE").size() == before + 1);
   CHECK(has(command(c, ""), "(America/New_York)"));
 }
@@ -306,17 +301,17 @@ TEST_CASE_METHOD(Team,
   const int c = connect(bot, 1);
   command(c, "daily 9:00");
   // Another instance claims the 09:00 nudge and dies before sending it.
-  clock.set_epoch(utc(5, 8h));
+  clock.set_epoch(december(5, 8h));
   const auto claimed = bot.store->jobs().claim_due(clock.now(), 10, 60s, "dead-instance");
   REQUIRE(std::count_if(claimed.due.begin(), claimed.due.end(),
                         [](const store::Job& job) { return job.kind == "nudge.send"; }) == 1);
-  at(utc(5, 8h) + 30s, {&bot});
+  at(december(5, 8h) + 30s, {&bot});
   CHECK(nudges_to("U0ALICE").empty());  // still its lease
-  at(utc(5, 8h + 2min), {&bot});
+  at(december(5, 8h + 2min), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
-  at(utc(5, 8h + 10min), {&bot});
+  at(december(5, 8h + 10min), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
-  at(utc(6, 8h), {&bot});
+  at(december(6, 8h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 2);  // and the series goes on
 }
 
@@ -329,19 +324,19 @@ TEST_CASE_METHOD(Team,
     return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
   };
   // Saturday: Do Not Disturb until 09:45 in Paris; the 09:00 nudge waits.
-  slack.set_do_not_disturb("U0ALICE", unix(utc(5, 7h)), unix(utc(5, 8h + 45min)));
-  at(utc(5, 8h), {&bot});
+  slack.set_do_not_disturb("U0ALICE", unix(december(5, 7h)), unix(december(5, 8h + 45min)));
+  at(december(5, 8h), {&bot});
   CHECK(nudges_to("U0ALICE").empty());
-  at(utc(5, 8h + 44min), {&bot});
+  at(december(5, 8h + 44min), {&bot});
   CHECK(nudges_to("U0ALICE").empty());
-  at(utc(5, 8h + 46min), {&bot});
+  at(december(5, 8h + 46min), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
   // Sunday: until 12:00, past the 2 h grace: skipped, Monday's comes.
-  slack.set_do_not_disturb("U0ALICE", unix(utc(6, 7h)), unix(utc(6, 11h)));
-  at(utc(6, 8h), {&bot});
-  at(utc(6, 11h + 1min), {&bot});
+  slack.set_do_not_disturb("U0ALICE", unix(december(6, 7h)), unix(december(6, 11h)));
+  at(december(6, 8h), {&bot});
+  at(december(6, 11h + 1min), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
-  at(utc(7, 8h), {&bot});
+  at(december(7, 8h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 2);
 }
 
@@ -359,7 +354,7 @@ TEST_CASE_METHOD(Team, "the controls under /nudges, /nudges now and topics do wh
   slack.send_block_action(c, "nudges_control_now", "now");
   REQUIRE(slack.wait_for_calls("response_url", 1, 5s));
   CHECK(has(slack.calls("response_url")[0].body, "One is on its way"));
-  at(utc(4, 12h) + 1s, {&bot});
+  at(december(4, 12h) + 1s, {&bot});
   REQUIRE(nudges_to("U0ALICE").size() == 1);
   CHECK(has(nudges_to("U0ALICE")[0].body, "_gap_"));
   // Pause from the controls, then the button there turns to Resume.
@@ -367,7 +362,7 @@ TEST_CASE_METHOD(Team, "the controls under /nudges, /nudges now and topics do wh
   REQUIRE(slack.wait_for_calls("response_url", 2, 5s));
   CHECK(has(slack.calls("response_url")[1].body, "Paused until Friday 11 Dec"));
   CHECK(has(command(c, ""), "nudges_control_resume"));
-  at(utc(7, 16h), {&bot});
+  at(december(7, 16h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
   slack.send_block_action(c, "nudges_control_off", "off");
   REQUIRE(slack.wait_for_calls("response_url", 3, 5s));
@@ -386,9 +381,9 @@ TEST_CASE_METHOD(Team, "without dnd:read the nudge goes out, and Slack is not as
   const int c = connect(bot, 1);
   command(c, "daily 9:00");
   slack.queue_method_faults("dnd.info", {{200, "missing_scope"}});
-  at(utc(5, 8h), {&bot});
+  at(december(5, 8h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 1);
-  at(utc(6, 8h), {&bot});
+  at(december(6, 8h), {&bot});
   CHECK(nudges_to("U0ALICE").size() == 2);
   CHECK(slack.calls("dnd.info").size() == 1);
 }
@@ -398,11 +393,11 @@ TEST_CASE_METHOD(Team, "a person the bot can no longer reach is stopped, not ret
   const int c = connect(bot, 1);
   command(c, "daily 9:00");
   slack.queue_method_faults("chat.postMessage", {{200, "cannot_dm_bot"}});
-  at(utc(5, 8h), {&bot});
+  at(december(5, 8h), {&bot});
   CHECK(slack.calls("chat.postMessage").size() == 1);  // tried once
   CHECK(nudges_to("U0ALICE").empty());
   CHECK_FALSE(bot.store->schedule("user", "U0ALICE"));
-  at(utc(6, 8h), {&bot});
+  at(december(6, 8h), {&bot});
   CHECK(slack.calls("chat.postMessage").size() == 1);
   CHECK(pending_nudge_jobs(bot) == 0);
 }
@@ -414,11 +409,11 @@ TEST_CASE_METHOD(Team, "a channel's question: set by its admins and leads, poste
   const std::string set = command(c, "channel weekly mon 10:00 strategy", "U0CAROL");
   CHECK(has(set, "every Monday at 10:00"));
   CHECK(has(set, "in this channel's time (Asia/Tokyo)"));
-  at(utc(7, 1h), {&bot});  // Monday 10:00 in Tokyo
+  at(december(7, 1h), {&bot});  // Monday 10:00 in Tokyo
   REQUIRE(nudges_to("C0GENERAL").size() == 1);
   CHECK(has(nudges_to("C0GENERAL").front().body, "coach_discuss"));
   CHECK(has(command(c, "channel off", "U0CAROL"), "This channel's nudges are off"));
-  at(utc(14, 1h), {&bot});
+  at(december(14, 1h), {&bot});
   CHECK(nudges_to("C0GENERAL").size() == 1);
 }
 
@@ -431,8 +426,8 @@ TEST_CASE_METHOD(Team, "a nudge scheduled before a restart is sent once, after i
   }
   RunningBot second(slack, nudging(test_config(slack), file), clock);
   connect(second, 2);
-  at(utc(5, 8h), {&second});
-  at(utc(5, 8h + 5min), {&second});
+  at(december(5, 8h), {&second});
+  at(december(5, 8h + 5min), {&second});
   CHECK(nudges_to("U0ALICE").size() == 1);
 }
 
@@ -449,8 +444,9 @@ TEST_CASE_METHOD(Team, "two instances on PostgreSQL send each nudge once") {
   command(c, "daily 9:00");
   command(c, "daily 9:00", "U0BOB");
   // 09:00 in Paris is 08:00 UTC, in New York 14:00 UTC.
-  for (const auto moment : {utc(5, 8h + 10min), utc(5, 14h + 10min), utc(6, 8h + 10min),
-                            utc(6, 14h + 10min), utc(7, 8h + 10min), utc(7, 14h + 10min)}) {
+  for (const auto moment :
+       {december(5, 8h + 10min), december(5, 14h + 10min), december(6, 8h + 10min),
+        december(6, 14h + 10min), december(7, 8h + 10min), december(7, 14h + 10min)}) {
     clock.set_epoch(moment);
     std::thread a([&] { one.bot->scheduler().run_due(); });
     std::thread b([&] { two.bot->scheduler().run_due(); });

@@ -17,10 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::chrono::system_clock::time_point utc(unsigned day, std::chrono::minutes time) {
-  return date::sys_days{date::year{2026} / date::December / day} + time;
-}
-
 Config reflecting(Config config, const std::string& database) {
   config.database = database;
   config.admins = {"U0CAROL"};
@@ -33,7 +29,7 @@ bool has(const std::string& text, const std::string& part) {
 }
 
 struct Person : ClockedOffice {
-  Person() { clock.set_epoch(utc(7, 9h)); }  // Monday 10:00 in Paris
+  Person() { clock.set_epoch(december(7, 9h)); }  // Monday 10:00 in Paris
 
   int events = 0;
 
@@ -260,11 +256,11 @@ TEST_CASE_METHOD(Person, "a dialog left alone pauses once and resumes; /reflect 
   REQUIRE(wait_for_post_to("U0ALICE", "How are things right now?"));
   write(c, "Slow reviews", "how ought they to be");
   // 23 h later, nothing; after 24 h without an answer, one gentle note.
-  at(utc(8, 8h), {&bot});
+  at(december(8, 8h), {&bot});
   CHECK_FALSE(has(posts_since(0), "is paused"));
-  at(utc(8, 9h + 1min), {&bot});
+  at(december(8, 9h + 1min), {&bot});
   REQUIRE(wait_for_post_to("U0ALICE", "is paused where you left it"));
-  at(utc(9, 12h), {&bot});
+  at(december(9, 12h), {&bot});
   std::size_t paused_notes = 0;
   for (const auto& call : slack.calls("chat.postMessage")) {
     if (has(call.body, "is paused where you left it")) ++paused_notes;
@@ -345,9 +341,9 @@ TEST_CASE_METHOD(Person, "Share posts only after the press, and Remind me asks h
 
   // Remind me in a week: the follow-up comes when the clock gets there.
   press(c, "reflect_remind", "how it went", "U0ALICE", *button_value(summary, "reflect_remind"));
-  at(utc(13, 12h), {&bot});
+  at(december(13, 12h), {&bot});
   CHECK_FALSE(has(posts_since(0), "How did it go?"));
-  at(utc(14, 12h), {&bot});
+  at(december(14, 12h), {&bot});
   REQUIRE(wait_for_post_to("U0ALICE", "How did it go?"));
   press(c, "reflect_follow_up", "Done: well led");
   press(c, "reflect_follow_up_write", "How did it go?");

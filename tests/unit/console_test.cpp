@@ -196,6 +196,46 @@ TEST_CASE("console: a nudge arrives when the clock is moved, snoozes, and is ref
   CHECK(out.find("time +3d, time +2h, time fri 16:00") != std::string::npos);
 }
 
+TEST_CASE("console: a coaching dialog from /reflect to the follow-up a week later") {
+  ConsoleSession s;
+  const std::string out = s.run(
+      "/reflect\n2\nWhich CI we move to\nStay on Jenkins\ndone\nMove to GitLab CI\n"
+      "done\nback\ndone\nNothing to migrate\nOne system; a month of work\nwhere am I\n"
+      "Builds under ten minutes\nGitLab CI\n/coach stats\n");
+  // /reflect offers the flows as buttons; [2] is Weigh your options.
+  CHECK(out.find("[1] Close a gap [2] Weigh your options [3] Where you followed [4] Lead "
+                 "leaders") != std::string::npos);
+  CHECK(out.find("*Weigh your options* · step 1 of 5") != std::string::npos);
+  CHECK(out.find("Name at least 2 before we go on") != std::string::npos);  // done too early
+  CHECK(out.find(":white_check_mark: 2 so far. Another one, or `done`.\n│ [20] Done") !=
+        std::string::npos);
+  // Back from the first option's question: the list again, with its Done.
+  CHECK(out.find("│   • Move to GitLab CI\n│ [29] Done [30] Back") != std::string::npos);
+  CHECK(out.find("*Option 2, Move to GitLab CI: what would it give you") != std::string::npos);
+  CHECK(out.find("You are in *Weigh your options* · step 4 of 5.") != std::string::npos);
+  // The summary, the chosen step standing out; nothing went to #general.
+  CHECK(out.find(":dart: *Your next step*\n│ *GitLab CI*") != std::string::npos);
+  CHECK(out.find("[54] Share to a channel [55] Remind me in a week") != std::string::npos);
+  CHECK(out.find("firstfollower (#general)\n") == std::string::npos);
+  CHECK(out.find("Reflections, last 90 days: 1 started, 1 completed, 0 left unfinished, 1 "
+                 "action chosen") != std::string::npos);
+  // Share opens the form with its preview; the channel goes first on the line.
+  const std::string shared = s.run("54\n#general What do you think?\n55\nwait 7d\n");
+  CHECK(shared.find("This is what will be posted, under your name:") != std::string::npos);
+  CHECK(shared.find("┌ firstfollower (#general)\n│ :seedling: @you shares a reflection: *Weigh "
+                    "your options*\n│ > What do you think?") != std::string::npos);
+  CHECK(shared.find("Shared to #general.") != std::string::npos);
+  // Remind me in a week: when the console's clock gets there, how did it go?
+  CHECK(shared.find("how it went.") != std::string::npos);
+  CHECK(shared.find("How did it go?\n│ [58] Done it [59] Partly [60] Not yet [61] Write how "
+                    "it went") != std::string::npos);
+  const std::string followed = s.run("61\nMoved two repos\n/reflect stats\n");
+  CHECK(followed.find("Kept with your reflection. Only you see it.") != std::string::npos);
+  CHECK(followed.find("1 of 1 follow-up answered") != std::string::npos);
+  CHECK(s.store->export_user(ConsoleWorkspace::kUser).dump().find("Moved two repos") !=
+        std::string::npos);
+}
+
 TEST_CASE("console: an initiative, a lead's nudge, the first follower and closing it") {
   ConsoleSession s;
   const std::string out = s.run(

@@ -48,6 +48,13 @@ std::size_t WorkerPool::thread_count() {
   return threads_.size();
 }
 
+std::size_t WorkerPool::queued() {
+  std::lock_guard lock(mutex_);
+  std::size_t behind = 0;
+  for (const auto& [key, jobs] : waiting_) behind += jobs.size();
+  return jobs_.size() + behind;
+}
+
 WorkerPool::~WorkerPool() {
   shutdown();
 }

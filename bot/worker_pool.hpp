@@ -50,6 +50,8 @@ class WorkerPool {
   };
 
   std::size_t thread_count();
+  // Jobs waiting for a thread, those queued behind their key's included.
+  std::size_t queued();
 
  private:
   void run();

@@ -12,6 +12,7 @@
 
 #include "bot/app/console_bot.hpp"
 #include "bot/app/slack_bot.hpp"
+#include "bot/ops/ops_listener.hpp"
 #include "bot/prompts.hpp"
 #include "bot/slack/mrkdwn.hpp"
 #include "bot/slack/web_api.hpp"
@@ -62,7 +63,12 @@ int run_slack(const Config& config, const PromptLibrary& library, store::SqlStor
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  bot.start();
+  try {
+    bot.start();
+  } catch (const ops::ListenError& refused) {
+    spdlog::critical("ops.listen: {}", refused.what());
+    return kExitConfig;
+  }
   spdlog::info("connecting to Slack with {} connection(s)", config.socket_mode.connections);
 
   int exit_code = kExitOk;

@@ -1,5 +1,6 @@
 #include "bot/app/bot_core.hpp"
 
+#include <mutex>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -74,6 +75,10 @@ struct BotCore::Parts {
   MaintenancePolicy maintenance;
   WorkerPool workers;
   Dispatcher dispatcher;
+
+  std::mutex activity_mutex;
+  store::ActivityCounts activity;
+  std::optional<std::chrono::steady_clock::time_point> activity_read_at;
 };
 
 BotCore::BotCore(const Config& config, const PromptLibrary& library, store::SqlStore& store,
@@ -126,6 +131,64 @@ JobScheduler& BotCore::scheduler() {
 }
 const EnvelopeRouter& BotCore::router() const {
   return parts_->router;
+}
+
+void BotCore::write_metrics(metrics::Exposition& out) {
+  using Type = metrics::Exposition::Type;
+  const auto counter = [&out](const char* name, const char* help, std::uint64_t value) {
+    out.family(name, Type::kCounter, help);
+    out.sample(name, {}, static_cast<double>(value));
+  };
+  const auto& d = parts_->dispatcher.counters();
+  counter("firstfollower_duplicates_dropped_total",
+          "Redeliveries of envelopes already in the inbox, acked and dropped.",
+          d.duplicates.load());
+  counter("firstfollower_envelopes_taken_up_total",
+          "Envelopes left unfinished (by a stop or a crash) and handled later.", d.taken_up.load());
+  const auto& inbox = parts_->inbox.counters();
+  counter("firstfollower_inbox_batches_total",
+          "Transactions that wrote arrived and finished envelopes together.", inbox.batches.load());
+  out.family("firstfollower_store_errors_total", Type::kCounter,
+             "Times the database failed a part of the bot, by part.");
+  out.sample("firstfollower_store_errors_total", {{"part", "inbox"}},
+             static_cast<double>(inbox.store_failures.load()));
+  out.sample("firstfollower_store_errors_total", {{"part", "scheduler"}},
+             static_cast<double>(parts_->scheduler.counters().store_errors.load()));
+  out.family("firstfollower_handler_queue_depth", Type::kGauge,
+             "Envelopes and jobs waiting for a worker thread.");
+  out.sample("firstfollower_handler_queue_depth", {},
+             static_cast<double>(parts_->workers.queued()));
+
+  store::ActivityCounts activity;
+  {
+    std::lock_guard lock(parts_->activity_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (!parts_->activity_read_at || now - *parts_->activity_read_at > std::chrono::seconds{10}) {
+      try {
+        parts_->activity = parts_->store.activity_counts(parts_->clock.now());
+      } catch (const store::StoreError& error) {
+        spdlog::debug("metrics: could not count what is under way: {}", error.what());
+      }
+      parts_->activity_read_at = now;
+    }
+    activity = parts_->activity;
+  }
+  out.family("firstfollower_nudge_schedules_active", Type::kGauge,
+             "People and channels with reflection nudges set and not paused.");
+  out.sample("firstfollower_nudge_schedules_active", {},
+             static_cast<double>(activity.nudge_schedules));
+  out.family("firstfollower_dialogs_active", Type::kGauge, "Coaching dialogs under way.");
+  out.sample("firstfollower_dialogs_active", {}, static_cast<double>(activity.dialogs));
+}
+
+std::optional<std::string> BotCore::store_problem() {
+  try {
+    parts_->store.database().read(
+        [](store::SqlSession& s) { return s.run("SELECT 1").rows.size(); });
+    return std::nullopt;
+  } catch (const std::exception& error) {
+    return std::string(error.what());
+  }
 }
 
 }  // namespace ff

@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "bot/app/config.hpp"
+#include "bot/metrics.hpp"
 #include "bot/prompts.hpp"
 #include "bot/schedule/scheduler.hpp"
 #include "bot/services.hpp"
@@ -47,6 +50,14 @@ class BotCore {
   const Dispatcher& dispatcher() const;
   JobScheduler& scheduler();
   const EnvelopeRouter& router() const;
+
+  // The metrics of this bot's parts (the process's registry aside): what
+  // the dispatcher, the inbox and the scheduler counted, the handler queue,
+  // and the nudges and dialogs under way (read from the store at most every
+  // ten seconds, so frequent scrapes cost it nothing).
+  void write_metrics(metrics::Exposition& out);
+  // Whether the store answers a trivial query now; the error when not.
+  std::optional<std::string> store_problem();
 
  private:
   struct Parts;

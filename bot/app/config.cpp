@@ -13,6 +13,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <toml++/toml.h>
 
+#include "bot/ops/ops_listener.hpp"
 #include "bot/schedule/recurrence.hpp"
 #include "bot/schedule/working_time.hpp"
 #include "bot/slack/mrkdwn.hpp"
@@ -224,6 +225,16 @@ const std::vector<Setting>& settings() {
          const auto* value = n.as_boolean();
          if (value == nullptr) throw ConfigError(where + ": expected true or false");
          c.nudges.respect_do_not_disturb = value->get();
+       }},
+      {"ops", "listen",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.ops_listen = text_of(n, where);
+         if (c.ops_listen.empty()) return;
+         try {
+           ops::parse_listen_address(c.ops_listen);
+         } catch (const ops::ListenError& refused) {
+           throw ConfigError(where + ": " + refused.what());
+         }
        }},
       {"reflect", "expire_after_minutes",
        [](Config& c, const toml::node& n, const std::string& where) {
@@ -587,7 +598,8 @@ std::string Config::describe() const {
       << "nudges.default_time_zone: " << nudges.default_time_zone << "\n"
       << "nudges.respect_do_not_disturb: " << (nudges.respect_do_not_disturb ? "true" : "false")
       << "\n"
-      << "reflect.expire_after_minutes: " << dialogs.expire_after.count() << "\n";
+      << "reflect.expire_after_minutes: " << dialogs.expire_after.count() << "\n"
+      << "ops.listen: " << (ops_listen.empty() ? std::string("(off)") : ops_listen) << "\n";
   return out.str();
 }
 

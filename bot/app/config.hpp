@@ -50,6 +50,10 @@ struct Config {
   std::chrono::milliseconds scheduler_poll_interval{1000};
   std::chrono::milliseconds scheduler_lease{60000};
 
+  // [ops] listen: where the health and metrics listener listens
+  // ("127.0.0.1:9464"); empty, the default, for no listener.
+  std::string ops_listen;
+
   std::string config_path;  // the file these came from, if any
   bool console = false;     // console mode: no tokens, or --console
 

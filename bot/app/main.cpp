@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   cli.add_option("--db", database,
                  "state: a SQLite file, or postgresql://… for several instances "
                  "(default: $FIRSTFOLLOWER_DB, then store.database)");
-  cli.set_version_flag("--version", "firstfollower 0.1.0");
+  cli.set_version_flag("--version", std::string("firstfollower ") + FIRSTFOLLOWER_VERSION);
 
   std::string user_id;
   auto* export_command =

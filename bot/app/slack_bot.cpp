@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/app/bot_core.hpp"
+#include "bot/ops/ops_listener.hpp"
 #include "bot/slack/web_api.hpp"
 
 namespace ff {
@@ -34,7 +35,8 @@ struct SlackBot::Parts {
         slack(bot_api),
         core(config, library, store, slack, clock),
         client(
-            config.socket_mode, [this] { return open_ticket(); }, core.dispatcher(), clock) {}
+            config.socket_mode, [this] { return open_ticket(); }, core.dispatcher(), clock),
+        ops_listen(config.ops_listen) {}
 
   ConnectionTicket open_ticket() {
     ConnectionTicket ticket;
@@ -59,6 +61,9 @@ struct SlackBot::Parts {
   WebSlackApi slack;
   BotCore core;
   SocketModeClient client;
+  std::string ops_listen;
+  // Last, so it stops answering before the parts it reads go away.
+  std::unique_ptr<ops::OpsListener> ops;
 };
 
 SlackBot::SlackBot(const Config& config, const PromptLibrary& library, store::SqlStore& store,
@@ -86,8 +91,49 @@ std::optional<std::string> SlackBot::verify_bot_token() {
 }
 
 void SlackBot::start() {
+  if (!parts_->ops_listen.empty() && !parts_->ops) {
+    ops::OpsSources sources;
+    sources.problems = [this] { return health_problems(); };
+    sources.ready = [this] { return parts_->client.stats().connections_opened > 0; };
+    sources.metrics = [this] { return metrics_text(); };
+    parts_->ops = std::make_unique<ops::OpsListener>(parts_->ops_listen, std::move(sources));
+  }
   parts_->core.start();
   parts_->client.start();
+}
+
+std::vector<std::string> SlackBot::health_problems() {
+  std::vector<std::string> problems;
+  if (parts_->client.stats().live_connections == 0) {
+    problems.push_back("slack: no live Socket Mode connection");
+  }
+  if (const auto store = parts_->core.store_problem()) problems.push_back("store: " + *store);
+  return problems;
+}
+
+std::string SlackBot::metrics_text() {
+  using Type = metrics::Exposition::Type;
+  metrics::Exposition out;
+  out.family("firstfollower_build_info", Type::kGauge, "Always 1; its labels say which build.");
+  out.sample("firstfollower_build_info", {{"version", FIRSTFOLLOWER_VERSION}}, 1);
+  metrics::registry().write(out);
+  parts_->core.write_metrics(out);
+  const SocketModeStats socket = parts_->client.stats();
+  out.family("firstfollower_socket_mode_connections_open", Type::kGauge,
+             "Socket Mode connections that said hello and are live.");
+  out.sample("firstfollower_socket_mode_connections_open", {},
+             static_cast<double>(socket.live_connections));
+  out.family("firstfollower_frames_refused_total", Type::kCounter,
+             "Socket Mode frames not handled, by reason.");
+  out.sample("firstfollower_frames_refused_total", {{"reason", "malformed"}},
+             static_cast<double>(socket.malformed_frames));
+  out.sample("firstfollower_frames_refused_total", {{"reason", "forged_id"}},
+             static_cast<double>(socket.forged_ids));
+  return out.text();
+}
+
+std::uint16_t SlackBot::ops_port() const {
+  return parts_->ops ? parts_->ops->port() : 0;
 }
 
 bool SlackBot::shutdown(std::chrono::milliseconds grace) {

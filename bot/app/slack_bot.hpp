@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bot/app/config.hpp"
 #include "bot/prompts.hpp"
@@ -29,7 +30,9 @@ class SlackBot {
   // (the bot then starts anyway and keeps trying).
   std::optional<std::string> verify_bot_token();
 
-  // Takes up what an earlier run left unfinished, then connects.
+  // Starts the ops listener when `[ops] listen` asks for one (throws
+  // ops::ListenError when it cannot listen), takes up what an earlier run
+  // left unfinished, then connects.
   void start();
   // Stops reading, lets envelopes in flight finish within `grace`, leaves
   // the rest in the inbox and closes. False when handlers were still
@@ -41,6 +44,12 @@ class SlackBot {
   const Dispatcher& dispatcher() const;
   JobScheduler& scheduler();
   std::uint64_t unknown_requests() const;
+  // The port the ops listener listens on; 0 when it is off.
+  std::uint16_t ops_port() const;
+
+  // What /healthz reports as wrong (empty when healthy), and /metrics.
+  std::vector<std::string> health_problems();
+  std::string metrics_text();
 
  private:
   struct Parts;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/instance.hpp"
+#include "bot/metrics.hpp"
 
 namespace ff {
 namespace {
@@ -144,6 +145,8 @@ int JobScheduler::run_due() {
     }
     if (recovered.abandoned > 0) {
       counters_.abandoned += static_cast<std::uint64_t>(recovered.abandoned);
+      // The store counts these without their kinds.
+      metrics::registry().jobs.add({"any", "abandoned"}, static_cast<double>(recovered.abandoned));
       spdlog::warn(
           "{} job(s) had started sending when their instance stopped; not sent again, so nobody "
           "gets a message twice",
@@ -154,8 +157,10 @@ int JobScheduler::run_due() {
       const auto claimed_at = clock_.steady_now();
       auto claimed =
           jobs_.claim_due(clock_.now(), options_.batch_size, options_.lease, options_.owner);
+      for (const auto& job : claimed.due) metrics::registry().jobs.add({job.kind, "claimed"});
       for (const auto& job : claimed.missed) {
         ++counters_.missed;
+        metrics::registry().jobs.add({job.kind, "skipped"});
         const auto it = missed_handlers_.find(job.kind);
         // A recurring job goes on with its next occurrence: worth knowing,
         // not a warning.
@@ -305,6 +310,7 @@ void JobScheduler::run(const store::Job& job) {
   const auto handler = handlers_.find(job.kind);
   if (handler == handlers_.end()) {
     ++counters_.failed;
+    metrics::registry().jobs.add({job.kind, "failed"});
     spdlog::error("job {}: no handler for kind {}", job.id, job.kind);
     jobs_.finish(job.id, options_.owner, "failed", "no handler for this kind", clock_.now());
     return;
@@ -324,11 +330,13 @@ void JobScheduler::run(const store::Job& job) {
        outcome.kind == JobOutcome::Kind::kRetryNothingDone) &&
       may_retry) {
     ++counters_.retried;
+    metrics::registry().jobs.add({job.kind, "retried"});
     jobs_.retry_at(job.id, options_.owner, clock_.now() + outcome.retry_after, outcome.error);
     return;
   }
   const bool ok = outcome.kind == JobOutcome::Kind::kDone;
   ok ? ++counters_.ran : ++counters_.failed;
+  metrics::registry().jobs.add({job.kind, ok ? "done" : "failed"});
   if (!ok) spdlog::warn("job {} ({}) failed: {}", job.id, job.kind, outcome.error);
   jobs_.finish(job.id, options_.owner, ok ? "done" : "failed", outcome.error, clock_.now());
 }

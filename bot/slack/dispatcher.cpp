@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/errors.hpp"
+#include "bot/metrics.hpp"
 #include "bot/slack/mrkdwn.hpp"
 
 namespace ff {
@@ -59,6 +60,7 @@ bool Dispatcher::dispatch(Envelope envelope, std::shared_ptr<Ack> ack) {
                                   ack = std::move(ack)](Admission admission) mutable {
     if (admission == Admission::kAlreadyIn) {
       ++counters_.duplicates;
+      metrics::registry().envelopes.add({envelope.type, "duplicate"});
       spdlog::debug("redelivery of {} ({}) acked and dropped: it is in the inbox",
                     envelope.envelope_id, describe(envelope.request));
       ack->send(std::nullopt);
@@ -98,6 +100,7 @@ void Dispatcher::run_on_worker(Envelope envelope, std::shared_ptr<Ack> ack) {
     if (std::chrono::steady_clock::now().time_since_epoch().count() > start_no_later_.load()) {
       // Stopping: it stays in the inbox, and is durable, so it may be acked.
       ++counters_.left_in_inbox;
+      metrics::registry().envelopes.add({envelope.type, "left_in_inbox"});
       ack->send(std::nullopt);
       finished();
       return;
@@ -145,19 +148,26 @@ void Dispatcher::stop_accepting(std::chrono::steady_clock::time_point start_no_l
 
 Reply Dispatcher::handle(const Envelope& envelope) {
   Reply reply;
+  const metrics::Stopwatch took;
+  const char* outcome = "handled";
   try {
     reply = router_.route(envelope.request);
   } catch (const Unavailable& error) {
     ++counters_.handler_failures;
+    outcome = "failed";
     spdlog::warn("{} not finished: {}", describe(envelope.request), error.what());
     reply = failed(envelope, Message::plain(":warning: I can't reach my database right now. "
                                             "Please try again in a minute."));
   } catch (const std::exception& error) {
     ++counters_.handler_failures;
+    outcome = "failed";
     spdlog::error("handler for {} failed: {}", describe(envelope.request), error.what());
     reply = failed(envelope, apology());
   }
   ++counters_.handled;
+  metrics::registry().handler_seconds.observe(router_.counted_name(envelope.request),
+                                              took.elapsed());
+  metrics::registry().envelopes.add({envelope.type, outcome});
   return reply;
 }
 

@@ -126,6 +126,22 @@ Reply EnvelopeRouter::route(const Request& request) const {
   return unknown(request);
 }
 
+std::string EnvelopeRouter::counted_name(const Request& request) const {
+  bool known = false;
+  if (const auto* c = std::get_if<SlashCommand>(&request)) {
+    known = find(commands_, c->command) != nullptr;
+  } else if (const auto* a = std::get_if<BlockAction>(&request)) {
+    known = find(actions_, a->action_id) != nullptr;
+  } else if (const auto* v = std::get_if<ViewSubmission>(&request)) {
+    known = find(views_, v->callback_id) != nullptr;
+  } else if (const auto* s = std::get_if<Shortcut>(&request)) {
+    known = find(shortcuts_, s->callback_id) != nullptr;
+  } else if (const auto* e = std::get_if<Event>(&request)) {
+    known = (e->type == "message" && e->channel_type == "im") || find(events_, e->type) != nullptr;
+  }
+  return known ? describe(request) : "unknown";
+}
+
 Reply EnvelopeRouter::unknown(const Request& request) const {
   ++unknown_count_;
   const std::string kind = describe(request);

@@ -80,6 +80,11 @@ class EnvelopeRouter {
   // kind, counted, and answered with a hint where the user can see one.
   Reply route(const Request& request) const;
 
+  // The name a request is counted under in the metrics: describe()'s when a
+  // handler is registered for it, else "unknown", so invented action ids
+  // and callback ids cannot make new series.
+  std::string counted_name(const Request& request) const;
+
   std::uint64_t unknown_count() const { return unknown_count_.load(); }
   std::set<std::string> commands() const;
 

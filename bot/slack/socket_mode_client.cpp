@@ -23,6 +23,7 @@
 #include <websocketpp/config/asio_client.hpp>
 #include <websocketpp/uri.hpp>
 
+#include "bot/metrics.hpp"
 #include "bot/slack/keep_alive.hpp"
 #include "bot/slack/link_drain.hpp"
 #include "bot/slack/log_throttle.hpp"
@@ -36,6 +37,12 @@ namespace {
 using Steady = std::chrono::steady_clock;
 using PlainEndpoint = websocketpp::client<websocketpp::config::asio_client>;
 using TlsEndpoint = websocketpp::client<websocketpp::config::asio_tls_client>;
+
+// Slack's reasons to replace a connection, as a metric label; a reason it
+// adds later is counted as "other" until we know it.
+std::string_view disconnect_reason_label(const std::string& reason) {
+  return reason == "warning" || reason == "refresh_requested" ? std::string_view(reason) : "other";
+}
 
 bool is_loopback_host(const std::string& host) {
   return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
@@ -237,13 +244,15 @@ class SocketModeClient::Impl {
       nlohmann::json frame = {{"envelope_id", envelope_id_}};
       if (payload) frame["payload"] = std::move(*payload);
       std::string text = frame.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      asio::post(owner_.io_, [&owner = owner_, link = link_, text = std::move(text)] {
-        if (auto l = link.lock()) {
-          l->send_text(text);
-          l->drain.envelope_released();
-          owner.status_.count([](SocketModeStats& s) { ++s.acks_sent; });
-        }
-      });
+      asio::post(owner_.io_,
+                 [&owner = owner_, link = link_, text = std::move(text), arrived = arrived_] {
+                   if (auto l = link.lock()) {
+                     l->send_text(text);
+                     l->drain.envelope_released();
+                     owner.status_.count([](SocketModeStats& s) { ++s.acks_sent; });
+                     metrics::registry().ack_latency.observe(arrived.elapsed());
+                   }
+                 });
       return !link_.expired();
     }
 
@@ -252,6 +261,8 @@ class SocketModeClient::Impl {
     std::string envelope_id_;
     std::atomic<State> state_{State::kOpen};
     std::atomic<bool> recorded_{false};
+    // Real time, whatever the clock: what an operator's latency is.
+    const metrics::Stopwatch arrived_;
   };
 
   struct AckDeadline {
@@ -456,6 +467,7 @@ class SocketModeClient::Impl {
     }
     if (slot.active != link) return;  // a drained or replaced connection
     slot.active.reset();
+    metrics::registry().reconnects.add({"closed"});
     spdlog::warn("connection {}: {} ; reconnecting", link->serial, reason);
     open(link->slot, slot.backoff.after_drop(link->hello_at, clock_.steady_now()));
   }
@@ -553,6 +565,7 @@ class SocketModeClient::Impl {
       // Slack already holds its maximum of connections for this app; more
       // attempts right away would only be refused again.
       link->drain.abandon();
+      metrics::registry().reconnects.add({"too_many_websockets"});
       link->close(websocketpp::close::status::normal, "too many websockets");
       if (slot.active == link) slot.active.reset();
       open(link->slot, slot.backoff.after_failure());
@@ -560,7 +573,10 @@ class SocketModeClient::Impl {
     }
     // warning, refresh_requested and anything new: replace this connection
     // first; on_hello of the replacement drains it.
-    if (slot.active == link) open(link->slot, std::chrono::milliseconds{0});
+    if (slot.active == link) {
+      metrics::registry().reconnects.add({disconnect_reason_label(disconnect.reason)});
+      open(link->slot, std::chrono::milliseconds{0});
+    }
   }
 
   // ---- the periodic check: ack deadlines, retries, drains, hello, keep-alive ----
@@ -629,6 +645,7 @@ class SocketModeClient::Impl {
   void replace_dead(const std::shared_ptr<Link>& link) {
     spdlog::warn("connection {}: no pong within {} ms; replacing it", link->serial,
                  options_.pong_timeout.count());
+    metrics::registry().reconnects.add({"no_pong"});
     status_.count([](SocketModeStats& s) { ++s.dead_sockets; });
     Slot& slot = slots_[link->slot];
     link->drain.abandon();

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -9,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/metrics.hpp"
 #include "bot/worker_pool.hpp"
 
 namespace ff {
@@ -60,6 +62,18 @@ struct WebApiClient::Request {
 };
 
 namespace {
+
+// The result label of a failed call: Slack's error (a short snake_case
+// name), or the kind of failure before its detail ("transport_error: …").
+// Anything else is "other", so an odd answer cannot make new series.
+std::string_view result_label(std::string_view error) {
+  error = error.substr(0, error.find(':'));
+  const bool plain =
+      !error.empty() && error.size() <= 48 && std::all_of(error.begin(), error.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+  return plain ? error : "other";
+}
 
 struct Response {
   long status = 0;
@@ -172,6 +186,12 @@ void WebApiClient::wait_for(std::chrono::milliseconds how_long) {
 ApiResult WebApiClient::perform(const Request& request) {
   const std::string what = request.method.empty() ? "response_url" : request.method;
   const bool retry_safe = request.method.empty() ? false : method_info(request.method).retry_safe;
+  // Every answer is counted once, by method and result: ok, Slack's error,
+  // or what went wrong on the way (its kind, not the detail).
+  const auto counted = [&what](ApiResult result) {
+    metrics::registry().api_calls.add({what, result.ok ? "ok" : result_label(result.error)});
+    return result;
+  };
 
   for (int attempt = 1;; ++attempt) {
     if (!request.method.empty()) {
@@ -181,7 +201,7 @@ ApiResult WebApiClient::perform(const Request& request) {
 
     Response response;
     CURL* curl = handles_->acquire();
-    if (curl == nullptr) return ApiResult::failure("transport_error: no curl handle");
+    if (curl == nullptr) return counted(ApiResult::failure("transport_error: no curl handle"));
     curl_slist* headers = nullptr;
     headers = curl_slist_append(headers, request.json
                                              ? "Content-Type: application/json; charset=utf-8"
@@ -232,9 +252,9 @@ ApiResult WebApiClient::perform(const Request& request) {
         wait_for(std::chrono::milliseconds{100 * attempt});
         continue;
       }
-      return ApiResult::failure(
-          std::string("transport_error: ") + curl_easy_strerror(response.code),
-          failed_before_sending(response.code));
+      return counted(
+          ApiResult::failure(std::string("transport_error: ") + curl_easy_strerror(response.code),
+                             failed_before_sending(response.code)));
     }
     if (response.status == 429) {
       // Slack did not act on a rate-limited call, so trying again is safe.
@@ -243,8 +263,11 @@ ApiResult WebApiClient::perform(const Request& request) {
                    options_.max_retry_after);
       spdlog::warn("{}: rate limited by Slack, waiting {} ms (attempt {})", what,
                    retry_after.count(), attempt);
+      metrics::registry().rate_limited.add({what});
+      metrics::registry().retry_after_waited.add(
+          {what}, std::chrono::duration<double>(retry_after).count());
       if (!request.method.empty()) limiter_.pause(request.method, request.channel, retry_after);
-      if (!attempts_left) return ApiResult::failure("ratelimited", true);
+      if (!attempts_left) return counted(ApiResult::failure("ratelimited", true));
       if (request.method.empty()) wait_for(retry_after);
       continue;
     }
@@ -254,26 +277,27 @@ ApiResult WebApiClient::perform(const Request& request) {
         wait_for(std::chrono::milliseconds{200 * attempt});
         continue;
       }
-      return ApiResult::failure("http_" + std::to_string(response.status));
+      return counted(ApiResult::failure("http_" + std::to_string(response.status)));
     }
     if (response.status != 200)
-      return ApiResult::failure("http_" + std::to_string(response.status));
+      return counted(ApiResult::failure("http_" + std::to_string(response.status)));
 
     // response_url answers with a plain "ok" or an empty body.
     auto body = nlohmann::json::parse(response.body, nullptr, false);
     if (request.method.empty()) {
       if (body.is_object() && body.value("ok", true) == false) {
-        return ApiResult::refused(body.value("error", "unknown_error"));
+        return counted(ApiResult::refused(body.value("error", "unknown_error")));
       }
-      return ApiResult::success();
+      return counted(ApiResult::success());
     }
-    if (body.is_discarded() || !body.is_object()) return ApiResult::failure("invalid_response");
+    if (body.is_discarded() || !body.is_object())
+      return counted(ApiResult::failure("invalid_response"));
     if (!body.value("ok", false)) {
       const std::string error = body.value("error", "unknown_error");
       spdlog::debug("{}: Slack answered {}", what, error);
-      return ApiResult::refused(error, std::move(body));
+      return counted(ApiResult::refused(error, std::move(body)));
     }
-    return ApiResult::success(std::move(body));
+    return counted(ApiResult::success(std::move(body)));
   }
 }
 

@@ -317,4 +317,15 @@ ReflectionFigures SqlStore::reflection_figures(const std::string& user_id, TimeP
   });
 }
 
+ActivityCounts SqlStore::activity_counts(TimePoint now) {
+  return database_->read([&](SqlSession& s) {
+    const SqlResult r = s.run(
+        "SELECT (SELECT count(*) FROM nudge_schedules "
+        "WHERE paused_until IS NULL OR paused_until <= $1), "
+        "(SELECT count(*) FROM dialog_sessions)",
+        {to_millis(now)});
+    return ActivityCounts{r.rows.at(0).integer(0), r.rows.at(0).integer(1)};
+  });
+}
+
 }  // namespace ff::store

@@ -531,6 +531,12 @@ class PersonalDataStore {
   virtual std::map<std::string, std::int64_t> forget_user(const std::string& user_id) = 0;
 };
 
+// What is under way across the workspace, for the operator's gauges.
+struct ActivityCounts {
+  std::int64_t nudge_schedules = 0;  // set and not paused
+  std::int64_t dialogs = 0;          // coaching dialogs open (paused ones too)
+};
+
 // ---- the whole store ----------------------------------------------------------
 
 // Every store over one database. Opening applies pending migrations.
@@ -645,6 +651,8 @@ class SqlStore final : public InboxStore,
 
   nlohmann::json export_user(const std::string& user_id) override;
   std::map<std::string, std::int64_t> forget_user(const std::string& user_id) override;
+
+  ActivityCounts activity_counts(TimePoint now);
 
  private:
   std::unique_ptr<Database> database_;

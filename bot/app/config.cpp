@@ -135,6 +135,13 @@ const std::vector<Setting>& settings() {
        [](Config& c, const toml::node& n, const std::string& where) {
          c.log_level = text_of(n, where);
        }},
+      {"bot", "log_format",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.log_format = text_of(n, where);
+         if (c.log_format != "text" && c.log_format != "json") {
+           throw ConfigError(where + ": '" + c.log_format + "' is not text or json");
+         }
+       }},
       {"bot", "prompt_files",
        [](Config& c, const toml::node& n, const std::string& where) {
          c.prompt_files.clear();
@@ -478,6 +485,9 @@ Config load_config(const CommandLineOverrides& flags, const Environment& env,
   if (const auto db = env("FIRSTFOLLOWER_DB"); db && !db->empty()) config.database = *db;
   if (flags.database) config.database = *flags.database;
   if (flags.log_level) config.log_level = *flags.log_level;
+  if (flags.log_format) {
+    apply_text(config, *find_setting("bot", "log_format"), *flags.log_format, "--log-format");
+  }
   if (flags.connections) {
     apply_text(config, *find_setting("slack", "connections"), std::to_string(*flags.connections),
                "--connections");
@@ -549,6 +559,7 @@ std::string Config::describe() const {
       << "slack.api_timeout_ms: " << api_timeout.count() << "\n"
       << "bot.workers: " << workers << "\n"
       << "bot.log_level: " << log_level << "\n"
+      << "bot.log_format: " << log_format << "\n"
       << "bot.shutdown_grace_ms: " << shutdown_grace.count() << "\n"
       << "store.database: " << store::redact_url(database) << "\n"
       << "store.dedupe_retention_minutes: " << dedupe_retention.count() << "\n"

@@ -33,6 +33,7 @@ struct Config {
 
   int workers = 2;
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one object per line
   std::vector<std::string> prompt_files;
   std::chrono::milliseconds shutdown_grace{3000};
   std::uint64_t random_seed = 0;    // 0: seeded from the system
@@ -65,6 +66,7 @@ struct Config {
 struct CommandLineOverrides {
   std::optional<std::string> config_path;
   std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
   std::optional<int> connections;
   std::optional<std::string> database;
   std::vector<std::string> prompt_files;

@@ -7,6 +7,7 @@
 
 #include "bot/app/app.hpp"
 #include "bot/app/config.hpp"
+#include "bot/logging.hpp"
 
 #ifndef FIRSTFOLLOWER_DEFAULT_CONFIG
 #define FIRSTFOLLOWER_DEFAULT_CONFIG "config/firstfollower.toml"
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   cli.add_flag("--console", flags.console, "console mode even when Slack tokens are set");
   cli.add_option("--connections", connections, "concurrent Socket Mode connections (1-10)");
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+  std::string log_format;
+  cli.add_option("--log-format", log_format, "text (the default) or json: one object per line");
   cli.add_option("--prompts", flags.prompt_files,
                  "prompt library file(s), replacing bot.prompt_files");
   cli.add_option("--set", flags.assignments,
@@ -53,11 +56,12 @@ int main(int argc, char** argv) {
   if (!database.empty()) flags.database = database;
   if (!config_path.empty()) flags.config_path = config_path;
   if (!log_level.empty()) flags.log_level = log_level;
+  if (!log_format.empty()) flags.log_format = log_format;
   if (connections != 0) flags.connections = connections;
 
   auto logger = spdlog::stderr_color_mt("firstfollower");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  ff::use_log_format("text");
 
   ff::Config config;
   try {
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
     std::cerr << "firstfollower: configuration error: " << error.what() << "\n";
     return ff::kExitConfig;
   }
+  ff::use_log_format(config.log_format);
   if (check) return ff::check_config(config, std::cout);
   if (export_command->parsed() || forget_command->parsed()) {
     spdlog::set_level(spdlog::level::warn);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/instance.hpp"
+#include "bot/logging.hpp"
 #include "bot/metrics.hpp"
 
 namespace ff {
@@ -307,6 +308,7 @@ void JobScheduler::run_batch(std::vector<store::Job> jobs,
 }
 
 void JobScheduler::run(const store::Job& job) {
+  const LogScope scope({{}, {}, job.subject_user, job.id});
   const auto handler = handlers_.find(job.kind);
   if (handler == handlers_.end()) {
     ++counters_.failed;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/errors.hpp"
+#include "bot/logging.hpp"
 #include "bot/metrics.hpp"
 #include "bot/slack/mrkdwn.hpp"
 
@@ -97,6 +98,8 @@ void Dispatcher::run_on_worker(Envelope envelope, std::shared_ptr<Ack> ack) {
   // handler never races the same person's previous request.
   std::string person = person_of(envelope.request);
   workers_.post(std::move(person), [this, envelope = std::move(envelope), ack = std::move(ack)] {
+    const LogScope scope(
+        {envelope.envelope_id, describe(envelope.request), user_of(envelope.request), 0});
     if (std::chrono::steady_clock::now().time_since_epoch().count() > start_no_later_.load()) {
       // Stopping: it stays in the inbox, and is durable, so it may be acked.
       ++counters_.left_in_inbox;

@@ -362,7 +362,10 @@ std::string describe(const Request& request) {
   return std::visit(Describe{}, request);
 }
 
-std::string person_of(const Request& request) {
+namespace {
+
+// The team and user of a request; empty when nobody sent it.
+std::pair<const std::string&, const std::string&> sender_of(const Request& request) {
   struct Person {
     std::pair<const std::string&, const std::string&> operator()(const SlashCommand& c) const {
       return {c.team_id, c.user_id};
@@ -380,8 +383,18 @@ std::string person_of(const Request& request) {
       return {e.team_id, e.user};
     }
   };
-  const auto [team, user] = std::visit(Person{}, request);
+  return std::visit(Person{}, request);
+}
+
+}  // namespace
+
+std::string person_of(const Request& request) {
+  const auto [team, user] = sender_of(request);
   return user.empty() ? std::string() : team + ":" + user;
+}
+
+std::string user_of(const Request& request) {
+  return sender_of(request).second;
 }
 
 FormValues FormValues::from_json(const nlohmann::json& values) {

@@ -173,5 +173,7 @@ std::string describe(const Request& request);
 // Who sent the request, as "team:user"; empty when nobody did (an event
 // about the workspace). One person's requests are handled in order.
 std::string person_of(const Request& request);
+// Only the user id of it, for logs.
+std::string user_of(const Request& request);
 
 }  // namespace ff

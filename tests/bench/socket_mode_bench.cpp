@@ -3,8 +3,12 @@
 // replies counted, the bot's CPU time per envelope (user + system), its
 // resident memory, and the size of its SQLite write-ahead log.
 //
-//   socket_mode_bench [--count K] [--rate R] [--rounds N] [--db URL]
+//   socket_mode_bench [--count K] [--rate R] [--rounds N] [--db URL] [--ops]
 //                     [--peer bolt] [--peer-dir DIR]
+//
+// With --ops, the bot runs a second time with its ops listener on and a
+// scraper reading /metrics ten times a second, and the bench prints both
+// runs' ack latency and CPU per envelope, listener on over off.
 //
 // The bot keeps its state (durable dedupe among it) in a SQLite file in its
 // own folder, or in the database --db names.
@@ -18,10 +22,15 @@
 //
 // Latency is measured by the fake Slack server: from handing the envelope to
 // its socket to reading the ack, so it includes both ends' socket work.
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -181,9 +190,41 @@ nlohmann::json bolt_manifest(const std::string& app_dir) {
   return manifest.is_object() ? manifest : nlohmann::json();
 }
 
-void print_ratio(const char* what, const char* unit, double ours, double bolt) {
-  std::printf("%s: ours %.3f %s, Bolt %.3f %s, Bolt/ours %.2f\n", what, ours, unit, bolt, unit,
-              ours > 0 ? bolt / ours : 0.0);
+// "what: ours 1.000 ms, Bolt 2.000 ms, Bolt/ours 2.00", or with other names.
+void print_ratio(const char* what, const char* unit, double ours, double other,
+                 const char* other_name = "Bolt", const char* ratio_name = "Bolt/ours") {
+  std::printf("%s: ours %.3f %s, %s %.3f %s, %s %.2f\n", what, ours, unit, other_name, other, unit,
+              ratio_name, ours > 0 ? other / ours : 0.0);
+}
+
+// A port nobody listens on now: the kernel's pick for a socket bound to 0.
+int free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::size_t discard(char*, std::size_t size, std::size_t count, void*) {
+  return size * count;
+}
+
+// The HTTP status of a GET on loopback, or 0 when there was no answer.
+long http_get_status(int port, const std::string& path) {
+  CURL* curl = curl_easy_init();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+  long status = 0;
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  return status;
 }
 
 // The Bolt app against a fresh fake Slack, under the same load; prints its
@@ -235,14 +276,68 @@ int run_bolt_peer(const std::string& app_dir, const Load& load, const PeerFigure
   return 0;
 }
 
+// The bot under the load; with `ops_port`, its ops listener on and a
+// scraper reading /metrics ten times a second meanwhile, as Prometheus
+// would scrape a busy target. Nothing when it did not connect or stop.
+std::optional<PeerFigures> run_bot(const std::string& database, const Load& load,
+                                   int ops_port = 0) {
+  FakeSlack slack;
+  const auto spawned = Steady::now();
+  auto environment = slack_environment(slack);
+  environment["FIRSTFOLLOWER_BOT_LOG_LEVEL"] = "warn";
+  if (!database.empty()) environment["FIRSTFOLLOWER_DB"] = database;
+  if (ops_port != 0) {
+    environment["FIRSTFOLLOWER_OPS_LISTEN"] = "127.0.0.1:" + std::to_string(ops_port);
+  }
+  ChildProcess bot({}, environment);
+  const std::string db_file = bot.folder() + "/firstfollower.db";
+  std::printf("state: %s%s\n", database.empty() ? "SQLite file" : "--db",
+              ops_port != 0 ? ", ops listener on, /metrics scraped 10 times a second" : "");
+  const auto wal = [&] {
+    char text[80];
+    std::snprintf(text, sizeof text, ", WAL %.2f MiB, WAL index %.2f MiB",
+                  file_bytes(db_file + "-wal") / 1048576.0,
+                  file_bytes(db_file + "-shm") / 1048576.0);
+    return std::string(text);
+  };
+  std::atomic<bool> scraping{ops_port != 0};
+  std::atomic<int> scrapes{0};
+  std::thread scraper;
+  if (ops_port != 0) {
+    scraper = std::thread([&] {
+      while (scraping) {
+        if (http_get_status(ops_port, "/metrics") == 200) ++scrapes;
+        std::this_thread::sleep_for(100ms);
+      }
+    });
+  }
+  const auto figures = load_peer(slack, bot, spawned, "bot", load,
+                                 database.empty() ? std::function<std::string()>(wal) : nullptr);
+  scraping = false;
+  if (scraper.joinable()) scraper.join();
+  if (ops_port != 0) std::printf("scrapes answered: %d\n", scrapes.load());
+  if (!figures) {
+    std::fprintf(stderr, "the bot did not connect\n%s", bot.err().c_str());
+    return std::nullopt;
+  }
+  bot.signal(SIGTERM);
+  const int code = bot.wait(5s);
+  std::printf("exit after SIGTERM: %d\n", code);
+  if (code != 0) return std::nullopt;
+  return figures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Load load;
   std::string database;
   std::string peer;
+  bool compare_ops = false;
   std::string peer_dir = std::string(FF_SOURCE_DIR) + "/tests/bench/bolt";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--ops") == 0) compare_ops = true;
+    if (i + 1 >= argc) continue;
     if (std::strcmp(argv[i], "--db") == 0) database = argv[i + 1];
     if (std::strcmp(argv[i], "--count") == 0) load.count = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--rate") == 0) load.rate = std::stod(argv[i + 1]);
@@ -255,30 +350,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  FakeSlack slack;
-  const auto spawned = Steady::now();
-  auto environment = slack_environment(slack);
-  environment["FIRSTFOLLOWER_BOT_LOG_LEVEL"] = "warn";
-  if (!database.empty()) environment["FIRSTFOLLOWER_DB"] = database;
-  ChildProcess bot({}, environment);
-  const std::string db_file = bot.folder() + "/firstfollower.db";
-  std::printf("state: %s\n", database.empty() ? "SQLite file" : "--db");
-  const auto wal = [&] {
-    char text[80];
-    std::snprintf(text, sizeof text, ", WAL %.2f MiB, WAL index %.2f MiB",
-                  file_bytes(db_file + "-wal") / 1048576.0,
-                  file_bytes(db_file + "-shm") / 1048576.0);
-    return std::string(text);
-  };
-  const auto ours = load_peer(slack, bot, spawned, "bot", load,
-                              database.empty() ? std::function<std::string()>(wal) : nullptr);
-  if (!ours) {
-    std::fprintf(stderr, "the bot did not connect\n%s", bot.err().c_str());
-    return 1;
+  const auto ours = run_bot(database, load);
+  if (!ours) return 1;
+  if (compare_ops) {
+    const auto with_ops = run_bot(database, load, free_loopback_port());
+    if (!with_ops) return 1;
+    std::printf("listener on over off, all %d rounds:\n", load.rounds);
+    print_ratio("ack latency p50", "ms", percentile(ours->latencies_ms, 0.50),
+                percentile(with_ops->latencies_ms, 0.50), "on", "on/off");
+    print_ratio("ack latency p99", "ms", percentile(ours->latencies_ms, 0.99),
+                percentile(with_ops->latencies_ms, 0.99), "on", "on/off");
+    print_ratio("CPU per envelope", "us", ours->cpu_us_per_envelope(),
+                with_ops->cpu_us_per_envelope(), "on", "on/off");
   }
-  bot.signal(SIGTERM);
-  const int code = bot.wait(5s);
-  std::printf("exit after SIGTERM: %d\n", code);
-  if (code != 0) return 1;
   return peer.empty() ? 0 : run_bolt_peer(peer_dir, load, *ours);
 }

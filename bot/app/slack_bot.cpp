@@ -137,6 +137,9 @@ std::uint16_t SlackBot::ops_port() const {
 }
 
 bool SlackBot::shutdown(std::chrono::milliseconds grace) {
+  // First, so jobs claimed and not started go to another instance now,
+  // while this one finishes its envelopes.
+  parts_->core.scheduler().request_stop();
   if (!parts_->client.shutdown(grace)) {
     parts_->core.stop_leaving_handlers();
     return false;

@@ -173,7 +173,7 @@ int JobScheduler::run_due() {
       }
       const auto found = claimed.due.size() + claimed.missed.size();
       run_batch(std::move(claimed.due), claimed_at, ran);
-      if (static_cast<int>(found) < options_.batch_size) break;
+      if (static_cast<int>(found) < options_.batch_size || stopping()) break;
     }
   } catch (const store::StoreError& error) {
     ++counters_.store_errors;
@@ -218,6 +218,7 @@ class JobScheduler::Batch {
     for (auto& worker : workers) worker.join();
     ran += ran_;
     if (error_) throw store::StoreError(*error_);
+    give_back_unstarted();
   }
 
  private:
@@ -226,7 +227,9 @@ class JobScheduler::Batch {
       const store::Job* job = nullptr;
       {
         std::lock_guard lock(mutex_);
-        if (error_ || next_ == jobs_.size()) break;
+        // Stopping: the jobs not started yet go back for another instance
+        // (or the next start) at once, rather than when their leases end.
+        if (error_ || next_ == jobs_.size() || scheduler_.stopping()) break;
         job = &jobs_[next_++];
       }
       try {
@@ -279,6 +282,17 @@ class JobScheduler::Batch {
       }
       lock.lock();
     }
+  }
+
+  void give_back_unstarted() {
+    std::vector<std::int64_t> ids;
+    for (std::size_t i = next_; i < jobs_.size(); ++i) {
+      if (leases_.holds(jobs_[i].id)) ids.push_back(jobs_[i].id);
+    }
+    if (ids.empty()) return;
+    const auto released = scheduler_.jobs_.release_claims(ids, scheduler_.options_.owner);
+    spdlog::info("stopping: {} claimed job(s) given back, due at once for another instance",
+                 released);
   }
 
   void stop(const std::string& why) {
@@ -347,16 +361,25 @@ void JobScheduler::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  stop_requested_ = false;
   thread_ = std::thread([this] { loop(); });
 }
 
-void JobScheduler::stop() {
+void JobScheduler::request_stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    stop_requested_ = true;
   }
   wake_.notify_all();
+}
+
+void JobScheduler::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
+  // The thread has ended; a pass a caller runs itself later (the console
+  // between sessions, a test) runs whole again.
+  stop_requested_ = false;
 }
 
 void JobScheduler::wake() {

@@ -107,6 +107,10 @@ class JobScheduler {
   // at least every poll_interval.
   void start();
   void stop();
+  // Asks the background thread to stop without waiting for it: the jobs
+  // under way finish, those claimed and not started are given back at once.
+  // stop() then joins it.
+  void request_stop();
   // Wakes the background thread early (a job was scheduled sooner).
   void wake();
 
@@ -119,6 +123,9 @@ class JobScheduler {
                  int& ran);
   void run(const store::Job& job);
   void loop();
+  // Set by stop(): no more batches are claimed, and a batch under way starts
+  // no further job.
+  bool stopping() const { return stop_requested_.load(); }
 
   store::JobStore& jobs_;
   const Clock& clock_;
@@ -130,6 +137,7 @@ class JobScheduler {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> stop_requested_{false};
   bool woken_ = false;
   std::thread thread_;
 };

@@ -187,6 +187,27 @@ class SqlJobStore final : public JobStore {
     return held;
   }
 
+  std::int64_t release_claims(const std::vector<std::int64_t>& ids,
+                              const std::string& owner) override {
+    std::int64_t released = 0;
+    if (ids.empty()) return released;
+    db_.transact([&](SqlSession& s) {
+      released = 0;  // a retried transaction starts again
+      rows::for_each_padded_chunk(
+          ids.size(), [&](std::size_t from, std::size_t count, std::size_t length) {
+            std::string sql =
+                "UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL "
+                "WHERE owner = $1 AND state = 'claimed' AND id IN (" +
+                rows::parameter_list(2, length) + ")";
+            std::vector<SqlValue> params{owner};
+            for (std::size_t i = 0; i < length; ++i)
+              params.emplace_back(ids[from + std::min(i, count - 1)]);
+            released += s.run(sql, params).affected;
+          });
+    });
+    return released;
+  }
+
   void finish(std::int64_t id, const std::string& owner, const std::string& state,
               const std::string& error, TimePoint now) override {
     db_.transact([&](SqlSession& s) {

@@ -105,6 +105,11 @@ class JobStore {
   // finished, and the caller must not run them.
   virtual std::vector<std::int64_t> renew_leases(const std::vector<std::int64_t>& ids,
                                                  const std::string& owner, TimePoint until) = 0;
+  // Gives back those of `ids` that `owner` claimed and has not started:
+  // pending again, due at once for any instance. For a stop, so another
+  // instance need not wait out the leases. Returns how many.
+  virtual std::int64_t release_claims(const std::vector<std::int64_t>& ids,
+                                      const std::string& owner) = 0;
   // state: "done", "failed" or "skipped".
   virtual void finish(std::int64_t id, const std::string& owner, const std::string& state,
                       const std::string& error, TimePoint now) = 0;

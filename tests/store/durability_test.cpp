@@ -459,3 +459,40 @@ TEST_CASE("a PostgreSQL outage: the bot keeps answering, then writes again when 
   }
   CHECK(recorded);
 }
+
+TEST_CASE(
+    "binary: SIGTERM on one of two instances on PostgreSQL gives its claimed jobs to the other "
+    "at once, and each is sent once") {
+  ScratchPostgresDatabase database;
+  // Twenty messages to one person: Slack takes about one a second in one
+  // DM, so the instance that claims them needs some twenty seconds.
+  {
+    auto store = SqlStore::open(database.url(), {}, SystemClock::instance());
+    const auto due = SystemClock::instance().now();
+    for (int i = 0; i < 20; ++i) {
+      REQUIRE(
+          store->jobs().schedule(post_message_job("U0PACED", "paced-" + std::to_string(i), due)));
+    }
+  }
+  FakeSlack slack;
+  ChildProcess first(bot_args(database.url()), slack_environment(slack));
+  REQUIRE(wait_for_posts(slack, "paced-", 2, 20s));
+  ChildProcess second(bot_args(database.url()), slack_environment(slack));
+  REQUIRE(slack.wait_for_open_connections(2, 10s));
+  const auto stopped_at = std::chrono::steady_clock::now();
+  first.signal(SIGTERM);
+  CHECK(first.wait(10s) == 0);
+  // The stop did not wait for the batch, and gave the rest back.
+  CHECK(std::chrono::steady_clock::now() - stopped_at < 5s);
+  CHECK(first.err().find("claimed job(s) given back") != std::string::npos);
+  // The second instance sends them long before the first's leases (60 s)
+  // would have run out.
+  REQUIRE(wait_for_posts(slack, "paced-", 20, 40s));
+  CHECK(std::chrono::steady_clock::now() - stopped_at < 40s);
+  std::this_thread::sleep_for(1s);
+  const auto texts = posted_texts(slack, "paced-");
+  CHECK(texts.size() == 20);
+  CHECK(std::set<std::string>(texts.begin(), texts.end()).size() == 20);
+  second.signal(SIGTERM);
+  CHECK(second.wait(10s) == 0);
+}

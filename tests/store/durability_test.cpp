@@ -496,3 +496,59 @@ TEST_CASE(
   second.signal(SIGTERM);
   CHECK(second.wait(10s) == 0);
 }
+
+TEST_CASE(
+    "binary: SIGTERM on one of two instances on PostgreSQL in the middle of a burst: every "
+    "envelope is answered once") {
+  ScratchPostgresDatabase database;
+  FakeSlack slack;
+  slack.set_redeliver_unacked(true);  // as Slack does when a connection closes
+  ChildProcess first(bot_args(database.url()), slack_environment(slack));
+  REQUIRE(slack.wait_for_open_connections(1, 10s));
+  const int to_first = slack.open_connections().front();
+  ChildProcess second(bot_args(database.url()), slack_environment(slack));
+  REQUIRE(slack.wait_for_open_connections(2, 10s));
+  int to_second = -1;
+  for (const int c : slack.open_connections()) {
+    if (c != to_first) to_second = c;
+  }
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = "E-stop-" + std::to_string(i);
+    try {
+      slack.send_slash_command(to_first, "/coach", "", true, id);
+    } catch (const std::exception&) {
+      // Its connection closed: Slack sends new envelopes to the other.
+      slack.send_slash_command(to_second, "/coach", "", true, id);
+    }
+    ids.push_back(id);
+    if (i == 100) first.signal(SIGTERM);  // while the rest keep arriving
+  }
+  CHECK(first.wait(15s) == 0);
+  // The first took only part of the burst: the rest reached the second
+  // only as Slack's redeliveries of what the first left unacked.
+  const auto stopped = first.err().find("stopped: ");
+  REQUIRE(stopped != std::string::npos);
+  const long taken_by_first = std::stol(first.err().substr(stopped + 9));
+  CHECK(taken_by_first < static_cast<long>(ids.size()));
+  // Each is acked (by the first, or by the second after a redelivery) and
+  // answered once: in its ack, or through its response_url.
+  std::size_t answered_in_acks = 0;
+  for (const auto& id : ids) {
+    for (int i = 0; i < 500 && slack.acks(id).empty(); ++i) std::this_thread::sleep_for(10ms);
+    const auto acks = slack.acks(id);
+    INFO(id);
+    REQUIRE_FALSE(acks.empty());
+    std::size_t with_payload = 0;
+    for (const auto& ack : acks) with_payload += ack.contains("payload") ? 1 : 0;
+    CHECK(with_payload <= 1);
+    answered_in_acks += with_payload;
+  }
+  const std::size_t late = ids.size() - answered_in_acks;
+  if (late > 0) CHECK(slack.wait_for_calls("response_url", late, 30s));
+  std::this_thread::sleep_for(1s);  // nothing more arrives
+  CHECK(answered_in_acks + slack.calls("response_url").size() == ids.size());
+  second.signal(SIGTERM);
+  CHECK(second.wait(10s) == 0);
+}

@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "bot/schedule/platform_jobs.hpp"
 #include "integration/support.hpp"
 
 using namespace ff;
@@ -170,6 +171,22 @@ TEST_CASE("ops: /metrics parses as Prometheus text and moves as envelopes and ca
                  {{"method", "chat.postMessage"}, {"result", "ok"}}) >= posts_before + 1);
   CHECK(value_of(after, "firstfollower_dialogs_active") == 0);
   CHECK(value_of(after, "firstfollower_store_errors_total", {{"part", "inbox"}}) == 0);
+
+  // A durable job runs: claimed, then done, by its kind.
+  REQUIRE(bot.store->jobs().schedule(
+      post_message_job("U0ALICE", "ops-job", SystemClock::instance().now())));
+  bot.bot->scheduler().wake();
+  for (int i = 0; i < 100; ++i) {
+    after = parsed(http(port, "/metrics").body);
+    if (value_of(after, "firstfollower_jobs_total",
+                 {{"kind", kPostMessageJob}, {"outcome", "done"}}) >= 1)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(value_of(after, "firstfollower_jobs_total",
+                 {{"kind", kPostMessageJob}, {"outcome", "claimed"}}) >= 1);
+  CHECK(value_of(after, "firstfollower_jobs_total",
+                 {{"kind", kPostMessageJob}, {"outcome", "done"}}) >= 1);
 
   // An action id nobody registered is counted under "unknown": invented
   // names make no new series.

@@ -36,17 +36,10 @@ std::vector<std::string> SqlStore::commit_inbox_batch(const std::vector<InboxEnt
         });
     // The frame is what the person wrote: once handled, only the ids stay,
     // for the dedupe window.
-    rows::for_each_padded_chunk(
-        finished.size(), [&](std::size_t from, std::size_t count, std::size_t length) {
-          const std::string sql =
-              "UPDATE inbox SET state = 'done', frame = '', finished_at = $1, lease_until = 0 "
-              "WHERE state = 'pending' AND envelope_id IN (" +
-              rows::parameter_list(2, length) + ")";
-          std::vector<SqlValue> params{to_millis(now)};
-          for (std::size_t i = 0; i < length; ++i)
-            params.emplace_back(finished[from + std::min(i, count - 1)]);
-          s.run(sql, params);
-        });
+    rows::run_over_ids(s,
+                       "UPDATE inbox SET state = 'done', frame = '', finished_at = $1, "
+                       "lease_until = 0 WHERE state = 'pending' AND envelope_id IN ",
+                       "", {to_millis(now)}, finished, [](const SqlResult&) {});
   });
   return fresh;
 }

@@ -172,16 +172,12 @@ class SqlJobStore final : public JobStore {
     if (ids.empty()) return held;
     db_.transact([&](SqlSession& s) {
       held.clear();  // a retried transaction starts again
-      rows::for_each_padded_chunk(
-          ids.size(), [&](std::size_t from, std::size_t count, std::size_t length) {
-            std::string sql =
-                "UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND state IN ('claimed', "
-                "'started') AND id IN (" +
-                rows::parameter_list(3, length) + ") RETURNING id";
-            std::vector<SqlValue> params{to_millis(until), owner};
-            for (std::size_t i = 0; i < length; ++i)
-              params.emplace_back(ids[from + std::min(i, count - 1)]);
-            for (const auto& row : s.run(sql, params).rows) held.push_back(row.integer(0));
+      rows::run_over_ids(
+          s,
+          "UPDATE jobs SET lease_until = $1 WHERE owner = $2 AND state IN ('claimed', "
+          "'started') AND id IN ",
+          " RETURNING id", {to_millis(until), owner}, ids, [&](const SqlResult& r) {
+            for (const auto& row : r.rows) held.push_back(row.integer(0));
           });
     });
     return held;
@@ -193,17 +189,10 @@ class SqlJobStore final : public JobStore {
     if (ids.empty()) return released;
     db_.transact([&](SqlSession& s) {
       released = 0;  // a retried transaction starts again
-      rows::for_each_padded_chunk(
-          ids.size(), [&](std::size_t from, std::size_t count, std::size_t length) {
-            std::string sql =
-                "UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL "
-                "WHERE owner = $1 AND state = 'claimed' AND id IN (" +
-                rows::parameter_list(2, length) + ")";
-            std::vector<SqlValue> params{owner};
-            for (std::size_t i = 0; i < length; ++i)
-              params.emplace_back(ids[from + std::min(i, count - 1)]);
-            released += s.run(sql, params).affected;
-          });
+      rows::run_over_ids(s,
+                         "UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL "
+                         "WHERE owner = $1 AND state = 'claimed' AND id IN ",
+                         "", {owner}, ids, [&](const SqlResult& r) { released += r.affected; });
     });
     return released;
   }

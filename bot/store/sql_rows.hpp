@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bot/store/stores.hpp"
 
@@ -59,6 +60,22 @@ inline std::string parameter_rows(std::size_t first, std::size_t rows, std::size
     sql += ")";
   }
   return sql;
+}
+
+// Runs `head` + "(" + placeholders + ")" + `tail` once per padded chunk of
+// `ids`, with `fixed` as its first parameters and the chunk's ids after
+// them, and hands each result to `each`: a statement about many ids ("…
+// WHERE id IN (…)") in as few round trips and cached statements as can be.
+template <typename Id, typename Each>
+void run_over_ids(SqlSession& s, const std::string& head, const std::string& tail,
+                  const std::vector<SqlValue>& fixed, const std::vector<Id>& ids, Each&& each) {
+  for_each_padded_chunk(ids.size(), [&](std::size_t from, std::size_t count, std::size_t length) {
+    const std::string sql = head + "(" + parameter_list(fixed.size() + 1, length) + ")" + tail;
+    std::vector<SqlValue> params = fixed;
+    for (std::size_t i = 0; i < length; ++i)
+      params.emplace_back(ids[from + std::min(i, count - 1)]);
+    each(s.run(sql, params));
+  });
 }
 
 }  // namespace ff::store::rows

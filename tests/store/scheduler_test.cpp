@@ -220,12 +220,16 @@ TEMPLATE_TEST_CASE("a batch that outlives the lease on two instances runs each j
   std::mutex started_mutex;
   std::condition_variable started_changed;
   bool a_started = false;
+  std::atomic<int> passes_b{0};
   const auto slow_sender = [&](const Job& job, JobControl& control) {
     {
       std::lock_guard lock(started_mutex);
       a_started = true;
     }
     started_changed.notify_all();
+    // On a busy machine a's whole batch could end before b's thread gets
+    // a turn: wait (a little, in real time) for b's first pass.
+    for (int i = 0; i < 5000 && passes_b.load() == 0; ++i) std::this_thread::sleep_for(1ms);
     if (!control.begin_effect()) return JobOutcome::done();
     recorder.add(job.id);
     clock.advance(2s);
@@ -237,7 +241,6 @@ TEMPLATE_TEST_CASE("a batch that outlives the lease on two instances runs each j
   const auto began = clock.now();
   std::atomic<bool> a_done{false};
   int ran_b = 0;
-  int passes_b = 0;
   std::thread other_instance([&] {
     // Only once a holds the whole batch, so b can get a job only by taking
     // over a lease a failed to renew.
@@ -254,7 +257,7 @@ TEMPLATE_TEST_CASE("a batch that outlives the lease on two instances runs each j
   a_done = true;
   other_instance.join();
 
-  INFO("b made " << passes_b << " passes");
+  INFO("b made " << passes_b.load() << " passes");
   CHECK(passes_b > 0);
   CHECK(ran_a == kJobs);
   CHECK(ran_b == 0);

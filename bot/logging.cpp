@@ -30,10 +30,11 @@ class JsonFormatter final : public spdlog::formatter {
     const std::size_t n = std::strftime(time, sizeof time, "%Y-%m-%dT%H:%M:%S", &utc);
     std::snprintf(time + n, sizeof time - n, ".%03lldZ", static_cast<long long>(millis));
 
-    nlohmann::ordered_json line = {{"time", time},
-                           {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
-                                                 spdlog::level::to_string_view(msg.level).size())},
-                           {"message", std::string(msg.payload.data(), msg.payload.size())}};
+    nlohmann::ordered_json line = {
+        {"time", time},
+        {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
+                              spdlog::level::to_string_view(msg.level).size())},
+        {"message", std::string(msg.payload.data(), msg.payload.size())}};
     const LogContext& c = current_log_context();
     if (!c.envelope_id.empty()) line["envelope_id"] = c.envelope_id;
     if (!c.command.empty()) line["command"] = c.command;

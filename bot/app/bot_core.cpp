@@ -1,5 +1,6 @@
 #include "bot/app/bot_core.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <random>
 
@@ -20,6 +21,8 @@ SchedulerOptions scheduler_options(const Config& config, const std::string& inst
   options.poll_interval = config.scheduler_poll_interval;
   options.lease = config.scheduler_lease;
   options.owner = instance;
+  // About a second of bulk posts per batch.
+  options.bulk_batch_size = std::clamp(config.bulk_posts_per_minute / 60, 1, options.batch_size);
   return options;
 }
 

@@ -127,6 +127,10 @@ const std::vector<Setting>& settings() {
       milliseconds("reconnect_max_ms", &SocketModeOptions::reconnect_max, 1, 3600000),
       milliseconds("refresh_drain_ms", &SocketModeOptions::refresh_drain, 0, 60000),
       milliseconds("slack", "api_timeout_ms", &Config::api_timeout, 100, 120000),
+      {"slack", "bulk_posts_per_minute",
+       [](Config& c, const toml::node& n, const std::string& where) {
+         c.bulk_posts_per_minute = static_cast<int>(integer_in(n, where, 1, 100000));
+       }},
       {"bot", "workers",
        [](Config& c, const toml::node& n, const std::string& where) {
          c.workers = static_cast<int>(integer_in(n, where, 1, 64));
@@ -557,6 +561,7 @@ std::string Config::describe() const {
       << "slack.reconnect_max_ms: " << socket_mode.reconnect_max.count() << "\n"
       << "slack.refresh_drain_ms: " << socket_mode.refresh_drain.count() << "\n"
       << "slack.api_timeout_ms: " << api_timeout.count() << "\n"
+      << "slack.bulk_posts_per_minute: " << bulk_posts_per_minute << "\n"
       << "bot.workers: " << workers << "\n"
       << "bot.log_level: " << log_level << "\n"
       << "bot.log_format: " << log_format << "\n"

@@ -30,6 +30,8 @@ struct Config {
   std::string api_url = "https://slack.com/api/";
   SocketModeOptions socket_mode;  // [slack] connections and their timings
   std::chrono::milliseconds api_timeout{10000};
+  // The workspace-wide pace of bulk posts (scheduled nudges), per instance.
+  int bulk_posts_per_minute = 1200;
 
   int workers = 2;
   std::string log_level = "info";

@@ -22,6 +22,7 @@ namespace {
 WebApiOptions api_options(const Config& config) {
   WebApiOptions options;
   options.timeout = config.api_timeout;
+  options.rates.bulk_posts_per_minute = config.bulk_posts_per_minute;
   return options;
 }
 
@@ -118,6 +119,13 @@ std::string SlackBot::metrics_text() {
   out.sample("firstfollower_build_info", {{"version", FIRSTFOLLOWER_VERSION}}, 1);
   metrics::registry().write(out);
   parts_->core.write_metrics(out);
+  out.family("firstfollower_outgoing_queue_depth", Type::kGauge,
+             "Web API calls waiting for their turn under the rate limits, by lane (people: "
+             "replies and cards someone waits for; bulk: a fan-out of scheduled nudges).");
+  out.sample("firstfollower_outgoing_queue_depth", {{"lane", "people"}},
+             static_cast<double>(parts_->bot_api.waiting(Lane::kPeople)));
+  out.sample("firstfollower_outgoing_queue_depth", {{"lane", "bulk"}},
+             static_cast<double>(parts_->bot_api.waiting(Lane::kBulk)));
   const SocketModeStats socket = parts_->client.stats();
   out.family("firstfollower_socket_mode_connections_open", Type::kGauge,
              "Socket Mode connections that said hello and are live.");

@@ -9,6 +9,7 @@
 #include "bot/instance.hpp"
 #include "bot/logging.hpp"
 #include "bot/metrics.hpp"
+#include "bot/slack/lane.hpp"
 
 namespace ff {
 namespace {
@@ -153,27 +154,14 @@ int JobScheduler::run_due() {
           "gets a message twice",
           recovered.abandoned);
     }
+    // The lanes take turns: a whole batch of the jobs people wait on, then
+    // a small one of bulk work (about a second of it at Slack's pace), so a
+    // job due now waits at most that second behind a fan-out.
     for (;;) {
-      // Before claiming, so the first renewal is early rather than late.
-      const auto claimed_at = clock_.steady_now();
-      auto claimed =
-          jobs_.claim_due(clock_.now(), options_.batch_size, options_.lease, options_.owner);
-      for (const auto& job : claimed.due) metrics::registry().jobs.add({job.kind, "claimed"});
-      for (const auto& job : claimed.missed) {
-        ++counters_.missed;
-        metrics::registry().jobs.add({job.kind, "skipped"});
-        const auto it = missed_handlers_.find(job.kind);
-        // A recurring job goes on with its next occurrence: worth knowing,
-        // not a warning.
-        spdlog::log(it == missed_handlers_.end() ? spdlog::level::warn : spdlog::level::info,
-                    "job {} ({}) was due at {} ms, while the bot was not running; past its grace "
-                    "window, so skipped",
-                    job.id, job.kind, store::to_millis(job.due));
-        if (it != missed_handlers_.end()) it->second(job);
-      }
-      const auto found = claimed.due.size() + claimed.missed.size();
-      run_batch(std::move(claimed.due), claimed_at, ran);
-      if (static_cast<int>(found) < options_.batch_size || stopping()) break;
+      const bool more_for_people = claim_and_run(store::JobLane::kPeople, options_.batch_size, ran);
+      if (stopping()) break;
+      const bool more_bulk = claim_and_run(store::JobLane::kBulk, options_.bulk_batch_size, ran);
+      if ((!more_for_people && !more_bulk) || stopping()) break;
     }
   } catch (const store::StoreError& error) {
     ++counters_.store_errors;
@@ -181,6 +169,29 @@ int JobScheduler::run_due() {
   }
   ++counters_.passes;
   return ran;
+}
+
+bool JobScheduler::claim_and_run(store::JobLane lane, int limit, int& ran) {
+  // Before claiming, so the first renewal is early rather than late.
+  const auto claimed_at = clock_.steady_now();
+  auto claimed =
+      jobs_.claim_due(clock_.now(), std::max(limit, 1), options_.lease, options_.owner, lane);
+  for (const auto& job : claimed.due) metrics::registry().jobs.add({job.kind, "claimed"});
+  for (const auto& job : claimed.missed) {
+    ++counters_.missed;
+    metrics::registry().jobs.add({job.kind, "skipped"});
+    const auto it = missed_handlers_.find(job.kind);
+    // A recurring job goes on with its next occurrence: worth knowing,
+    // not a warning.
+    spdlog::log(it == missed_handlers_.end() ? spdlog::level::warn : spdlog::level::info,
+                "job {} ({}) was due at {} ms, while the bot was not running; past its grace "
+                "window, so skipped",
+                job.id, job.kind, store::to_millis(job.due));
+    if (it != missed_handlers_.end()) it->second(job);
+  }
+  const auto found = claimed.due.size() + claimed.missed.size();
+  run_batch(std::move(claimed.due), claimed_at, ran);
+  return static_cast<int>(found) >= std::max(limit, 1);
 }
 
 JobOutcome outcome_of_post(const ApiResult& result, const store::Job& job) {
@@ -323,6 +334,8 @@ void JobScheduler::run_batch(std::vector<store::Job> jobs,
 
 void JobScheduler::run(const store::Job& job) {
   const LogScope scope({{}, {}, job.subject_user, job.id});
+  std::optional<BulkWork> bulk;
+  if (job.lane == store::JobLane::kBulk) bulk.emplace();
   const auto handler = handlers_.find(job.kind);
   if (handler == handlers_.end()) {
     ++counters_.failed;

@@ -64,6 +64,9 @@ struct SchedulerOptions {
   std::chrono::milliseconds poll_interval{1000};  // how soon other instances' jobs are seen
   std::chrono::milliseconds lease{60000};         // how long a claimed job is ours
   int batch_size = 100;
+  // Bulk jobs claimed at a time (store::JobLane): about a second of bulk
+  // posts at their pace, so the other lane's jobs wait at most that long.
+  int bulk_batch_size = 20;
   // Threads that run a claimed batch's jobs side by side, so one slow Slack
   // call does not hold up the rest of the batch.
   int workers = 2;
@@ -119,6 +122,9 @@ class JobScheduler {
 
  private:
   class Batch;
+  // Claims up to `limit` due jobs of `lane` and runs them; true when it
+  // found `limit` (there may be more).
+  bool claim_and_run(store::JobLane lane, int limit, int& ran);
   void run_batch(std::vector<store::Job> jobs, std::chrono::steady_clock::time_point claimed,
                  int& ran);
   void run(const store::Job& job);

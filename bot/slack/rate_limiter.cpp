@@ -38,11 +38,18 @@ std::string RateLimiter::bucket_key(std::string_view method, std::string_view ch
   return key;
 }
 
-RateLimiter::Bucket& RateLimiter::bucket(std::string_view method, std::string_view channel) {
-  const std::string key = bucket_key(method, channel);
+RateLimiter::Bucket& RateLimiter::bucket(const std::string& key, double per_minute, double burst) {
   auto it = buckets_.find(key);
   if (it != buckets_.end()) return it->second;
+  Bucket b;
+  b.capacity = burst;
+  b.tokens = burst;
+  b.per_second = per_minute / 60.0;
+  b.updated = clock_.steady_now();
+  return buckets_.emplace(key, b).first->second;
+}
 
+RateLimiter::Bucket& RateLimiter::tier_bucket(std::string_view method, std::string_view channel) {
   // Calls per minute for each tier, and the burst each bucket allows.
   double per_minute = 50;
   double burst = 5;
@@ -72,36 +79,96 @@ RateLimiter::Bucket& RateLimiter::bucket(std::string_view method, std::string_vi
       burst = 1e9;
       break;
   }
-  Bucket b;
-  b.capacity = burst;
-  b.tokens = burst;
-  b.per_second = per_minute / 60.0;
-  b.updated = clock_.steady_now();
-  return buckets_.emplace(key, b).first->second;
+  return bucket(bucket_key(method, channel), per_minute, burst);
 }
 
-std::chrono::milliseconds RateLimiter::reserve(std::string_view method, std::string_view channel) {
+int RateLimiter::buckets_of(std::string_view method, std::string_view channel, Lane lane,
+                            Bucket* out[2]) {
+  int count = 0;
+  out[count++] = &tier_bucket(method, channel);
+  if (lane == Lane::kBulk && method_info(method).tier == MethodTier::kPerChannel) {
+    // A second's worth of burst: a fan-out starts at its pace at once.
+    const double per_minute = std::max(settings_.bulk_posts_per_minute, 1.0);
+    out[count++] =
+        &bucket(std::string(method) + "@bulk", per_minute, std::max(per_minute / 60, 1.0));
+  }
+  return count;
+}
+
+void RateLimiter::forget_full_buckets(std::chrono::steady_clock::time_point now) {
+  if (buckets_.size() < forget_above_) return;
+  for (auto it = buckets_.begin(); it != buckets_.end();) {
+    const Bucket& b = it->second;
+    const double elapsed = std::chrono::duration<double>(now - b.updated).count();
+    const bool full = b.tokens + std::max(0.0, elapsed) * b.per_second >= b.capacity;
+    it = full ? buckets_.erase(it) : std::next(it);
+  }
+  forget_above_ = std::max<std::size_t>(4096, buckets_.size() * 2);
+}
+
+double RateLimiter::wait_seconds(Bucket* const* buckets, int count,
+                                 std::chrono::steady_clock::time_point now) {
+  double wait_s = 0;
+  for (int i = 0; i < count; ++i) {
+    Bucket& b = *buckets[i];
+    const double elapsed = std::chrono::duration<double>(now - b.updated).count();
+    b.tokens = std::min(b.capacity, b.tokens + std::max(0.0, elapsed) * b.per_second);
+    b.updated = now;
+    const double after = b.tokens - 1;
+    wait_s = std::max(wait_s, after >= 0 ? 0 : -after / b.per_second);
+  }
+  return wait_s;
+}
+
+std::optional<std::chrono::milliseconds> RateLimiter::reserve_within(
+    std::string_view method, std::string_view channel, Lane lane,
+    std::chrono::milliseconds max_wait) {
   std::lock_guard lock(mutex_);
-  Bucket& b = bucket(method, channel);
   const auto now = clock_.steady_now();
-  const double elapsed = std::chrono::duration<double>(now - b.updated).count();
-  b.tokens = std::min(b.capacity, b.tokens + std::max(0.0, elapsed) * b.per_second);
-  b.updated = now;
+  forget_full_buckets(now);
+  Bucket* buckets[2];
+  const int count = buckets_of(method, channel, lane, buckets);
+  double wait_s = wait_seconds(buckets, count, now);
+  if (const auto p = pauses_.find(method); p != pauses_.end() && p->second.until > now) {
+    wait_s = std::max(wait_s, std::chrono::duration<double>(p->second.until - now).count());
+  }
+  const std::chrono::milliseconds wait{static_cast<long long>(std::ceil(wait_s * 1000))};
+  if (wait > max_wait) return std::nullopt;
   // Taking the token now (possibly going negative) queues later callers
   // behind this one instead of letting them race for the same refill.
-  b.tokens -= 1;
-  double wait_s = b.tokens >= 0 ? 0 : -b.tokens / b.per_second;
-  if (b.paused_until > now) {
-    wait_s = std::max(wait_s, std::chrono::duration<double>(b.paused_until - now).count());
-  }
-  return std::chrono::milliseconds{static_cast<long long>(std::ceil(wait_s * 1000))};
+  for (int i = 0; i < count; ++i) buckets[i]->tokens -= 1;
+  return wait;
 }
 
-void RateLimiter::pause(std::string_view method, std::string_view channel,
-                        std::chrono::milliseconds for_how_long) {
+std::chrono::milliseconds RateLimiter::reserve(std::string_view method, std::string_view channel,
+                                               Lane lane) {
+  return *reserve_within(method, channel, lane, std::chrono::milliseconds::max());
+}
+
+void RateLimiter::pause(std::string_view method, std::chrono::milliseconds for_how_long) {
   std::lock_guard lock(mutex_);
-  Bucket& b = bucket(method, channel);
-  b.paused_until = std::max(b.paused_until, clock_.steady_now() + for_how_long);
+  auto it = pauses_.find(method);
+  if (it == pauses_.end()) it = pauses_.emplace(std::string(method), Pause{}).first;
+  const auto until = clock_.steady_now() + for_how_long;
+  if (until > it->second.until) {
+    it->second.until = until;
+    ++it->second.generation;
+  }
+}
+
+std::size_t RateLimiter::buckets() {
+  std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
+MethodPause RateLimiter::paused(std::string_view method) {
+  std::lock_guard lock(mutex_);
+  const auto it = pauses_.find(method);
+  if (it == pauses_.end()) return {};
+  const auto left = it->second.until - clock_.steady_now();
+  return {
+      std::max(std::chrono::ceil<std::chrono::milliseconds>(left), std::chrono::milliseconds{0}),
+      it->second.generation};
 }
 
 }  // namespace ff

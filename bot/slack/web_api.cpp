@@ -59,6 +59,8 @@ struct WebApiClient::Request {
   std::string body;
   bool json = true;
   bool authorized = true;
+  Lane lane = BulkWork::current();
+  std::optional<std::chrono::milliseconds> give_up_after;
 };
 
 namespace {
@@ -135,7 +137,7 @@ WebApiClient::WebApiClient(std::string base_url, std::string token, const Clock&
     : base_url_(std::move(base_url)),
       authorization_("Authorization: Bearer " + token),
       options_(std::move(options)),
-      limiter_(clock),
+      limiter_(clock, options_.rates),
       handles_(std::make_unique<HandlePool>()) {
   init_http_library();
   if (!options_.sleep) {
@@ -157,9 +159,11 @@ ApiResult WebApiClient::call(std::string_view method, const nlohmann::json& body
 }
 
 ApiResult WebApiClient::call_form(std::string_view method,
-                                  const std::map<std::string, std::string>& params) {
+                                  const std::map<std::string, std::string>& params,
+                                  std::optional<std::chrono::milliseconds> give_up_after) {
   Request r;
   r.method = method;
+  r.give_up_after = give_up_after;
   r.url = base_url_ + std::string(method);
   CURL* curl = handles_->acquire();
   r.body = form_encode(curl, params);
@@ -183,6 +187,35 @@ void WebApiClient::wait_for(std::chrono::milliseconds how_long) {
   options_.sleep(how_long);
 }
 
+std::size_t WebApiClient::waiting(Lane lane) const {
+  return waiting_[lane == Lane::kBulk ? 1 : 0].load();
+}
+
+bool WebApiClient::wait_turn(const Request& request) {
+  if (request.method.empty()) return true;  // response_url posts have no limits of ours
+  const auto max_wait = request.give_up_after.value_or(std::chrono::milliseconds::max());
+  const auto turn =
+      limiter_.reserve_within(request.method, request.channel, request.lane, max_wait);
+  if (!turn) return false;
+  auto wait = *turn;
+  if (wait.count() <= 0) return true;
+  auto& depth = waiting_[request.lane == Lane::kBulk ? 1 : 0];
+  ++depth;
+  // A 429 while this call waited for its turn pauses its method: it waits
+  // that out too. The pause's generation, not the clock, says whether one
+  // came, so a test's manual clock cannot keep a caller waiting forever.
+  auto generation = limiter_.paused(request.method).generation;
+  for (int round = 0; round < 100 && wait.count() > 0; ++round) {
+    wait_for(wait);
+    const MethodPause pause = limiter_.paused(request.method);
+    if (pause.generation == generation) break;
+    generation = pause.generation;
+    wait = pause.left;
+  }
+  --depth;
+  return true;
+}
+
 ApiResult WebApiClient::perform(const Request& request) {
   const std::string what = request.method.empty() ? "response_url" : request.method;
   const bool retry_safe = request.method.empty() ? false : method_info(request.method).retry_safe;
@@ -193,11 +226,9 @@ ApiResult WebApiClient::perform(const Request& request) {
     return result;
   };
 
+  std::chrono::milliseconds rate_limited_for{0};
   for (int attempt = 1;; ++attempt) {
-    if (!request.method.empty()) {
-      const auto wait = limiter_.reserve(request.method, request.channel);
-      if (wait.count() > 0) wait_for(wait);
-    }
+    if (!wait_turn(request)) return counted(ApiResult::failure("paced", true));
 
     Response response;
     CURL* curl = handles_->acquire();
@@ -258,17 +289,28 @@ ApiResult WebApiClient::perform(const Request& request) {
     }
     if (response.status == 429) {
       // Slack did not act on a rate-limited call, so trying again is safe.
+      // Bulk work is patient: a 429 costs it no attempt, only waiting, up to
+      // max_retry_after in all, so a storm delays a fan-out by its length
+      // and no more. A person waiting is told after max_attempts instead.
       const auto retry_after =
           std::min(std::max(response.retry_after, std::chrono::milliseconds{1000}),
                    options_.max_retry_after);
-      spdlog::warn("{}: rate limited by Slack, waiting {} ms (attempt {})", what,
-                   retry_after.count(), attempt);
+      const bool patient = request.lane == Lane::kBulk;
       metrics::registry().rate_limited.add({what});
+      if (!request.method.empty()) limiter_.pause(request.method, retry_after);
+      if ((!patient && !attempts_left) ||
+          rate_limited_for + retry_after > options_.max_retry_after) {
+        spdlog::warn("{}: still rate limited by Slack after {} ms of waiting; giving up", what,
+                     rate_limited_for.count());
+        return counted(ApiResult::failure("ratelimited", true));
+      }
+      spdlog::warn("{}: rate limited by Slack, waiting {} ms", what, retry_after.count());
       metrics::registry().retry_after_waited.add(
           {what}, std::chrono::duration<double>(retry_after).count());
-      if (!request.method.empty()) limiter_.pause(request.method, request.channel, retry_after);
-      if (!attempts_left) return counted(ApiResult::failure("ratelimited", true));
+      rate_limited_for += retry_after;
+      // A method's pause is waited out in wait_turn, with its other callers.
       if (request.method.empty()) wait_for(retry_after);
+      if (patient) --attempt;
       continue;
     }
     if (response.status >= 500) {
@@ -328,7 +370,13 @@ ApiResult WebSlackApi::user_info(std::string_view user_id) {
 }
 
 ApiResult WebSlackApi::do_not_disturb(std::string_view user_id) {
-  return client_.call_form("dnd.info", {{"user", std::string(user_id)}});
+  // dnd.info is Tier 3 (50 a minute): checked for every nudge of a fan-out,
+  // it would hold ten thousand nudges up for hours. Slack holds a DM's
+  // notification during Do Not Disturb anyway, so bulk work checks only
+  // when its turn is close, and otherwise sends without asking.
+  std::optional<std::chrono::milliseconds> give_up_after;
+  if (BulkWork::current() == Lane::kBulk) give_up_after = std::chrono::milliseconds{1000};
+  return client_.call_form("dnd.info", {{"user", std::string(user_id)}}, give_up_after);
 }
 
 ApiResult WebSlackApi::open_view(std::string_view trigger_id, const nlohmann::json& view) {

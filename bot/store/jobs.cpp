@@ -14,7 +14,11 @@ const char* delivery_name(JobDelivery delivery) {
 }
 
 constexpr const char* kJobColumns =
-    "id, kind, payload, due_at, grace_until, delivery, attempts, subject_user";
+    "id, kind, payload, due_at, grace_until, delivery, attempts, subject_user, lane";
+
+std::int64_t lane_number(JobLane lane) {
+  return lane == JobLane::kBulk ? 1 : 0;
+}
 
 Job job_from(const SqlRow& row) {
   Job job;
@@ -27,6 +31,7 @@ Job job_from(const SqlRow& row) {
       row.text(5) == "at_least_once" ? JobDelivery::kAtLeastOnce : JobDelivery::kAtMostOnce;
   job.attempts = static_cast<int>(row.integer(6));
   job.subject_user = row.text(7);
+  job.lane = row.integer(8) == 1 ? JobLane::kBulk : JobLane::kPeople;
   return job;
 }
 
@@ -34,13 +39,13 @@ Job job_from(const SqlRow& row) {
 std::optional<std::int64_t> insert_job(SqlSession& s, const NewJob& job, TimePoint created) {
   const SqlResult r = s.run(
       "INSERT INTO jobs (kind, payload, due_at, grace_until, delivery, state, unique_key, "
-      "subject_user, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) "
+      "subject_user, created_at, lane) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) "
       "ON CONFLICT (unique_key) DO NOTHING RETURNING id",
       {job.kind, job.payload.dump(), to_millis(job.due), to_millis(job.due + job.grace),
        delivery_name(job.delivery),
        job.unique_key.empty() ? SqlValue{nullptr} : SqlValue{job.unique_key},
        job.subject_user.empty() ? SqlValue{nullptr} : SqlValue{job.subject_user},
-       to_millis(created)});
+       to_millis(created), lane_number(job.lane)});
   if (r.rows.empty()) return std::nullopt;
   return r.rows.front().integer(0);
 }
@@ -104,19 +109,23 @@ class SqlJobStore final : public JobStore {
   }
 
   ClaimedJobs claim_due(TimePoint now, int limit, std::chrono::milliseconds lease,
-                        const std::string& owner) override {
+                        const std::string& owner, std::optional<JobLane> lane) override {
     const std::int64_t at = to_millis(now);
     return db_.read([&](SqlSession& s) {
-      // The inner SELECT walks the partial index of pending jobs in due
-      // order; on PostgreSQL it skips rows another instance is claiming, so
-      // two instances never wait on each other or claim the same job.
-      const SqlResult claimed =
-          s.run(std::string("UPDATE jobs SET state = 'claimed', owner = $1, lease_until = $2, "
-                            "attempts = attempts + 1 WHERE id IN (SELECT id FROM jobs "
-                            "WHERE state = 'pending' AND due_at <= $3 ORDER BY due_at, id LIMIT $4 "
-                            "{{skip_locked}}) RETURNING ") +
-                    kJobColumns,
-                {owner, at + lease.count(), at, std::int64_t{limit}});
+      // The inner SELECT walks a partial index of pending jobs in due order
+      // (of one lane: jobs_pending_lane, so a fan-out's ten thousand due
+      // nudges are not read past to find the one job people wait on); on
+      // PostgreSQL it skips rows another instance is claiming, so two
+      // instances never wait on each other or claim the same job.
+      const std::string which = lane ? "WHERE state = 'pending' AND lane = $5 AND due_at <= $3 "
+                                     : "WHERE state = 'pending' AND due_at <= $3 ";
+      std::vector<SqlValue> values{owner, at + lease.count(), at, std::int64_t{limit}};
+      if (lane) values.emplace_back(lane_number(*lane));
+      const SqlResult claimed = s.run(
+          std::string("UPDATE jobs SET state = 'claimed', owner = $1, lease_until = $2, "
+                      "attempts = attempts + 1 WHERE id IN (SELECT id FROM jobs ") +
+              which + "ORDER BY due_at, id LIMIT $4 {{skip_locked}}) RETURNING " + kJobColumns,
+          values);
       ClaimedJobs jobs;
       for (const auto& row : claimed.rows) {
         Job job = job_from(row);

@@ -297,6 +297,14 @@ CREATE INDEX reflections_user ON reflections (user_id, started_at);
 CREATE INDEX reflections_started ON reflections (started_at);
 )sql";
 
+const char* const kJobLaneSchema = R"sql(
+-- Bulk jobs (a fan-out of scheduled nudges) are claimed apart from the jobs
+-- people wait on, each lane through its own index in due order.
+ALTER TABLE jobs ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET lane = 1 WHERE kind IN ('nudge.send', 'nudge.snoozed');
+CREATE INDEX jobs_pending_lane ON jobs (lane, due_at, id) WHERE state = 'pending';
+)sql";
+
 int recorded_version(SqlSession& session, Dialect dialect) {
   const SqlResult exists = session.run(
       dialect == Dialect::kSqlite
@@ -333,6 +341,7 @@ const std::vector<Migration>& migrations() {
       {10, "reflection nudges: repeats, topics, and each nudge sent", kReflectionNudgeSchema},
       {11, "pending jobs by key, for cancelling by prefix", kPendingKeySchema},
       {12, "coaching dialogs had, their answers and follow-ups", kReflectionSchema},
+      {13, "jobs in two lanes: bulk fan-outs apart from what people wait on", kJobLaneSchema},
   };
   return all;
 }

@@ -32,6 +32,12 @@ using TimePoint = std::chrono::system_clock::time_point;
 // claimed but before starting is always run again, whatever its delivery.
 enum class JobDelivery { kAtMostOnce, kAtLeastOnce };
 
+// Which work a job is. Bulk jobs (a fan-out of scheduled nudges, thousands
+// due in one minute) are claimed apart from the jobs people wait on (an
+// initiative's first nudge, a follow-up), in small batches, so the others
+// never queue behind a fan-out; their Slack calls go in the bulk lane.
+enum class JobLane { kPeople, kBulk };
+
 struct NewJob {
   std::string kind;
   nlohmann::json payload = nlohmann::json::object();
@@ -44,6 +50,7 @@ struct NewJob {
   std::string unique_key;
   // The person the job is about, so export and forget find it.
   std::string subject_user;
+  JobLane lane = JobLane::kPeople;
 };
 
 struct Job {
@@ -55,6 +62,7 @@ struct Job {
   JobDelivery delivery = JobDelivery::kAtMostOnce;
   int attempts = 0;
   std::string subject_user;
+  JobLane lane = JobLane::kPeople;
 };
 
 struct ClaimedJobs {
@@ -86,10 +94,12 @@ class JobStore {
   // Cancels every pending job whose key starts with `prefix`; how many.
   virtual std::int64_t cancel_keys_starting(const std::string& prefix) = 0;
 
-  // Claims up to `limit` pending jobs due at `now`, oldest first, for
-  // `lease`. Each job is claimed by exactly one caller, across instances.
+  // Claims up to `limit` pending jobs due at `now` (of one lane, or of
+  // both), oldest first, for `lease`. Each job is claimed by exactly one
+  // caller, across instances.
   virtual ClaimedJobs claim_due(TimePoint now, int limit, std::chrono::milliseconds lease,
-                                const std::string& owner) = 0;
+                                const std::string& owner,
+                                std::optional<JobLane> lane = std::nullopt) = 0;
   // Records that the job's visible effect is about to happen. False when
   // the caller no longer holds the job (its lease expired and it moved on):
   // then the caller must not act.

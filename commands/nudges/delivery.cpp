@@ -224,6 +224,7 @@ Reply snooze(const NudgeServices& services, const BlockAction& action) {
                                        services.nudge_settings.calendar);
   store::NewJob job;
   job.kind = kSnoozedNudgeJob;
+  job.lane = store::JobLane::kBulk;
   job.due = due;
   job.grace = services.nudge_settings.grace;
   job.payload = {{"n", sent.id}};

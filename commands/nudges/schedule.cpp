@@ -47,6 +47,9 @@ store::NewJob nudge_job(const NudgeServices& services, const store::NudgeSchedul
   job.unique_key =
       key_prefix(schedule) + (once ? "now:" : "") + std::to_string(store::to_millis(due));
   if (schedule.subject_kind == kPerson) job.subject_user = schedule.subject_id;
+  // A schedule's slot is bulk work (a whole office may share it); the one
+  // asked for with /nudges now is someone waiting.
+  job.lane = once ? store::JobLane::kPeople : store::JobLane::kBulk;
   return job;
 }
 

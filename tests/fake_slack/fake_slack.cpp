@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -244,6 +246,15 @@ class FakeSlack::Impl {
   std::vector<ApiCall> calls_;
   std::deque<Fault> open_faults_;
   std::map<std::string, std::deque<Fault>> method_faults_;
+  std::map<std::string, std::chrono::steady_clock::time_point> storms_;  // method: until
+  std::optional<PostLimits> post_limits_;
+  // Token buckets of the post limits: channel (or "" for the workspace).
+  struct PostBucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point updated{};
+  };
+  std::map<std::string, PostBucket> post_buckets_;
+  std::map<std::string, std::size_t> rate_limited_;
   std::map<std::string, std::pair<std::string, int>> moved_people_;  // user: tz, tz_offset
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> do_not_disturb_;  // user: start, end
   std::map<std::string, bool> tickets_;
@@ -574,6 +585,45 @@ class FakeSlack::Impl {
     return HttpAnswer{200, 0, json{{"ok", false}, {"error", f.error}}};
   }
 
+  // A 429 for a call over a storm or a post limit; nullopt when within.
+  // Called with mutex_ held.
+  std::optional<HttpAnswer> over_a_limit(const ApiCall& call) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto limited = [](double seconds) {
+      return HttpAnswer{429, std::max(1, static_cast<int>(std::ceil(seconds))),
+                        json{{"ok", false}, {"error", "ratelimited"}}};
+    };
+    if (const auto storm = storms_.find(call.method); storm != storms_.end()) {
+      if (now < storm->second)
+        return limited(std::chrono::duration<double>(storm->second - now).count());
+      storms_.erase(storm);
+    }
+    if (!post_limits_ || call.method != "chat.postMessage" || !call.json.is_object()) {
+      return std::nullopt;
+    }
+    // Take a token from the channel's bucket and the workspace's, or neither.
+    const auto refill = [&](const std::string& key, double capacity, double per_second) {
+      auto [it, fresh] = post_buckets_.try_emplace(key, PostBucket{capacity, now});
+      PostBucket& b = it->second;
+      const double elapsed = std::chrono::duration<double>(now - b.updated).count();
+      b.tokens = std::min(capacity, b.tokens + elapsed * per_second);
+      b.updated = now;
+      return &b;
+    };
+    const std::string channel = "#" + call.json.value("channel", "");
+    PostBucket* per_channel = refill(channel, post_limits_->per_channel_burst, 1.0);
+    if (per_channel->tokens < 1) return limited(1 - per_channel->tokens);
+    PostBucket* workspace = nullptr;
+    if (post_limits_->workspace_per_minute > 0) {
+      const double per_second = post_limits_->workspace_per_minute / 60.0;
+      workspace = refill("", std::max(1.0, per_second), per_second);
+      if (workspace->tokens < 1) return limited((1 - workspace->tokens) / per_second);
+    }
+    per_channel->tokens -= 1;
+    if (workspace != nullptr) workspace->tokens -= 1;
+    return std::nullopt;
+  }
+
   HttpAnswer answer_api(const ApiCall& call) {
     std::lock_guard lock(mutex_);
     const bool is_open = call.method == "apps.connections.open";
@@ -586,6 +636,10 @@ class FakeSlack::Impl {
       return {
           200, 0,
           json{{"ok", false}, {"error", other_kind ? "not_allowed_token_type" : "invalid_auth"}}};
+    }
+    if (auto limited = over_a_limit(call)) {
+      ++rate_limited_[call.method];
+      return *limited;
     }
     if (is_open) {
       const std::string ticket = "ticket-" + std::to_string(++ticket_serial_);
@@ -1008,6 +1062,19 @@ void FakeSlack::queue_connections_open_faults(std::vector<Fault> faults) {
 void FakeSlack::queue_method_faults(const std::string& method, std::vector<Fault> faults) {
   std::lock_guard lock(impl_->mutex_);
   for (auto& f : faults) impl_->method_faults_[method].push_back(f);
+}
+void FakeSlack::rate_limit_for(const std::string& method, std::chrono::seconds how_long) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->storms_[method] = std::chrono::steady_clock::now() + how_long;
+}
+void FakeSlack::enforce_post_limits(PostLimits limits) {
+  std::lock_guard lock(impl_->mutex_);
+  impl_->post_limits_ = limits;
+}
+std::size_t FakeSlack::rate_limited_answers(const std::string& method) const {
+  std::lock_guard lock(impl_->mutex_);
+  const auto it = impl_->rate_limited_.find(method);
+  return it == impl_->rate_limited_.end() ? 0 : it->second;
 }
 void FakeSlack::move_person(const std::string& user, const std::string& time_zone, int tz_offset) {
   std::lock_guard lock(impl_->mutex_);

@@ -44,6 +44,15 @@ struct Fault {
   bool reset_after_reading = false;
 };
 
+// Slack's own limits on posting (chat.postMessage), as the fake enforces
+// them when asked: about one message a second per channel with a short
+// burst, and a workspace-wide limit. A post over either is answered HTTP 429
+// with Retry-After, and nothing is posted.
+struct PostLimits {
+  int per_channel_burst = 3;     // then one a second per channel
+  int workspace_per_minute = 0;  // 0: none
+};
+
 class FakeSlack {
  public:
   explicit FakeSlack(FakeSlackOptions options = {});
@@ -122,6 +131,13 @@ class FakeSlack {
   // ("response_url" for posts to response URLs).
   void queue_connections_open_faults(std::vector<Fault> faults);
   void queue_method_faults(const std::string& method, std::vector<Fault> faults);
+  // From now, for `how_long`, every call of `method` is answered HTTP 429
+  // with Retry-After the seconds left: a storm that lasts a time, as
+  // Slack's do (queue_method_faults answers a count of calls instead).
+  void rate_limit_for(const std::string& method, std::chrono::seconds how_long);
+  void enforce_post_limits(PostLimits limits);
+  // Calls of `method` the fake answered with HTTP 429.
+  std::size_t rate_limited_answers(const std::string& method) const;
   // A person who moved: users.info gives them this time zone from now on.
   void move_person(const std::string& user, const std::string& time_zone, int tz_offset);
   // dnd.info tells that the person's Do Not Disturb hours run from

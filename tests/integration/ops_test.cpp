@@ -132,6 +132,8 @@ TEST_CASE("ops: /metrics parses as Prometheus text and moves as envelopes and ca
   CHECK(value_of(before, "firstfollower_build_info") == 1);
   CHECK(type_of(before, "firstfollower_ack_latency_seconds") == "histogram");
   CHECK(type_of(before, "firstfollower_handler_queue_depth") == "gauge");
+  CHECK(type_of(before, "firstfollower_outgoing_queue_depth") == "gauge");
+  CHECK(value_of(before, "firstfollower_outgoing_queue_depth", {{"lane", "bulk"}}) == 0);
   CHECK(value_of(before, "firstfollower_socket_mode_connections_open") == 1);
   const double handled_before =
       std::max(0.0, value_of(before, "firstfollower_envelopes_total",

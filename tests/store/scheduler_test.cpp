@@ -14,6 +14,7 @@
 #include "bot/console/console.hpp"
 #include "bot/schedule/platform_jobs.hpp"
 #include "bot/schedule/scheduler.hpp"
+#include "bot/slack/lane.hpp"
 #include "store/store_support.hpp"
 
 using namespace ff;
@@ -431,4 +432,69 @@ TEST_CASE("the background scheduler runs a job as soon as it is woken") {
   for (int i = 0; i < 200 && recorder.size() == 0; ++i) std::this_thread::sleep_for(10ms);
   scheduler.stop();
   CHECK(recorder.sent == std::vector<std::int64_t>{*id});
+}
+
+TEMPLATE_TEST_CASE(
+    "a job people wait on is not queued behind a fan-out: the lanes take turns, and bulk "
+    "jobs make their calls in the bulk lane",
+    "[scheduler]", Sqlite, Postgres) {
+  TestType backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  auto o = options("a");
+  o.workers = 1;  // one at a time, so the order is the order they ran in
+  o.bulk_batch_size = 10;
+  JobScheduler scheduler(store->jobs(), clock, o);
+  std::mutex mutex;
+  std::vector<std::string> ran;  // kind and the lane its calls were in
+  const auto recording = [&](const Job& job, JobControl& control) {
+    if (!control.begin_effect()) return JobOutcome::done();
+    std::lock_guard lock(mutex);
+    ran.push_back(job.kind + (BulkWork::current() == Lane::kBulk ? "/bulk" : "/people"));
+    return JobOutcome::done();
+  };
+  scheduler.handle("test.fan_out", recording);
+  scheduler.handle("test.first_nudge", recording);
+  // A fan-out of 100 due at the minute, and one job people wait on due a
+  // second later: in due order it would run last.
+  for (int i = 0; i < 100; ++i) {
+    NewJob bulk = nudge_at(clock.now());
+    bulk.kind = "test.fan_out";
+    bulk.lane = JobLane::kBulk;
+    store->jobs().schedule(bulk);
+  }
+  NewJob first = nudge_at(clock.now() + 1s);
+  first.kind = "test.first_nudge";
+  store->jobs().schedule(first);
+  clock.advance(1s);
+
+  CHECK(scheduler.run_due() == 101);
+  REQUIRE(ran.size() == 101);
+  const auto at = std::find(ran.begin(), ran.end(), "test.first_nudge/people") - ran.begin();
+  // It went first: the lanes' turns start with the jobs people wait on.
+  CHECK(at == 0);
+  CHECK(std::count(ran.begin(), ran.end(), "test.fan_out/bulk") == 100);
+
+  // A job people wait on that falls due while a fan-out is under way waits
+  // at most one bulk batch.
+  ran.clear();
+  for (int i = 0; i < 50; ++i) {
+    NewJob bulk = nudge_at(clock.now());
+    bulk.kind = "test.fan_out";
+    bulk.lane = JobLane::kBulk;
+    store->jobs().schedule(bulk);
+  }
+  std::atomic<bool> scheduled{false};
+  scheduler.handle("test.fan_out", [&](const Job& job, JobControl& control) {
+    if (!scheduled.exchange(true)) {
+      // Due now, made while the first bulk batch runs.
+      NewJob late = nudge_at(clock.now());
+      late.kind = "test.first_nudge";
+      store->jobs().schedule(late);
+    }
+    return recording(job, control);
+  });
+  CHECK(scheduler.run_due() == 51);
+  const auto late_at = std::find(ran.begin(), ran.end(), "test.first_nudge/people") - ran.begin();
+  CHECK(late_at == o.bulk_batch_size);
 }

@@ -819,7 +819,7 @@ TEST_CASE("every column that can hold a person is covered by export and forget",
       // job's subject_user, who is covered).
       "jobs.id", "jobs.kind", "jobs.payload", "jobs.due_at", "jobs.grace_until", "jobs.delivery",
       "jobs.state", "jobs.unique_key", "jobs.owner", "jobs.lease_until", "jobs.attempts",
-      "jobs.last_error", "jobs.created_at", "jobs.finished_at", "prompt_history.id",
+      "jobs.lane", "jobs.last_error", "jobs.created_at", "jobs.finished_at", "prompt_history.id",
       "prompt_history.category", "prompt_history.prompt_id", "prompt_history.drawn_at",
       "user_profiles.time_zone", "user_profiles.tz_offset_seconds", "user_profiles.display_name",
       "user_profiles.fetched_at", "initiatives.id", "initiatives.team_id", "initiatives.channel_id",

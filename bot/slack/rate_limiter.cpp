@@ -71,8 +71,12 @@ RateLimiter::Bucket& RateLimiter::tier_bucket(std::string_view method, std::stri
       burst = 10;
       break;
     case MethodTier::kPerChannel:
+      // Slack allows one a second per channel after a short burst. We keep
+      // one post of that burst in hand: Slack counts arrivals, and a post
+      // delayed on the way (the first, opening a connection) would otherwise
+      // make the next one on time look early.
       per_minute = 60;
-      burst = 3;
+      burst = 2;
       break;
     case MethodTier::kUnlimited:
       per_minute = 1e9;

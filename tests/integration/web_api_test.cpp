@@ -186,6 +186,8 @@ TEST_CASE_METHOD(ApiWithRecordedWaits,
 TEST_CASE("the bot's own pace keeps its posts within Slack's limits on one channel") {
   FakeSlack slack;
   slack.enforce_post_limits(PostLimits{});  // a burst of 3, then one a second
+  // The first post opens the connection and arrives late; the bot's pace
+  // counts from when it was sent, Slack's from arrivals.
   WebApiClient client{slack.api_url(), slack.options().bot_token, SystemClock::instance()};
   WebSlackApi api{client};
   for (int i = 0; i < 5; ++i) {

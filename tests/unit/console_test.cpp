@@ -20,9 +20,21 @@ struct ConsoleSession {
                            std::string(FF_SOURCE_DIR) + "/prompts/flows.toml"});
   std::ostringstream out;
   MovableClock clock;
+  bool on_a_tuesday = (clock.advance(until_tuesday_morning()), true);
   std::unique_ptr<store::SqlStore> store = store::SqlStore::open(":memory:", {}, clock);
   Config config = console_config();
   ConsoleBot bot{config, library, *store, clock, out};
+
+  // The console's clock runs on from real time. Each session starts on the
+  // coming Tuesday at 10:00 UTC, so what a test sees (quiet hours, weekends,
+  // a reminder a week on) does not depend on when the suite runs.
+  static std::chrono::nanoseconds until_tuesday_morning() {
+    using namespace std::chrono;
+    const auto now = system_clock::now();
+    date::sys_days day = date::floor<date::days>(now) + date::days{1};
+    while (date::weekday{day} != date::Tuesday) day += date::days{1};
+    return day + hours{10} - now;
+  }
 
   static Config console_config() {
     Config c;
@@ -175,7 +187,7 @@ TEST_CASE("console: a nudge arrives when the clock is moved, snoozes, and is ref
   ConsoleSession s;
   // Friday 4 Dec 2026, 12:00 in London.
   s.clock.advance(date::sys_days{date::year{2026} / 12 / 4} + std::chrono::hours{12} -
-                  std::chrono::system_clock::now());
+                  s.clock.now());
   const std::string out = s.run(
       "/nudges weekdays 17:00\ntime 16:59\ntime 17:00\n"
       "2\ntime +1h\n5\nThe gap is the release notes.\nAsk Sam to review them.\n/nudges stats\n"

@@ -135,15 +135,29 @@ std::string figures_text(const store::CoachingFigures& f) {
 Reply show_figures(const CoachServices& services, const std::string& user_id) {
   Message m;
   m.text = "Your coaching figures";
-  m.add(blocks::section("*Your figures*\n" + figures_text(services.figures.figures(user_id)) +
-                        "\n• Reflection nudges, last 30 days: " +
-                        nudge_figures_in_words(services.nudges.nudge_figures(
-                            user_id, services.clock.now() - std::chrono::hours{24 * 30})) +
-                        "\n• Reflections, last 90 days: " +
-                        reflection_figures_in_words(services.reflections.reflection_figures(
-                            user_id, services.clock.now() - kReflectionFiguresSince))));
+  for (auto& block : figures_blocks(services, user_id)) m.add(std::move(block));
+  m.add(
+      blocks::context({"Only you see this. Following is leading too: backing someone else's "
+                       "decision early is a choice, not a loss."}));
+  return Reply::with(std::move(m));
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> figures_blocks(const CoachServices& services,
+                                           const std::string& user_id) {
+  std::vector<nlohmann::json> out;
+  out.push_back(blocks::section("*Your figures*\n" +
+                                figures_text(services.figures.figures(user_id)) +
+                                "\n• Reflection nudges, last 30 days: " +
+                                nudge_figures_in_words(services.nudges.nudge_figures(
+                                    user_id, services.clock.now() - std::chrono::hours{24 * 30})) +
+                                "\n• Reflections, last 90 days: " +
+                                reflection_figures_in_words(services.reflections.reflection_figures(
+                                    user_id, services.clock.now() - kReflectionFiguresSince))));
   if (services.is_admin(user_id)) {
-    m.add(blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
+    out.push_back(
+        blocks::section("*The whole team*\n" + figures_text(services.figures.figures({}))));
     std::string people;
     for (const auto& [person, f] : services.figures.figures_by_person(20)) {
       if (!mrkdwn::is_user_id(person)) continue;
@@ -152,16 +166,11 @@ Reply show_figures(const CoachServices& services, const std::string& user_id) {
                 std::to_string(f.feedback_given) + " feedback non-blocking, followed " +
                 std::to_string(f.sixmonth_followed) + " / led " + std::to_string(f.sixmonth_led);
     }
-    m.add(blocks::section("*By person* (most active first)" +
-                          (people.empty() ? std::string("\nNobody yet.") : people)));
+    out.push_back(blocks::section("*By person* (most active first)" +
+                                  (people.empty() ? std::string("\nNobody yet.") : people)));
   }
-  m.add(
-      blocks::context({"Only you see this. Following is leading too: backing someone else's "
-                       "decision early is a choice, not a loss."}));
-  return Reply::with(std::move(m));
+  return out;
 }
-
-}  // namespace
 
 Message question_card(const Prompt& prompt, const PromptLibrary& library, CardKind kind) {
   Message m;

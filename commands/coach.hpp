@@ -20,6 +20,12 @@ struct CoachServices : Services {
 // forget-me | help]: a coaching question instead of an answer.
 void register_coach(EnvelopeRouter::Routes routes, const CoachServices& services);
 
+// The person's figures (questions drawn, feedback, six-month test, nudges,
+// reflections; counts only, never what anyone wrote), and for admins the
+// team's and each person's: `/coach stats` and App Home.
+std::vector<nlohmann::json> figures_blocks(const CoachServices& services,
+                                           const std::string& user_id);
+
 // Action ids of the buttons on a question card.
 inline constexpr const char* kCoachAnotherAction = "coach_another";
 inline constexpr const char* kCoachDiscussAction = "coach_discuss";

@@ -34,6 +34,10 @@ struct FeatureStores {
 // the one place that decides which feature may touch which store.
 void register_all(EnvelopeRouter& router, const Services& services, const FeatureStores& stores);
 
+// Publishes a person's App Home as it stands: what Services::home calls
+// when a feature changed something on it.
+HomeRefresh::Publisher home_publisher(const Services& services, const FeatureStores& stores);
+
 // Registers the features' durable job kinds (reminders) with the scheduler.
 void register_jobs(JobScheduler& scheduler, const Services& services, const FeatureStores& stores);
 

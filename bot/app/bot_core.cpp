@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -48,8 +49,8 @@ struct BotCore::Parts {
         store(store),
         instance(made_up_instance_name()),
         picker(library, seed_of(config), store, clock),
-        services{slack,         library,       picker, clock, roles, config.initiatives,
-                 config.nudges, config.dialogs},
+        services{slack,         library,        picker,      clock, roles, config.initiatives,
+                 config.nudges, config.dialogs, home_refresh},
         memory_inbox(clock, std::chrono::minutes{15}, 100'000),
         inbox(store, memory_inbox, clock,
               inbox_options(config, instance, store.database().dialect())),
@@ -60,8 +61,32 @@ struct BotCore::Parts {
     roles.admins = config.admins;
     const auto stores = commands::FeatureStores::over(store);
     commands::register_all(router, services, stores);
+    home_refresh.set_publisher([this, publish = commands::home_publisher(services, stores)](
+                                   const std::string& user) { refresh_home_later(user, publish); });
     commands::register_jobs(scheduler, services, stores);
     register_platform_jobs(scheduler, slack, store.jobs(), store, store, store, clock, maintenance);
+  }
+
+  // A Home is published on a worker after the change that asked for it,
+  // not inside that handler (its ack waits for nobody's views.publish), and
+  // one person's refreshes still queued are one: ten endorsements in a
+  // second publish their Home once or twice, not ten times.
+  void refresh_home_later(const std::string& user, const HomeRefresh::Publisher& publish) {
+    {
+      std::lock_guard lock(homes_mutex);
+      if (!homes_queued.insert(user).second) return;
+    }
+    workers.post("home:" + user, [this, user, publish] {
+      {
+        std::lock_guard lock(homes_mutex);
+        homes_queued.erase(user);
+      }
+      try {
+        publish(user);
+      } catch (const std::exception& error) {
+        spdlog::warn("could not refresh a person's App Home: {}", error.what());
+      }
+    });
   }
 
   const Clock& clock;
@@ -70,6 +95,7 @@ struct BotCore::Parts {
   const std::string instance;
   PromptPicker picker;
   Roles roles;
+  HomeRefresh home_refresh;
   Services services;
   EnvelopeRouter router;
   MemoryInbox memory_inbox;
@@ -78,6 +104,9 @@ struct BotCore::Parts {
   MaintenancePolicy maintenance;
   WorkerPool workers;
   Dispatcher dispatcher;
+
+  std::mutex homes_mutex;
+  std::set<std::string> homes_queued;
 
   std::mutex activity_mutex;
   store::ActivityCounts activity;

@@ -222,6 +222,26 @@ ApiResult ConsoleWorkspace::open_view(std::string_view trigger_id, const nlohman
   return ApiResult::success({{"ok", true}, {"view", {{"id", "V0CONSOLE"}}}});
 }
 
+ApiResult ConsoleWorkspace::publish_home(std::string_view user_id, const nlohmann::json& view) {
+  std::lock_guard lock(mutex_);
+  homes_[std::string(user_id)] = view;
+  return ApiResult::success();
+}
+
+void ConsoleWorkspace::show_home(const std::string& user_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = homes_.find(user_id);
+  if (it == homes_.end()) return;
+  Message home;
+  home.text = "App Home";
+  home.blocks = it->second.value("blocks", nlohmann::json::array());
+  const auto* owner = person(user_id);
+  // No channel: its buttons are pressed on a view, as App Home's are.
+  render(user_id == kUser || owner == nullptr ? std::string("App Home")
+                                              : std::string("App Home of @") + owner->name,
+         "", home);
+}
+
 std::optional<ConsoleWorkspace::OpenView> ConsoleWorkspace::take_open_view(
     const std::string& user_id) {
   std::lock_guard lock(mutex_);
@@ -339,8 +359,8 @@ constexpr const char* kBanner =
     "to write to the bot in a direct message (try: help). Your colleagues @alex\n"
     "and @sam are here too: \"as alex: <line>\" does something as alex, such as\n"
     "\"as alex: [7]\". \"time fri 16:00\" or \"wait 2h\" moves the console's clock,\n"
-    "so what is due then (a nudge, a reminder) comes now. quit, Ctrl-D or\n"
-    "Ctrl-C ends the session.\n"
+    "so what is due then (a nudge, a reminder) comes now. home shows your App\n"
+    "Home. quit, Ctrl-D or Ctrl-C ends the session.\n"
     "To connect to Slack instead, set SLACK_APP_TOKEN and SLACK_BOT_TOKEN.\n";
 
 // Hands one request to the dispatcher as Slack would hand it over Socket
@@ -420,6 +440,19 @@ class ConsoleTransport {
 // Answers the open modal with a line the person typed: a view_submission
 // like Slack's, carrying the text (and the checkbox, when the line starts
 // with "!"). Errors keep the modal open.
+// Opening the App Home tab: Slack tells the bot (app_home_opened), the bot
+// publishes the Home, and the console shows it.
+void open_home(ConsoleTransport& transport, ConsoleWorkspace& workspace, const std::string& user) {
+  Event opened;
+  opened.team_id = ConsoleWorkspace::kTeam;
+  opened.type = "app_home_opened";
+  opened.tab = "home";
+  opened.user = user;
+  opened.channel = ConsoleWorkspace::direct_message_with(user);
+  transport.deliver("events_api", std::move(opened));
+  workspace.show_home(user);
+}
+
 void submit_view(ConsoleTransport& transport, ConsoleWorkspace& workspace,
                  ConsoleWorkspace::OpenView view, const std::string& line, const std::string& user,
                  std::ostream& out) {
@@ -624,6 +657,11 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       continue;
     }
 
+    if (line == "home") {
+      open_home(transport, workspace, user);
+      continue;
+    }
+
     if (line.front() == '/') {
       SlashCommand command;
       const auto space = line.find(' ');
@@ -657,11 +695,21 @@ int run_console(Dispatcher& dispatcher, ConsoleWorkspace& workspace, std::istrea
       action.value = button->value;
       // Each press gets its own response_url, as in Slack: what it answers
       // is for the one who pressed.
-      action.response_url = workspace.new_response_url(button->channel, user);
       action.trigger_id = ConsoleWorkspace::trigger_for(user);
-      action.message_ts = button->message_ts;
-      action.container_type = "message";
+      if (button->channel.empty()) {
+        // On App Home: no message and no response_url, as in Slack; the
+        // Home, published again, is the answer.
+        action.container_type = "view";
+      } else {
+        action.response_url = workspace.new_response_url(button->channel, user);
+        action.message_ts = button->message_ts;
+        action.container_type = "message";
+      }
+      const bool on_home = button->channel.empty();
       transport.deliver("interactive", std::move(action));
+      // The Home as it is after the press, as Slack shows it once the bot
+      // publishes it again.
+      if (on_home) open_home(transport, workspace, user);
       continue;
     }
 

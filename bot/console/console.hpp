@@ -53,6 +53,10 @@ class ConsoleWorkspace final : public SlackApi {
                            const Message& message) override;
   ApiResult user_info(std::string_view user_id) override;
   ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) override;
+  // Kept as the person's Home, and printed by show_home when they look at
+  // it (`home`), as Slack shows a Home only on its tab.
+  ApiResult publish_home(std::string_view user_id, const nlohmann::json& view) override;
+  void show_home(const std::string& user_id);
   // Nobody in the console is ever in Do Not Disturb.
   ApiResult do_not_disturb(std::string_view user_id) override;
 
@@ -113,8 +117,9 @@ class ConsoleWorkspace final : public SlackApi {
   std::ostream& out_;
   int next_button_ = 1;
   int next_response_url_ = 1;
-  long long last_ts_micros_ = 0;                // of the latest message ts handed out
-  std::map<std::string, OpenView> open_views_;  // by user id
+  long long last_ts_micros_ = 0;                 // of the latest message ts handed out
+  std::map<std::string, OpenView> open_views_;   // by user id
+  std::map<std::string, nlohmann::json> homes_;  // each person's latest Home, by user id
   std::map<int, Button> buttons_;
   struct ResponseTarget {
     std::string channel;

@@ -80,6 +80,27 @@ system_clock::time_point after_working_time(system_clock::time_point from, minut
   throw WorkingHoursError("working time could not be counted");  // unreachable after check()
 }
 
+minutes working_time_between(system_clock::time_point from, system_clock::time_point to,
+                             const std::string& time_zone, const WorkingHours& hours, minutes cap) {
+  check(hours);
+  if (to <= from) return minutes{0};
+  const auto* zone = zone_of(time_zone);
+  system_clock::duration counted{0};
+  auto day = local_day_of(zone, from) - date::days{1};
+  // One local day a pass, until `to` or the cap: at most cap / per_day
+  // working days, each week holding one.
+  const auto max_days = (cap / hours.per_day() + 1) * kDaysSearched;
+  for (long long pass = 0; pass <= max_days && counted < cap; ++pass, day += date::days{1}) {
+    const auto period = period_of(zone, day, hours);
+    if (!period) continue;
+    if (period->begin >= to) break;
+    const auto begin = std::max(period->begin, from);
+    const auto end = std::min(period->end, to);
+    if (end > begin) counted += end - begin;
+  }
+  return std::min(std::chrono::duration_cast<minutes>(counted), cap);
+}
+
 system_clock::time_point next_working_moment(system_clock::time_point at,
                                              const std::string& time_zone,
                                              const WorkingHours& hours) {

@@ -38,6 +38,14 @@ std::chrono::system_clock::time_point after_working_time(std::chrono::system_clo
                                                          const std::string& time_zone,
                                                          const WorkingHours& hours);
 
+// How much working time lies between `from` and `to` in `time_zone`: how
+// long something has waited, as the person waiting would count it. Counted
+// up to `cap` (a wait of years is not walked day by day).
+std::chrono::minutes working_time_between(std::chrono::system_clock::time_point from,
+                                          std::chrono::system_clock::time_point to,
+                                          const std::string& time_zone, const WorkingHours& hours,
+                                          std::chrono::minutes cap = std::chrono::hours{24 * 366});
+
 // `at` itself when it is within working hours there, else the start of the
 // next working period.
 std::chrono::system_clock::time_point next_working_moment(std::chrono::system_clock::time_point at,

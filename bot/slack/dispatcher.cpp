@@ -220,6 +220,14 @@ void Dispatcher::deliver_late(const Envelope& envelope, const Reply& reply) {
   if (const auto* a = std::get_if<BlockAction>(&envelope.request)) response_url = a->response_url;
   if (const auto* s = std::get_if<Shortcut>(&envelope.request)) response_url = s->response_url;
   if (response_url.empty()) {
+    // A press on App Home has no response_url: the Home, published again
+    // by the feature that changed it, is the answer.
+    const auto* press = std::get_if<BlockAction>(&envelope.request);
+    if (press != nullptr && press->container_type == "view") {
+      spdlog::debug("reply to {} on a view not sent: the view is its answer",
+                    describe(envelope.request));
+      return;
+    }
     spdlog::warn("reply to {} dropped: no response_url", describe(envelope.request));
     return;
   }

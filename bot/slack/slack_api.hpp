@@ -78,6 +78,8 @@ class SlackApi {
   virtual ApiResult user_info(std::string_view user_id) = 0;
   // views.open with a trigger_id from a command, a button or a shortcut.
   virtual ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) = 0;
+  // views.publish: `view` (type "home") becomes the person's App Home.
+  virtual ApiResult publish_home(std::string_view user_id, const nlohmann::json& view) = 0;
   // dnd.info: a person's Do Not Disturb hours and snooze (needs dnd:read).
   virtual ApiResult do_not_disturb(std::string_view user_id) = 0;
 

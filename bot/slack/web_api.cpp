@@ -383,4 +383,8 @@ ApiResult WebSlackApi::open_view(std::string_view trigger_id, const nlohmann::js
   return client_.call("views.open", {{"trigger_id", std::string(trigger_id)}, {"view", view}});
 }
 
+ApiResult WebSlackApi::publish_home(std::string_view user_id, const nlohmann::json& view) {
+  return client_.call("views.publish", {{"user_id", std::string(user_id)}, {"view", view}});
+}
+
 }  // namespace ff

@@ -95,6 +95,7 @@ class WebSlackApi final : public SlackApi {
   ApiResult user_info(std::string_view user_id) override;
   ApiResult do_not_disturb(std::string_view user_id) override;
   ApiResult open_view(std::string_view trigger_id, const nlohmann::json& view) override;
+  ApiResult publish_home(std::string_view user_id, const nlohmann::json& view) override;
 
  private:
   WebApiClient& client_;

@@ -54,35 +54,41 @@ std::optional<Initiative> SqlStore::initiative(std::int64_t id) {
   });
 }
 
-std::vector<Initiative> SqlStore::open_initiatives(const std::string& channel_id) {
-  return database_->read([&](SqlSession& s) {
+namespace {
+
+std::vector<Initiative> initiatives_where(Database& database, const std::string& condition,
+                                          const std::string& value) {
+  return database.read([&](SqlSession& s) {
     std::vector<Initiative> found;
-    for (const auto& row : s.run(std::string("SELECT ") + kInitiativeColumns +
-                                     " FROM initiatives WHERE channel_id = $1 AND status = 'open' "
-                                     "ORDER BY id",
-                                 {channel_id})
-                               .rows) {
+    for (const auto& row :
+         s.run(std::string("SELECT ") + kInitiativeColumns + " FROM initiatives WHERE " + condition,
+               {value})
+             .rows) {
       found.push_back(initiative_from(row));
     }
     return found;
   });
 }
 
+}  // namespace
+
+std::vector<Initiative> SqlStore::open_initiatives(const std::string& channel_id) {
+  return initiatives_where(*database_, "channel_id = $1 AND status = 'open' ORDER BY id",
+                           channel_id);
+}
+
+std::vector<Initiative> SqlStore::led_by(const std::string& user_id) {
+  return initiatives_where(*database_, "owner_id = $1 AND status = 'open' ORDER BY created_at, id",
+                           user_id);
+}
+
 std::vector<Initiative> SqlStore::awaiting_endorsement(const std::string& user_id) {
-  return database_->read([&](SqlSession& s) {
-    std::vector<Initiative> found;
-    for (const auto& row :
-         s.run(std::string("SELECT ") + kInitiativeColumns +
-                   " FROM initiatives WHERE status = 'open' AND id IN ("
-                   "SELECT initiative_id FROM initiative_nudges WHERE user_id = $1 "
-                   "AND answer = '') AND id NOT IN (SELECT initiative_id FROM endorsements "
-                   "WHERE user_id = $1 AND kind = 'endorse') ORDER BY created_at, id",
-               {user_id})
-             .rows) {
-      found.push_back(initiative_from(row));
-    }
-    return found;
-  });
+  return initiatives_where(*database_,
+                           "status = 'open' AND id IN (SELECT initiative_id FROM initiative_nudges "
+                           "WHERE user_id = $1 AND answer = '') AND id NOT IN (SELECT "
+                           "initiative_id FROM endorsements WHERE user_id = $1 AND kind = "
+                           "'endorse') ORDER BY created_at, id",
+                           user_id);
 }
 
 void SqlStore::set_message_ts(std::int64_t id, const std::string& ts) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <condition_variable>
 #include <mutex>
@@ -93,6 +94,7 @@ class SqliteDatabase final : public Database, private SqlSession {
 
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string describe() const override { return "sqlite:" + path_; }
+  std::uint64_t rows_read_by_full_scans() const override { return full_scan_rows_.load(); }
 
   // A statement on its own commits by itself: no BEGIN, no COMMIT, and a
   // read takes no write lock. Another process holding the file is waited
@@ -269,6 +271,8 @@ class SqliteDatabase final : public Database, private SqlSession {
       result.rows.push_back(std::move(row));
     }
     result.affected = sqlite3_changes64(db_);
+    full_scan_rows_ += static_cast<std::uint64_t>(
+        sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1));
     return result;
   }
 
@@ -418,6 +422,7 @@ class SqliteDatabase final : public Database, private SqlSession {
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::atomic<std::uint64_t> full_scan_rows_{0};
 
   // SQLite's own default threshold for an automatic checkpoint wakes the
   // checkpointer; ten times that makes the writer checkpoint itself.

@@ -266,6 +266,8 @@ class InitiativeStore {
   // The open initiatives a person was asked to back and has neither endorsed
   // nor said "not now" to, oldest first.
   virtual std::vector<Initiative> awaiting_endorsement(const std::string& user_id) = 0;
+  // The open initiatives a person leads, oldest first.
+  virtual std::vector<Initiative> led_by(const std::string& user_id) = 0;
   virtual void set_message_ts(std::int64_t id, const std::string& ts) = 0;
   // Moves an initiative from status `from` to `to`; false when it was not in
   // `from` (so of two presses racing, one wins). Becoming open sets
@@ -602,6 +604,7 @@ class SqlStore final : public InboxStore,
   std::optional<Initiative> initiative(std::int64_t id) override;
   std::vector<Initiative> open_initiatives(const std::string& channel_id) override;
   std::vector<Initiative> awaiting_endorsement(const std::string& user_id) override;
+  std::vector<Initiative> led_by(const std::string& user_id) override;
   void set_message_ts(std::int64_t id, const std::string& ts) override;
   bool move_initiative(std::int64_t id, const std::string& from, const std::string& to,
                        TimePoint at) override;

@@ -70,7 +70,10 @@ Message card(const store::Initiative& i, const std::vector<store::Endorsement>& 
 
 void refresh_card(const InitiativeServices& services, std::int64_t id) {
   const auto initiative = services.initiatives.initiative(id);
-  if (!initiative || initiative->message_ts.empty()) return;
+  if (!initiative) return;
+  // Its owner's App Home lists it with its backers.
+  services.home.changed(initiative->owner_id);
+  if (initiative->message_ts.empty()) return;
   const ApiResult updated =
       services.slack.update_message(initiative->channel_id, initiative->message_ts,
                                     card(*initiative, services.initiatives.endorsements(id)));

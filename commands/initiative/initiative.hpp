@@ -30,6 +30,11 @@ void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices
 // dialog offers.
 Message endorsement_request(const store::Initiative& initiative, const std::string& to);
 
+// Endorse, Endorse with a nit and Not now for `to`, in one actions block:
+// on the nudge, and on App Home (`block_id` tells them apart in one view).
+nlohmann::json endorsement_buttons(const store::Initiative& initiative, const std::string& to,
+                                   std::string_view block_id);
+
 // The durable job kind of a reminder to back an initiative.
 void register_initiative_jobs(JobScheduler& scheduler, const InitiativeServices& services);
 

@@ -79,17 +79,14 @@ Message nudge_message(const store::Initiative& i, const std::string& to, int rem
       blocks::context({"A quick endorsement matters more than a perfect one: the first "
                        "follower turns an idea into a movement. You can add a non-blocking "
                        "nit if you would do it differently."}));
-  const std::string value = nlohmann::json{{"i", i.id}, {"u", to}}.dump();
-  m.add(blocks::actions("nudge", {blocks::button("Endorse", kNudgeEndorseAction, value,
-                                                 blocks::ButtonStyle::kPrimary),
-                                  blocks::button("Endorse with a nit", kNudgeNitAction, value),
-                                  blocks::button("Not now", kNudgeNotNowAction, value)}));
+  m.add(endorsement_buttons(i, to, "nudge"));
   return m;
 }
 
 void nudge_backers(const InitiativeServices& services, const store::Initiative& i) {
   for (const auto& person : backers_to_nudge(services, i)) {
     if (!services.initiatives.record_nudge(i.id, person, services.clock.now())) continue;
+    services.home.changed(person);  // it waits for them there now
     // A durable job, due at once, so the first nudge survives a Slack
     // outage, a restart and a second instance, and goes out once.
     store::NewJob nudge;
@@ -173,7 +170,10 @@ void refresh_nudges(const InitiativeServices& services, std::int64_t id, const s
   if (!initiative) return;
   const auto backers = services.initiatives.endorsements(id);
   for (const auto& nudge : services.initiatives.nudged(id)) {
-    if (nudge.message_ts.empty() || (!user.empty() && nudge.user_id != user)) continue;
+    if (!user.empty() && nudge.user_id != user) continue;
+    // Their App Home shows it waiting, or no longer.
+    services.home.changed(nudge.user_id);
+    if (nudge.message_ts.empty()) continue;
     const ApiResult updated = services.slack.update_message(nudge.message_channel, nudge.message_ts,
                                                             nudge_now(*initiative, nudge, backers));
     if (!updated.ok) {
@@ -233,6 +233,7 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServi
       }
     }
     services.initiatives.answer_nudge(n.initiative, n.to, "not now", services.clock.now());
+    services.home.changed(n.to);
     services.jobs.cancel_keys_starting(reminder_prefix(n.initiative) + n.to + ":");
     return answered(say("Okay, not now. I won't remind you about #" + std::to_string(n.initiative) +
                         "; `/endorse " + std::to_string(n.initiative) +
@@ -292,6 +293,15 @@ void register_nudge_buttons(EnvelopeRouter::Routes routes, const InitiativeServi
 }  // namespace ff::commands::initiative
 
 namespace ff::commands {
+
+nlohmann::json endorsement_buttons(const store::Initiative& i, const std::string& to,
+                                   std::string_view block_id) {
+  const std::string value = nlohmann::json{{"i", i.id}, {"u", to}}.dump();
+  return blocks::actions(block_id, {blocks::button("Endorse", kNudgeEndorseAction, value,
+                                                   blocks::ButtonStyle::kPrimary),
+                                    blocks::button("Endorse with a nit", kNudgeNitAction, value),
+                                    blocks::button("Not now", kNudgeNotNowAction, value)});
+}
 
 Message endorsement_request(const store::Initiative& initiative, const std::string& to) {
   return initiative::nudge_message(initiative, to, 0, false);

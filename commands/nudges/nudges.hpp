@@ -32,6 +32,10 @@ void register_nudges(EnvelopeRouter::Routes routes, const NudgeServices& service
 // with time.
 void register_nudge_jobs(JobScheduler& scheduler, const NudgeServices& services);
 
+// What `/nudges` alone shows: the person's schedule in words, when the next
+// one comes and the controls, or how to start. App Home shows the same.
+Message your_nudges(const NudgeServices& services, const std::string& user_id);
+
 // "8 nudges sent, 5 answered (63%), 1 snoozed, 1 skipped, 1 paused".
 std::string nudge_figures_in_words(const store::NudgeFigures& figures);
 

@@ -297,6 +297,7 @@ std::string set_schedule(const NudgeServices& services, const std::string& kind,
   schedule.updated_at = now;
   services.schedules.put_schedule(schedule);
   const auto next = schedule_next(services, schedule, now);
+  if (kind == kPerson) services.home.changed(subject);
   std::string text =
       ":alarm_clock: " + std::string(kind == kPerson ? "Your nudges" : "This channel's nudges") +
       ": " + rule_in_words(services, schedule) + ", " + topics_in_words(schedule.topics) + ". " +
@@ -315,10 +316,9 @@ std::string set_schedule(const NudgeServices& services, const std::string& kind,
   return text;
 }
 
-// The words after /nudges that act on an existing schedule.
-std::optional<std::string> control(const NudgeServices& services,
-                                   const store::NudgeSchedule& schedule,
-                                   const std::vector<std::string>& words) {
+std::optional<std::string> apply_control(const NudgeServices& services,
+                                         const store::NudgeSchedule& schedule,
+                                         const std::vector<std::string>& words) {
   const std::string& verb = words.front();
   if (verb == "off" || verb == "stop") return turn_off(services, schedule);
   if (verb == "pause") return pause_words(services, schedule, words);
@@ -330,6 +330,16 @@ std::optional<std::string> control(const NudgeServices& services,
     return std::string(":incoming_envelope: One is on its way. Your schedule stays as it was.");
   }
   return std::nullopt;
+}
+
+// The words after /nudges that act on an existing schedule.
+std::optional<std::string> control(const NudgeServices& services,
+                                   const store::NudgeSchedule& schedule,
+                                   const std::vector<std::string>& words) {
+  auto said = apply_control(services, schedule, words);
+  // Their App Home shows the schedule, as it is now.
+  if (said && schedule.subject_kind == kPerson) services.home.changed(schedule.subject_id);
+  return said;
 }
 
 const std::set<std::string>& control_words() {
@@ -386,16 +396,8 @@ Reply command(const NudgeServices& services, const SlashCommand& command) {
   if (!words.empty() && words.front() == "channel")
     return channel_command(services, command, words);
   if (!words.empty() && words.front() == "stats") return stats(services, command.user_id);
+  if (words.empty()) return Reply::with(your_nudges(services, command.user_id));
   const auto existing = services.schedules.schedule(kPerson, command.user_id);
-  if (words.empty()) {
-    if (!existing) {
-      return say(
-          "You have no nudges yet. A short reflection question by DM, at a time that suits you, "
-          "in your own time zone: try `/nudges weekdays 17:00` or `/nudges weekly fri 16:00`. "
-          "`/nudges help` shows the rest.");
-    }
-    return Reply::with(with_controls(status(services, *existing), *existing, services.clock.now()));
-  }
   if (control_words().count(words.front()) > 0) {
     if (!existing) {
       return say("You have no nudges yet, so there is nothing to " + words.front() +
@@ -432,6 +434,18 @@ void register_schedule_routes(EnvelopeRouter::Routes& routes, const NudgeService
 }  // namespace ff::commands::nudges
 
 namespace ff::commands {
+
+Message your_nudges(const NudgeServices& services, const std::string& user_id) {
+  using namespace nudges;
+  const auto existing = services.schedules.schedule(kPerson, user_id);
+  if (!existing) {
+    return Message::plain(
+        "You have no nudges yet. A short reflection question by DM, at a time that suits you, "
+        "in your own time zone: try `/nudges weekdays 17:00` or `/nudges weekly fri 16:00`. "
+        "`/nudges help` shows the rest.");
+  }
+  return with_controls(status(services, *existing), *existing, services.clock.now());
+}
 
 std::string nudge_figures_in_words(const store::NudgeFigures& f) {
   if (f.sent == 0) return "none sent";

@@ -134,6 +134,10 @@ std::string reflection_figures_in_words(const store::ReflectionFigures& f) {
                                         counted(f.follow_ups_asked, "follow-up") + " answered");
 }
 
+Message reflection_choices(const ReflectServices& services) {
+  return reflect::flows_offer(services, {});
+}
+
 std::optional<Reply> reflect_on_question(const ReflectServices& services,
                                          const std::string& user_id, const std::string& question,
                                          std::int64_t nudge_id) {

@@ -41,6 +41,10 @@ std::optional<Reply> reflect_on_question(const ReflectServices& services,
                                          const std::string& user_id, const std::string& question,
                                          std::int64_t nudge_id);
 
+// The reflections a person can start, each with its button: what `/reflect`
+// alone shows, and App Home.
+Message reflection_choices(const ReflectServices& services);
+
 // "3 started, 2 completed, 1 left unfinished, 2 actions chosen, 1 of 2
 // follow-ups answered", or "none yet".
 std::string reflection_figures_in_words(const store::ReflectionFigures& figures);

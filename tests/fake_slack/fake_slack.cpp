@@ -743,6 +743,37 @@ class FakeSlack::Impl {
       if (!valid) return {200, 0, json{{"ok", false}, {"error", "invalid_arguments"}}};
       return {200, 0, json{{"ok", true}, {"view", {{"id", "V0FAKE1"}, {"type", "modal"}}}}};
     }
+    if (call.method == "views.publish") {
+      // As Slack: invalid_arguments (with a message saying which) for a
+      // missing user or a view that is not a Home within its limits,
+      // view_too_large past 250 kB; else the view as published.
+      const json view = call.json.value("view", json::object());
+      const auto invalid = [](const char* why) {
+        return HttpAnswer{200, 0,
+                          json{{"ok", false},
+                               {"error", "invalid_arguments"},
+                               {"response_metadata", {{"messages", {why}}}}}};
+      };
+      const std::string user = call.json.value("user_id", "");
+      if (user.size() < 2 || (user[0] != 'U' && user[0] != 'W'))
+        return invalid("invalid `user_id`");
+      if (view.value("type", "") != "home")
+        return invalid("[ERROR] must be home [json-pointer:/view/type]");
+      if (!view.contains("blocks") || !view["blocks"].is_array())
+        return invalid("[ERROR] missing required field: blocks [json-pointer:/view]");
+      if (view["blocks"].size() > 100)
+        return invalid("[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]");
+      if (view.value("private_metadata", "").size() > 3000)
+        return invalid(
+            "[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]");
+      if (call.json["view"].dump().size() > 250 * 1024)
+        return {200, 0, json{{"ok", false}, {"error", "view_too_large"}}};
+      json published = view;
+      published["id"] = "V0HOME" + user;
+      published["team_id"] = "T0FAKE";
+      published["hash"] = std::to_string(++home_versions_[user]) + ".fake";
+      return {200, 0, json{{"ok", true}, {"view", published}}};
+    }
     return {200, 0, json{{"ok", true}}};
   }
 
@@ -757,6 +788,7 @@ class FakeSlack::Impl {
   std::vector<std::weak_ptr<ApiSession>> api_sessions_;  // io thread only
   std::map<const void*, int> ids_;
   std::vector<std::string> pending_redelivery_frames_;
+  std::map<std::string, int> home_versions_;  // views.publish calls per person, for the hash
   std::thread thread_;
 };
 
@@ -846,37 +878,94 @@ std::vector<std::string> FakeSlack::send_slash_commands(int connection, std::siz
   return ids;
 }
 
+namespace {
+
+// A block_actions payload for one button press, without its container and
+// whatever comes with it (a message's channel and response_url, a view).
+nlohmann::json press_payload(const std::string& action_id, const std::string& value,
+                             const std::string& user, const std::string& trigger_id) {
+  return {{"type", "block_actions"},
+          {"user", user_object(user)},
+          {"api_app_id", "A0FAKE"},
+          {"token", "deprecated-verification-token"},
+          {"trigger_id", trigger_id},
+          {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
+          {"actions",
+           {{{"action_id", action_id},
+             {"block_id", "coach_actions"},
+             {"text", {{"type", "plain_text"}, {"text", "Another question"}}},
+             {"value", value},
+             {"type", "button"},
+             {"action_ts", "1700000001.000200"}}}}};
+}
+
+nlohmann::json interactive_frame(const std::string& envelope_id, const nlohmann::json& payload) {
+  return {{"envelope_id", envelope_id},
+          {"type", "interactive"},
+          {"accepts_response_payload", false},
+          {"payload", payload}};
+}
+
+}  // namespace
+
 std::string FakeSlack::send_block_action(int connection, const std::string& action_id,
                                          const std::string& value, const std::string& user,
                                          const std::string& channel,
                                          const std::string& message_ts) {
   const std::string envelope_id = impl_->next_envelope_id();
-  const nlohmann::json frame = {
-      {"envelope_id", envelope_id},
-      {"type", "interactive"},
-      {"accepts_response_payload", false},
-      {"payload",
-       {{"type", "block_actions"},
-        {"user", user_object(user)},
-        {"api_app_id", "A0FAKE"},
-        {"token", "deprecated-verification-token"},
-        {"container",
-         {{"type", "message"},
-          {"message_ts", message_ts},
-          {"channel_id", channel},
-          {"is_ephemeral", false}}},
-        {"trigger_id", trigger_id_of(envelope_id)},
-        {"team", {{"id", "T0FAKE"}, {"domain", "fake"}}},
-        {"channel",
-         {{"id", channel}, {"name", channel == "C0GENERAL" ? "general" : "directmessage"}}},
-        {"response_url", impl_->response_url_of(envelope_id)},
-        {"actions",
-         {{{"action_id", action_id},
-           {"block_id", "coach_actions"},
-           {"text", {{"type", "plain_text"}, {"text", "Another question"}}},
-           {"value", value},
-           {"type", "button"},
-           {"action_ts", "1700000001.000200"}}}}}}};
+  auto payload = press_payload(action_id, value, user, trigger_id_of(envelope_id));
+  payload["container"] = {{"type", "message"},
+                          {"message_ts", message_ts},
+                          {"channel_id", channel},
+                          {"is_ephemeral", false}};
+  payload["channel"] = {{"id", channel},
+                        {"name", channel == "C0GENERAL" ? "general" : "directmessage"}};
+  payload["response_url"] = impl_->response_url_of(envelope_id);
+  impl_->send_envelope(connection, envelope_id, interactive_frame(envelope_id, payload).dump());
+  return envelope_id;
+}
+
+std::string FakeSlack::send_home_block_action(int connection, const std::string& action_id,
+                                              const std::string& value, const std::string& user) {
+  const std::string envelope_id = impl_->next_envelope_id();
+  auto payload = press_payload(action_id, value, user, trigger_id_of(envelope_id));
+  payload["container"] = {{"type", "view"}, {"view_id", "V0HOME" + user}};
+  payload["view"] = {{"id", "V0HOME" + user},
+                     {"team_id", "T0FAKE"},
+                     {"type", "home"},
+                     {"blocks", nlohmann::json::array()},
+                     {"private_metadata", ""},
+                     {"callback_id", ""},
+                     {"state", {{"values", nlohmann::json::object()}}},
+                     {"hash", "1.fake"},
+                     {"app_id", "A0FAKE"},
+                     {"bot_id", "B0FAKE"}};
+  impl_->send_envelope(connection, envelope_id, interactive_frame(envelope_id, payload).dump());
+  return envelope_id;
+}
+
+std::string FakeSlack::send_app_home_opened(int connection, const std::string& user,
+                                            const std::string& tab) {
+  const std::string envelope_id = impl_->next_envelope_id();
+  const std::string event_id = "Ev" + envelope_id;
+  const nlohmann::json frame = {{"envelope_id", envelope_id},
+                                {"type", "events_api"},
+                                {"accepts_response_payload", false},
+                                {"retry_attempt", 0},
+                                {"retry_reason", ""},
+                                {"payload",
+                                 {{"token", "deprecated-verification-token"},
+                                  {"team_id", "T0FAKE"},
+                                  {"api_app_id", "A0FAKE"},
+                                  {"event",
+                                   {{"type", "app_home_opened"},
+                                    {"user", user},
+                                    {"channel", "D" + user.substr(1)},
+                                    {"tab", tab},
+                                    {"event_ts", "1700000003.000100"}}},
+                                  {"type", "event_callback"},
+                                  {"event_id", event_id},
+                                  {"event_time", 1700000003}}}};
   impl_->send_envelope(connection, envelope_id, frame.dump());
   return envelope_id;
 }

@@ -86,6 +86,13 @@ class FakeSlack {
                                 const std::string& value, const std::string& user = "U0ALICE",
                                 const std::string& channel = "C0GENERAL",
                                 const std::string& message_ts = "1700000000.000100");
+  // A press on `user`'s App Home: the container is the Home view, and, as
+  // in Slack, there is no channel, message or response_url.
+  std::string send_home_block_action(int connection, const std::string& action_id,
+                                     const std::string& value, const std::string& user);
+  // app_home_opened: `user` opened the app's Home tab (or "messages").
+  std::string send_app_home_opened(int connection, const std::string& user,
+                                   const std::string& tab = "home");
   // A message shortcut ("message_action") on a message `author` wrote.
   std::string send_message_shortcut(int connection, const std::string& callback_id,
                                     const std::string& message_text, const std::string& author,

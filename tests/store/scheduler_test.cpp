@@ -498,3 +498,46 @@ TEMPLATE_TEST_CASE(
   const auto late_at = std::find(ran.begin(), ran.end(), "test.first_nudge/people") - ran.begin();
   CHECK(late_at == o.bulk_batch_size);
 }
+
+TEST_CASE(
+    "the passes that run every second read indexes, not whole tables, however many jobs wait "
+    "(SQLite)",
+    "[scheduler]") {
+  // What an idle bot with many people does again and again: a scheduler
+  // pass (recover leases, claim what is due in each lane), the look at the
+  // next due time, the inbox's lease keeping. A statement that misses its
+  // index reads every job each time: CPU that grows with people when
+  // nothing happens.
+  Sqlite backend;
+  ManualClock clock;
+  auto store = SqlStore::open(backend.url, {}, clock);
+  for (int i = 0; i < 2000; ++i) {
+    NewJob job = nudge_at(clock.now() + 1h + std::chrono::seconds{i});
+    job.unique_key = "nudge:U" + std::to_string(i);
+    if (i % 2 == 1) job.lane = JobLane::kBulk;
+    REQUIRE(store->jobs().schedule(job));
+  }
+  std::vector<InboxEntry> handled;
+  for (int i = 0; i < 500; ++i) handled.push_back({"E" + std::to_string(i), "", "{}"});
+  store->commit_inbox_batch(handled, {}, "a", clock.now(), clock.now() + 1min);
+  std::vector<std::string> ids;
+  for (const auto& entry : handled) ids.push_back(entry.envelope_id);
+  store->commit_inbox_batch({}, ids, "a", clock.now(), clock.now() + 1min);
+
+  Recorder recorder;
+  JobScheduler scheduler(store->jobs(), clock, options("a"));
+  scheduler.handle("test.nudge", sender(recorder));
+  const auto first_due = clock.now() + 1h;
+  const auto before = store->database().rows_read_by_full_scans();
+  for (int pass = 0; pass < 3; ++pass) {
+    CHECK(scheduler.run_due() == 0);
+    CHECK(store->jobs().next_due() == first_due);
+    store->renew_inbox_leases("a", clock.now() + 1min);
+    std::int64_t abandoned = 0;
+    CHECK(store->take_unfinished("a", clock.now(), clock.now() + 1min, false, 100, 3, abandoned)
+              .empty());
+    clock.advance(1s);
+  }
+  CHECK(store->database().rows_read_by_full_scans() == before);
+  CHECK(recorder.size() == 0);
+}

@@ -325,3 +325,29 @@ TEST_CASE("console: its made-up people, channels and team have ids Slack mode ac
   CHECK(is_slack_id(ConsoleWorkspace::kDirectMessage, SlackIdKind::kChannel));
   CHECK(is_slack_id(ConsoleWorkspace::kTeam, SlackIdKind::kTeam));
 }
+
+TEST_CASE("console: home shows the App Home, and a press on it shows it again, changed") {
+  ConsoleSession s;
+  const std::string out = s.run(
+      "/initiative leads @alex\n/initiative Weekly demos | so we see progress\n1\n"
+      "as alex: home\n");
+  const auto home = out.rfind("(App Home of @alex)");
+  REQUIRE(home != std::string::npos);
+  const std::string alex_home = out.substr(home);
+  CHECK(alex_home.find("== Waiting for you ==") != std::string::npos);
+  CHECK(alex_home.find("*#1 Weekly demos*") != std::string::npos);
+  // Its Endorse button, pressed as alex: the card is updated, and the
+  // Home printed again has nothing waiting.
+  const auto endorse = alex_home.find("] Endorse ");
+  REQUIRE(endorse != std::string::npos);
+  const auto open = alex_home.rfind('[', endorse);
+  const std::string number = alex_home.substr(open + 1, endorse - open - 1);
+  ConsoleSession again;
+  const std::string after = again.run(
+      "/initiative leads @alex\n/initiative Weekly demos | so we see progress\n1\n"
+      "as alex: home\nas alex: " +
+      number + "\n");
+  const std::string last_home = after.substr(after.rfind("(App Home of @alex)"));
+  CHECK(last_home.find("Nothing waits for your endorsement") != std::string::npos);
+  CHECK(after.find("Endorsed by @alex") != std::string::npos);
+}

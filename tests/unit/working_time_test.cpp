@@ -74,3 +74,24 @@ TEST_CASE("within working hours the next working moment is now, and bad hours ar
   backwards.end = 9h;
   CHECK_THROWS_AS(after_working_time(monday_ten, 1h, "UTC", backwards), WorkingHoursError);
 }
+
+TEST_CASE("how long something has waited counts working time only, in the person's zone") {
+  const WorkingHours hours;
+  const auto friday_16 = utc(date::year{2026} / November / 20, 16h);
+  const auto monday_12 = utc(date::year{2026} / November / 23, 12h);
+  // One hour on Friday, three on Monday: the weekend counts nothing.
+  CHECK(working_time_between(friday_16, monday_12, "UTC", hours) == 4h);
+  // The inverse of after_working_time, whatever the amount.
+  for (const std::chrono::minutes amount : {1min, 90min, 480min, 481min, 2430min}) {
+    const auto until = after_working_time(friday_16, amount, "Europe/Paris", hours);
+    CHECK(working_time_between(friday_16, until, "Europe/Paris", hours) == amount);
+  }
+  // 14:00 UTC is 09:00 in New York: nothing had waited before it.
+  const auto monday_9_new_york = utc(date::year{2026} / November / 23, 14h);
+  CHECK(working_time_between(utc(date::year{2026} / November / 23, 0h), monday_9_new_york,
+                             "America/New_York", hours) == 0min);
+  CHECK(working_time_between(monday_12, friday_16, "UTC", hours) == 0min);  // backwards
+  // A wait of years is counted up to the cap, not walked day by day.
+  CHECK(working_time_between(friday_16, friday_16 + std::chrono::hours{24 * 365 * 20}, "UTC", hours,
+                             80h) == 80h);
+}

@@ -17,11 +17,10 @@ namespace {
 
 using nlohmann::json;
 
-// How many of each list the view shows: two blocks an initiative waiting,
-// one for each of the person's own, which leaves room for the rest within
-// Slack's 100 blocks.
+// How many of each list the view shows: two blocks an initiative, which
+// leaves room for the rest within Slack's 100 blocks.
 constexpr std::size_t kWaitingShown = 20;
-constexpr std::size_t kYoursShown = 15;
+constexpr std::size_t kYoursShown = 10;
 constexpr std::size_t kNamesShown = 10;
 
 std::string time_zone_of(const HomeServices& services, const std::string& user_id) {
@@ -101,9 +100,12 @@ void add_yours(std::vector<json>& out, const HomeServices& services,
     text += endorsers.empty() ? "\nNo endorsement yet." : "\nEndorsed by " + names(endorsers);
     if (!followers.empty()) text += "\nFollowed by " + names(followers);
     if (!first.empty()) text += "\nFirst follower: " + mrkdwn::mention(first);
-    text += "\n`/initiative done " + std::to_string(i.id) + "` or `/initiative drop " +
-            std::to_string(i.id) + "` closes it.";
     out.push_back(blocks::section(text));
+    const std::string id = std::to_string(i.id);
+    out.push_back(
+        blocks::actions("home_yours_" + id,
+                        {blocks::button("Done", kDoneAction, id, blocks::ButtonStyle::kPrimary),
+                         blocks::button("Drop", kDropAction, id, blocks::ButtonStyle::kDanger)}));
   }
   if (led.size() > kYoursShown) {
     out.push_back(blocks::context({"…and " + std::to_string(led.size() - kYoursShown) +
@@ -151,6 +153,10 @@ json home_view(const HomeServices& services, const std::string& user_id) {
   out.push_back(blocks::divider());
   out.push_back(blocks::header("Reflect"));
   add_message(out, reflection_choices(services.nudges.reflect));
+  if (const auto latest = latest_reflections(services.nudges.reflect, user_id, 3);
+      !latest.empty()) {
+    out.push_back(blocks::section("*Your latest reflections*\n" + latest));
+  }
   out.push_back(blocks::divider());
   out.push_back(blocks::header("Your figures"));
   for (auto& block : figures_blocks(services.coach, user_id)) out.push_back(std::move(block));

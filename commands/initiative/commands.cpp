@@ -127,14 +127,11 @@ Reply unfollow(const InitiativeServices& services, const std::string& user,
   return say("You no longer follow " + number + ".");
 }
 
-Reply close(const InitiativeServices& services, const SlashCommand& command,
-            const std::string& argument, const std::string& status) {
-  const auto found =
-      find(services, argument, command.channel_id,
-           "Type `/initiative " + std::string(status == "done" ? "done" : "drop") + " <number>`");
-  if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
-  const auto& initiative = std::get<store::Initiative>(found);
-  if (initiative.owner_id != command.user_id && !services.is_admin(command.user_id)) {
+// Done or dropped, by its owner or an admin: from /initiative done|drop,
+// or from Done and Drop on the owner's App Home.
+Reply close_initiative(const InitiativeServices& services, const std::string& user,
+                       const store::Initiative& initiative, const std::string& status) {
+  if (initiative.owner_id != user && !services.is_admin(user)) {
     return say("Only " + mrkdwn::mention(initiative.owner_id) +
                ", who leads it, or an admin can close initiative #" +
                std::to_string(initiative.id) + ".");
@@ -145,11 +142,20 @@ Reply close(const InitiativeServices& services, const SlashCommand& command,
   services.jobs.cancel_keys_starting(reminder_prefix(initiative.id));
   refresh_card(services, initiative.id);
   refresh_nudges(services, initiative.id, {});
-  tell_about_close(services, initiative, command.user_id);
+  tell_about_close(services, initiative, user);
   return say(status == "done"
                  ? ":white_check_mark: Marked #" + std::to_string(initiative.id) +
                        " done. Who helped? Thank them where people can see it."
                  : "Dropped #" + std::to_string(initiative.id) + ". Stopping is a decision too.");
+}
+
+Reply close(const InitiativeServices& services, const SlashCommand& command,
+            const std::string& argument, const std::string& status) {
+  const auto found =
+      find(services, argument, command.channel_id,
+           "Type `/initiative " + std::string(status == "done" ? "done" : "drop") + " <number>`");
+  if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
+  return close_initiative(services, command.user_id, std::get<store::Initiative>(found), status);
 }
 
 }  // namespace
@@ -345,6 +351,16 @@ void register_initiative(EnvelopeRouter::Routes routes, const InitiativeServices
     if (reply.message) reply.message->replace_original = true;
     return reply;
   });
+  // Done and Drop on the owner's App Home: any channel's, so the press is
+  // checked against who leads it, as the command is.
+  for (const auto& [action_id, status] :
+       {std::pair{kDoneAction, "done"}, std::pair{kDropAction, "dropped"}}) {
+    routes.action(action_id, [services, status = std::string(status)](const BlockAction& action) {
+      const auto found = find(services, action.value, {}, "That button looks altered");
+      if (const auto* why = std::get_if<std::string>(&found)) return say(*why);
+      return close_initiative(services, action.user_id, std::get<store::Initiative>(found), status);
+    });
+  }
   register_nudge_buttons(routes, services);
   register_draft_buttons(routes, services);
 

@@ -53,6 +53,9 @@ inline constexpr const char* kDraftEditAction = "initiative_draft_edit";
 inline constexpr const char* kDraftCancelAction = "initiative_draft_cancel";
 inline constexpr const char* kInitiativeEditModal = "initiative_edit";
 inline constexpr const char* kClosedNoticeJob = "initiative.closed";
+// Done and Drop, on the owner's App Home.
+inline constexpr const char* kDoneAction = "initiative_done";
+inline constexpr const char* kDropAction = "initiative_drop";
 inline constexpr std::size_t kTitleLimit = 150;
 inline constexpr std::size_t kDescriptionLimit = 1000;
 

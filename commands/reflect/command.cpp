@@ -43,19 +43,30 @@ Message flows_offer(const ReflectServices& services, const std::string& note) {
   return m;
 }
 
+// "*Close a gap* · Thursday 3 Dec, 17:00": which reflection, and when.
+std::string title_and_time(const ReflectServices& services, const store::Reflection& r,
+                           const std::string& zone) {
+  return "*" + mrkdwn::escape(flow_title(services, r.flow)) + "* · " +
+         moment_in_words(r.ended_at.value_or(r.started_at), zone);
+}
+
+// A reflection worth listing: neither cancelled (nothing kept) nor under way.
+bool is_had(const store::Reflection& r) {
+  return r.state != "cancelled" && r.state != "open";
+}
+
 Reply history(const ReflectServices& services, const std::string& user) {
   const auto mine = services.reflections.reflections_of(user, kHistoryShown + 1);
   Message m;
   m.text = "Your reflections";
   std::size_t shown = 0;
   for (const auto& r : mine) {
-    if (r.state == "cancelled" || r.state == "open") continue;  // nothing kept, or under way
+    if (!is_had(r)) continue;
     if (shown == static_cast<std::size_t>(kHistoryShown)) break;
     const std::string zone =
         time_zone_of(services, services.profiles, user, services.nudge_settings.default_time_zone)
             .zone;
-    std::string line = "*" + mrkdwn::escape(flow_title(services, r.flow)) + "* · " +
-                       moment_in_words(r.ended_at.value_or(r.started_at), zone);
+    std::string line = title_and_time(services, r, zone);
     line += r.state == "completed" ? "" : " · left unfinished";
     if (!r.action.empty()) {
       line += "\n:dart: _" + mrkdwn::escape(mrkdwn::truncate(r.action, 200)) + "_";
@@ -136,6 +147,21 @@ std::string reflection_figures_in_words(const store::ReflectionFigures& f) {
 
 Message reflection_choices(const ReflectServices& services) {
   return reflect::flows_offer(services, {});
+}
+
+std::string latest_reflections(const ReflectServices& services, const std::string& user_id,
+                               int count) {
+  const std::string zone =
+      time_zone_of(services, services.profiles, user_id, services.nudge_settings.default_time_zone)
+          .zone;
+  std::string text;
+  int shown = 0;
+  // A few more than asked, for the cancelled and unfinished among them.
+  for (const auto& r : services.reflections.reflections_of(user_id, count + 5)) {
+    if (!reflect::is_had(r) || shown == count) continue;
+    text += (shown++ == 0 ? "" : "\n") + reflect::title_and_time(services, r, zone);
+  }
+  return text;
 }
 
 std::optional<Reply> reflect_on_question(const ReflectServices& services,

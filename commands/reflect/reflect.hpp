@@ -45,6 +45,12 @@ std::optional<Reply> reflect_on_question(const ReflectServices& services,
 // alone shows, and App Home.
 Message reflection_choices(const ReflectServices& services);
 
+// The person's latest reflections, which and when ("*Close a gap* · Thursday
+// 3 Dec, 17:00"), one a line, newest first; empty when they had none. Never
+// what they wrote.
+std::string latest_reflections(const ReflectServices& services, const std::string& user_id,
+                               int count);
+
 // "3 started, 2 completed, 1 left unfinished, 2 actions chosen, 1 of 2
 // follow-ups answered", or "none yet".
 std::string reflection_figures_in_words(const store::ReflectionFigures& figures);

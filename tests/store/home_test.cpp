@@ -47,6 +47,18 @@ struct Home : ClockedOffice {
     return views.back();
   }
 
+  // Waits (bounded) until the latest Home of `user` says `text`: refreshes
+  // run on workers, so one asked for earlier may still come in between.
+  bool wait_for_home_saying(const std::string& user, const std::string& text) const {
+    for (int i = 0; i < 250; ++i) {
+      const auto views = homes_of(user);
+      if (!views.empty() && views.back().at("blocks").dump().find(text) != std::string::npos)
+        return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
   nlohmann::json open_home(int connection, const std::string& user) {
     const std::size_t before = homes_of(user).size();
     slack.send_app_home_opened(connection, user);
@@ -118,39 +130,57 @@ TEST_CASE_METHOD(Home,
   const std::string value = endorse->at("elements").at(0).value("value", "");
   CHECK(nlohmann::json::parse(value) == nlohmann::json{{"i", 1}, {"u", "U0BOB"}});
 
+  // Bob's reflections are listed by which and when, never by what he wrote.
+  store::Reflection had;
+  had.user_id = "U0BOB";
+  had.flow = "gap";
+  had.state = "completed";
+  had.action = "Ask Sam to pair on the next release";
+  had.started_at = clock.now() - 1h;
+  had.ended_at = clock.now() - 50min;
+  bot.store->start_reflection(had);
+  const std::string bob_again = text_of(open_home(c, "U0BOB"));
+  CHECK(bob_again.find("Your latest reflections") != std::string::npos);
+  CHECK(bob_again.find("*Close a gap* ·") != std::string::npos);
+  CHECK(bob_again.find("Ask Sam") == std::string::npos);
+
   const auto alice_before = open_home(c, "U0ALICE");
   CHECK(text_of(alice_before).find("No endorsement yet") != std::string::npos);
-  const std::size_t alice_homes = homes_of("U0ALICE").size();
-  const std::size_t bob_homes = homes_of("U0BOB").size();
 
   // Bob endorses on his Home: both Homes are published again, without
   // anyone opening them.
   slack.send_home_block_action(c, commands::kNudgeEndorseAction, value, "U0BOB");
-  const auto bob_after = wait_for_home("U0BOB", bob_homes + 1);
-  CHECK(text_of(bob_after).find("Nothing waits for your endorsement") != std::string::npos);
-  const auto alice_after = wait_for_home("U0ALICE", alice_homes + 1);
-  CHECK(text_of(alice_after).find("Endorsed by <@U0BOB>") != std::string::npos);
-  CHECK(text_of(alice_after).find("First follower: <@U0BOB>") != std::string::npos);
+  CHECK(wait_for_home_saying("U0BOB", "Nothing waits for your endorsement"));
+  CHECK(wait_for_home_saying("U0ALICE", "Endorsed by <@U0BOB>"));
+  CHECK(text_of(homes_of("U0ALICE").back()).find("First follower: <@U0BOB>") != std::string::npos);
 }
 
 TEST_CASE_METHOD(Home, "App Home with more waiting than fits stays within Slack's 100 blocks") {
   RunningBot bot(slack, config(), clock);
   const int c = connect(bot, 1);
-  // Thirty initiatives asking Bob, straight into the store: posting them
-  // would only wait on Slack's pace for one channel.
-  for (int i = 1; i <= 30; ++i) {
+  // Straight into the store: posting them would only wait on Slack's pace
+  // for one channel.
+  const auto add = [&](const std::string& owner, const std::string& title, int second) {
     store::Initiative initiative;
     initiative.team_id = "T0FAKE";
     initiative.channel_id = "C0GENERAL";
-    initiative.owner_id = "U0ALICE";
-    initiative.title = "Initiative number " + std::to_string(i);
-    initiative.created_at = clock.now() + std::chrono::seconds{i};
-    const auto id = bot.store->create_initiative(initiative);
+    initiative.owner_id = owner;
+    initiative.title = title;
+    initiative.created_at = clock.now() + std::chrono::seconds{second};
+    return bot.store->create_initiative(initiative);
+  };
+  // Thirty asking Bob, and fifteen of his own.
+  for (int i = 1; i <= 30; ++i) {
+    const auto id = add("U0ALICE", "Initiative number " + std::to_string(i), i);
     REQUIRE(bot.store->record_nudge(id, "U0BOB", clock.now()));
   }
+  for (int i = 1; i <= 15; ++i) add("U0BOB", "Bob's own " + std::to_string(i), 100 + i);
   const auto view = open_home(c, "U0BOB");
   CHECK(view.at("blocks").size() <= 100);
   const std::string text = text_of(view);
+  CHECK(text.find("Bob's own 10*") != std::string::npos);
+  CHECK(text.find("Bob's own 11*") == std::string::npos);
+  CHECK(text.find("and 5 more") != std::string::npos);
   CHECK(text.find("#1 Initiative number 1*") != std::string::npos);  // oldest first
   CHECK(text.find("#20 Initiative number 20*") != std::string::npos);
   CHECK(text.find("#21 Initiative number 21*") == std::string::npos);
@@ -166,4 +196,30 @@ TEST_CASE_METHOD(Home, "an admin's App Home also shows the team's figures") {
   CHECK(admin.find("The whole team") != std::string::npos);
   CHECK(admin.find("By person") != std::string::npos);
   CHECK(text_of(open_home(connection, "U0CAROL")).find("The whole team") == std::string::npos);
+}
+
+TEST_CASE_METHOD(Home,
+                 "Done on the owner's App Home closes the initiative; nobody else's press does") {
+  RunningBot bot(slack, config(), clock);
+  const int c = connect(bot, 1);
+  REQUIRE(propose_and_post(slack, c, "Shorter stand-ups").find("Posted") != std::string::npos);
+  const auto alice_home = open_home(c, "U0ALICE");
+  const auto done = buttons_with(alice_home, commands::kDoneAction);
+  REQUIRE(done);
+  const std::string value = done->at("elements").at(0).value("value", "");
+  CHECK(value == "1");
+
+  // Bob, who does not lead it and is no admin, presses a copy of it: once
+  // it is handled, the initiative is still open.
+  const auto handled = bot.bot->dispatcher().counters().handled.load();
+  slack.send_home_block_action(c, commands::kDoneAction, value, "U0BOB");
+  for (int i = 0; i < 250 && bot.bot->dispatcher().counters().handled.load() == handled; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(bot.bot->dispatcher().counters().handled.load() > handled);
+  CHECK(bot.store->initiative(1)->status == "open");
+
+  slack.send_home_block_action(c, commands::kDoneAction, value, "U0ALICE");
+  CHECK(wait_for_home_saying("U0ALICE", "No open initiative of yours"));
+  CHECK(bot.store->initiative(1)->status == "done");
 }

@@ -187,6 +187,15 @@ TEST_CASE_METHOD(Home, "App Home with more waiting than fits stays within Slack'
   CHECK(text.find("and 10 more") != std::string::npos);
 }
 
+TEST_CASE_METHOD(Home, "App Home is published again when a person changes their nudges") {
+  RunningBot bot(slack, config(), clock);
+  const int c = connect(bot, 1);
+  CHECK(text_of(open_home(c, "U0BOB")).find("You have no nudges yet") != std::string::npos);
+  slack.send_slash_command(c, "/nudges", "weekdays 16:00", true, {}, "U0BOB");
+  CHECK(wait_for_home_saying("U0BOB", "*Your nudges*"));
+  REQUIRE(buttons_with(homes_of("U0BOB").back(), "nudges_control_off"));
+}
+
 TEST_CASE_METHOD(Home, "an admin's App Home also shows the team's figures") {
   Config c = config();
   c.admins = {"U0BOB"};
